@@ -1,0 +1,99 @@
+"""Configuration errors that name the file, the operator, the key and what is expected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+
+class ConfigError(ValueError):
+    """A configuration file is wrong; the message says where and what is expected."""
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read a YAML mapping, or raise a ConfigError naming the file."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text: {exc}") from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+    return data
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts)
+
+
+def _explain(error: dict[str, Any], model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    if error["type"] == "extra_forbidden":
+        allowed = _allowed_keys(model, loc[:-1])
+        hint = f" (expected one of: {', '.join(allowed)})" if allowed else ""
+        return f"unknown key{hint}"
+    if error["type"] == "missing":
+        return "required key is missing"
+    message = error["msg"]
+    return message.removeprefix("Value error, ")
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the model found at `loc`, to suggest in an unknown-key error."""
+    current: Any = model
+    for item in loc:
+        if isinstance(item, int):
+            continue
+        field = getattr(current, "model_fields", {}).get(item)
+        if field is None:
+            return []
+        current = _model_in(field.annotation)
+        if current is None:
+            return []
+    return sorted(getattr(current, "model_fields", {}))
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def format_validation_error(
+    path: Path, exc: ValidationError, model: type[BaseModel], data: dict[str, Any]
+) -> ConfigError:
+    """Turn pydantic's errors into one ConfigError naming file, operator and key."""
+    lines = []
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        where = f"key '{_key_path(loc)}'" if loc else "top level"
+        if len(loc) >= 2 and loc[0] == "operators" and isinstance(loc[1], int):
+            operator = _operator_label(data, loc[1])
+            where = f"operator {operator}: key '{_key_path(loc[2:])}'" if loc[2:] else f"operator {operator}"
+        lines.append(f"{path}: {where}: {_explain(error, model, loc)}")
+    return ConfigError("\n".join(lines))
+
+
+def _operator_label(data: dict[str, Any], index: int) -> str:
+    try:
+        entry = data["operators"][index]
+        return f"'{entry['id']}'"
+    except (KeyError, IndexError, TypeError):
+        return f"#{index + 1}"

@@ -1,0 +1,224 @@
+"""The operator registry, `operators.yaml`: who is in the pool and where their feeds are.
+
+Header values and `${VAR}` parts of URLs are read from the environment while loading, so an
+API key never lives in the file and a missing one is caught before any fetch.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlparse
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from regie.config.errors import ConfigError, format_validation_error, read_yaml
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+Mode = Literal[
+    "bus", "coach", "tram", "metro", "rail", "ferry", "funicular", "cable_car",
+    "trolleybus", "monorail", "demand_responsive", "bike_share", "car_share", "scooter_share",
+]
+
+
+class FeedKind(StrEnum):
+    GTFS = "gtfs"
+    GBFS = "gbfs"
+    GTFS_RT = "gtfs-rt"
+
+    @property
+    def is_static(self) -> bool:
+        """Static feeds have versions; GBFS and GTFS-RT are snapshots."""
+        return self is FeedKind.GTFS
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _env(info: ValidationInfo) -> dict[str, str]:
+    context = info.context or {}
+    return context.get("env", os.environ)
+
+
+def _expand(value: str, env: dict[str, str], what: str) -> str:
+    """Replace `${VAR}` (required) and `${VAR:-default}` references from the environment."""
+
+    def substitute(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if env.get(name):
+            return env[name]
+        if default is not None:
+            return default
+        raise ValueError(f"{what} uses environment variable {name}, which is not defined")
+
+    return _ENV_REF.sub(substitute, value)
+
+
+class BoundingBox(_Model):
+    """WGS84 box: min_lon, min_lat, max_lon, max_lat."""
+
+    min_lon: float = Field(ge=-180, le=180)
+    min_lat: float = Field(ge=-90, le=90)
+    max_lon: float = Field(ge=-180, le=180)
+    max_lat: float = Field(ge=-90, le=90)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BoundingBox:
+        if self.min_lon >= self.max_lon or self.min_lat >= self.max_lat:
+            raise ValueError("bounding box must have min_lon < max_lon and min_lat < max_lat")
+        return self
+
+    def contains(self, lon: float, lat: float) -> bool:
+        return self.min_lon <= lon <= self.max_lon and self.min_lat <= lat <= self.max_lat
+
+
+class RegionalFilter(_Model):
+    """Keeps the region's part of a national feed; applied by normalisation."""
+
+    bbox: BoundingBox | None = None
+    agency_ids: list[str] | None = None
+    route_ids: list[str] | None = None
+    route_id_prefixes: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> RegionalFilter:
+        if not any([self.bbox, self.agency_ids, self.route_ids, self.route_id_prefixes]):
+            raise ValueError("filter needs at least one of: bbox, agency_ids, route_ids, route_id_prefixes")
+        return self
+
+
+class Feed(_Model):
+    id: Slug
+    kind: FeedKind
+    url: str = Field(description="http(s):// or file:// address; ${VAR} parts come from the environment")
+    headers: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="HTTP headers; each value must be ${VAR}, read from the environment",
+    )
+    filter: RegionalFilter | None = None
+    description: str | None = None
+
+    @field_validator("url", mode="before")
+    @classmethod
+    def _url(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value
+        url = _expand(value.strip(), _env(info), "url")
+        parsed = urlparse(url)
+        if parsed.scheme in ("http", "https") and parsed.netloc:
+            return url
+        if parsed.scheme == "file" and parsed.path:
+            return url
+        raise ValueError(f"url must be an http://, https:// or file:// address, got {url!r}")
+
+    @field_validator("headers", mode="before")
+    @classmethod
+    def _headers(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, dict):
+            return value
+        resolved = {}
+        for name, raw in value.items():
+            reference = _ENV_REF.fullmatch(raw.strip()) if isinstance(raw, str) else None
+            if reference is None or reference.group(2) is not None:
+                raise ValueError(
+                    f"header {name!r} must be an environment reference like '${{API_KEY}}'; "
+                    "secrets never live in the registry"
+                )
+            resolved[name] = _expand(raw.strip(), _env(info), f"header {name!r}")
+        return resolved
+
+    @property
+    def is_file(self) -> bool:
+        return self.url.startswith("file:")
+
+    def header_values(self) -> dict[str, str]:
+        return {name: secret.get_secret_value() for name, secret in self.headers.items()}
+
+
+class Ridership(_Model):
+    """Declared annual boardings for one year."""
+
+    boardings: int = Field(gt=0)
+    year: int = Field(ge=1900, le=2200)
+    estimated: bool = False
+    source: str | None = None
+
+
+class Operator(_Model):
+    id: Slug
+    name: str = Field(min_length=1)
+    modes: list[Mode] = Field(min_length=1)
+    contact: str = Field(min_length=3)
+    licence: str = Field(min_length=2, description="SPDX id (e.g. CC-BY-4.0, ODbL-1.0) or a named licence")
+    openness: Literal["open", "restricted"]
+    ridership: Ridership | None = None
+    member_from: date
+    member_until: date | None = None
+    feeds: list[Feed] = Field(min_length=1)
+    country: str | None = None
+    website: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Operator:
+        if self.member_until is not None and self.member_until <= self.member_from:
+            raise ValueError("member_until must be after member_from")
+        seen: set[str] = set()
+        for feed in self.feeds:
+            if feed.id in seen:
+                raise ValueError(f"duplicate feed id {feed.id!r}")
+            seen.add(feed.id)
+        return self
+
+    def feed(self, feed_id: str) -> Feed:
+        for feed in self.feeds:
+            if feed.id == feed_id:
+                return feed
+        raise KeyError(f"operator {self.id!r} has no feed {feed_id!r}")
+
+
+class Registry(_Model):
+    operators: list[Operator] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Registry:
+        seen: set[str] = set()
+        for operator in self.operators:
+            if operator.id in seen:
+                raise ValueError(f"duplicate operator id {operator.id!r}")
+            seen.add(operator.id)
+        return self
+
+    @property
+    def ids(self) -> list[str]:
+        return [operator.id for operator in self.operators]
+
+    def operator(self, operator_id: str) -> Operator:
+        for operator in self.operators:
+            if operator.id == operator_id:
+                return operator
+        raise KeyError(f"no operator {operator_id!r} in the registry (known: {', '.join(self.ids)})")
+
+
+def load_registry(path: Path, env: dict[str, str] | None = None) -> Registry:
+    """Parse and validate `operators.yaml`; raise ConfigError naming file, operator and key."""
+    data = read_yaml(path)
+    try:
+        return Registry.model_validate(data, context={"env": os.environ if env is None else env})
+    except ValidationError as exc:
+        raise format_validation_error(path, exc, Registry, data) from None

@@ -1,0 +1,59 @@
+"""Where Régie reads its configuration and writes its data, from the environment.
+
+Everything the pipeline writes lives under one data directory (`data/` in the project root,
+`REGIE_DATA_DIR` to move it). Read at call time, never at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The locations one run of the pool uses."""
+
+    config_dir: Path
+    data_dir: Path
+    database_url: str
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.data_dir / "archive"
+
+    @property
+    def snapshot_dir(self) -> Path:
+        return self.data_dir / "snapshots"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.data_dir / "dagster"
+
+    @property
+    def demo_feeds_dir(self) -> Path:
+        return self.data_dir / "demo" / "feeds"
+
+    @property
+    def region_file(self) -> Path:
+        return self.config_dir / "region.yaml"
+
+    @property
+    def operators_file(self) -> Path:
+        return self.config_dir / "operators.yaml"
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def resolve_paths(env: dict[str, str] | None = None) -> Paths:
+    """Read REGIE_CONFIG_DIR, REGIE_DATA_DIR and REGIE_DATABASE_URL (with defaults)."""
+    env = os.environ if env is None else env
+    config_dir = Path(env.get("REGIE_CONFIG_DIR") or PROJECT_ROOT / "configs").resolve()
+    data_dir = Path(env.get("REGIE_DATA_DIR") or PROJECT_ROOT / "data").resolve()
+    database_url = env.get("REGIE_DATABASE_URL") or sqlite_url(data_dir / "regie.db")
+    return Paths(config_dir=config_dir, data_dir=data_dir, database_url=database_url)
