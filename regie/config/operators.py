@@ -174,15 +174,22 @@ class Operator(_Model):
     country: str | None = None
     website: str | None = None
 
+    @field_validator("feeds")
+    @classmethod
+    def _unique_feed_ids(cls, feeds: list[Feed]) -> list[Feed]:
+        seen: set[str] = set()
+        for feed in feeds:
+            if feed.id in seen:
+                raise ValueError(f"duplicate feed id {feed.id!r}; feed ids must be unique within an operator")
+            seen.add(feed.id)
+        return feeds
+
     @model_validator(mode="after")
     def _consistent(self) -> Operator:
         if self.member_until is not None and self.member_until <= self.member_from:
-            raise ValueError("member_until must be after member_from")
-        seen: set[str] = set()
-        for feed in self.feeds:
-            if feed.id in seen:
-                raise ValueError(f"duplicate feed id {feed.id!r}")
-            seen.add(feed.id)
+            raise ValueError(
+                f"member_until ({self.member_until}) must be after member_from ({self.member_from})"
+            )
         return self
 
     def feed(self, feed_id: str) -> Feed:
@@ -195,14 +202,15 @@ class Operator(_Model):
 class Registry(_Model):
     operators: list[Operator] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _unique_ids(self) -> Registry:
+    @field_validator("operators")
+    @classmethod
+    def _unique_ids(cls, operators: list[Operator]) -> list[Operator]:
         seen: set[str] = set()
-        for operator in self.operators:
+        for operator in operators:
             if operator.id in seen:
-                raise ValueError(f"duplicate operator id {operator.id!r}")
+                raise ValueError(f"duplicate operator id {operator.id!r}; operator ids must be unique")
             seen.add(operator.id)
-        return self
+        return operators
 
     @property
     def ids(self) -> list[str]:

@@ -46,6 +46,16 @@ class Region(BaseModel):
             raise ValueError(f"unknown IANA time zone {value!r} (e.g. Europe/Paris)") from None
         return value
 
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _iso_date(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError as exc:
+                raise ValueError(f"as_of must be a date written YYYY-MM-DD, got {value!r} ({exc})") from None
+        return value
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -59,6 +69,11 @@ def load_region(
     data = read_yaml(path)
     override = as_of or env.get("REGIE_AS_OF")
     if override:
+        origin = "the as_of argument" if as_of else "environment variable REGIE_AS_OF"
+        try:
+            override = Region._iso_date(override)
+        except ValueError as exc:
+            raise ConfigError(f"{origin}: {exc} (it overrides as_of in {path})") from None
         data = {**data, "as_of": override}
     try:
         return Region.model_validate(data)

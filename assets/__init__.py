@@ -1,0 +1,1 @@
+"""Dagster assets, one module per stage; each is a thin call into `regie` or `quality`."""

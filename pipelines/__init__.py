@@ -1,0 +1,1 @@
+"""Dagster wiring only: definitions, resources, partitions, jobs, schedules and sensors."""

@@ -1,0 +1,25 @@
+"""The one wiring file: every asset, check, job, schedule, sensor and resource of Régie."""
+
+from dagster import Definitions, load_assets_from_modules
+
+from assets import collect, registry
+from pipelines.jobs import collect_job, registry_job
+from pipelines.resources import HttpFeedClientResource, PoolResource
+from pipelines.schedules import daily_collection
+from pipelines.sensors import registry_operators
+
+ASSET_MODULES = [registry, collect]
+
+
+def build_definitions(resources: dict | None = None) -> Definitions:
+    """Definitions with the production resources, or the given ones (tests, offline runs)."""
+    return Definitions(
+        assets=load_assets_from_modules(ASSET_MODULES),
+        jobs=[collect_job, registry_job],
+        schedules=[daily_collection],
+        sensors=[registry_operators],
+        resources=resources or {"pool": PoolResource(), "feed_client": HttpFeedClientResource()},
+    )
+
+
+defs = build_definitions()

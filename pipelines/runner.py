@@ -1,0 +1,97 @@
+"""Materialise the pool from the command line: the registry, then each operator's partition.
+
+Runs go through a persistent Dagster instance (DAGSTER_HOME, by default `<data dir>/dagster`),
+so that what the CLI did shows in the Dagster UI too. One operator's failure never stops the others.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
+
+from pipelines.definitions import build_definitions
+from pipelines.jobs import collect_job, registry_job
+from pipelines.partitions import OPERATORS_PARTITION
+from pipelines.resources import PoolResource
+
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+@dataclass
+class OperatorRun:
+    operator_id: str
+    success: bool
+    message: str = ""
+
+
+@dataclass
+class PoolRun:
+    operators: list[OperatorRun] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return all(run.success for run in self.operators)
+
+    @property
+    def failed(self) -> list[OperatorRun]:
+        return [run for run in self.operators if not run.success]
+
+
+def dagster_instance(pool: PoolResource) -> DagsterInstance:
+    """The persistent instance under DAGSTER_HOME (set to `<data dir>/dagster` when unset)."""
+    if not os.environ.get("DAGSTER_HOME"):
+        home = pool.paths().dagster_home
+        home.mkdir(parents=True, exist_ok=True)
+        os.environ["DAGSTER_HOME"] = str(home)
+    return DagsterInstance.get()
+
+
+def failure_message(result: ExecuteInProcessResult) -> str:
+    """The user-facing reasons a run failed (a Failure's description, or the error message)."""
+    messages = []
+    for event in result.all_events:
+        if not event.is_step_failure:
+            continue
+        data = event.step_failure_data
+        if data.user_failure_data is not None and data.user_failure_data.description:
+            messages.append(data.user_failure_data.description)
+        elif data.error is not None:
+            messages.append(data.error.message.strip())
+    return "; ".join(messages) or "run failed"
+
+
+def run_pool(
+    *,
+    operator_ids: Sequence[str] | None = None,
+    defs: Definitions | None = None,
+    instance: DagsterInstance | None = None,
+    on_operator_done: Callable[[OperatorRun], None] | None = None,
+) -> PoolRun:
+    """Validate the registry, then collect each (or the given) operator in its own run."""
+    defs = defs or build_definitions()
+    pool: PoolResource = defs.resources["pool"]
+    instance = instance or dagster_instance(pool)
+    registry = pool.registry()
+    wanted = list(operator_ids) if operator_ids else registry.ids
+    for operator_id in wanted:
+        registry.operator(operator_id)  # raises KeyError naming the known operators
+
+    known = set(instance.get_dynamic_partitions(OPERATORS_PARTITION))
+    missing = [operator_id for operator_id in registry.ids if operator_id not in known]
+    if missing:
+        instance.add_dynamic_partitions(OPERATORS_PARTITION, missing)
+
+    defs.resolve_job_def(registry_job.name).execute_in_process(instance=instance, run_config=QUIET)
+    outcome = PoolRun()
+    for operator_id in wanted:
+        result = defs.resolve_job_def(collect_job.name).execute_in_process(
+            instance=instance, partition_key=operator_id, run_config=QUIET, raise_on_error=False
+        )
+        run = OperatorRun(operator_id, result.success, "" if result.success else failure_message(result))
+        outcome.operators.append(run)
+        if on_operator_done:
+            on_operator_done(run)
+    return outcome

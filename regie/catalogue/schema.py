@@ -1,0 +1,69 @@
+"""Table definitions of the catalogue (the latest schema; migrations.py builds it step by step)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+schema_migrations = Table(
+    "schema_migrations",
+    metadata,
+    Column("version", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+)
+
+feed_versions = Table(
+    "feed_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("operator_id", String(64), nullable=False),
+    Column("feed_id", String(64), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("raw_sha256", String(64), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("is_zip", Integer, nullable=False),
+    Column("archive_path", Text, nullable=False),
+    Column("source", String(16), nullable=False),  # http | file | submit
+    Column("url", Text, nullable=False),
+    Column("first_seen_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("operator_id", "feed_id", "content_hash", name="uq_feed_version_content"),
+)
+
+fetches = Table(
+    "fetches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("operator_id", String(64), nullable=False, index=True),
+    Column("feed_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("fetched_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("outcome", String(16), nullable=False),  # see Outcome in repository.py
+    Column("http_status", Integer),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("content_type", Text),
+    Column("raw_sha256", String(64)),
+    Column("content_hash", String(64)),
+    Column("size_bytes", BigInteger),
+    Column("version_id", Integer, ForeignKey("feed_versions.id")),
+    Column("snapshot_path", Text),
+    Column("attempts", Integer),
+    Column("duration_s", Float),
+    Column("error", Text),
+)

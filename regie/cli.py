@@ -1,0 +1,206 @@
+"""The `regie` command line. Dagster is imported only by the commands that run the pipeline."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from regie.config import ConfigError, load_region, load_registry
+from regie.settings import PROJECT_ROOT, Paths, resolve_paths
+
+DEMO_PORT = 8797
+
+
+def _paths() -> Paths:
+    return resolve_paths()
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.secho(message, fg="red", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path), help="Region configuration (REGIE_CONFIG_DIR; default configs/).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Where everything is written (REGIE_DATA_DIR; default data/).")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="The region's reference date (REGIE_AS_OF; default today).")
+def main(config_dir: Path | None, data_dir: Path | None, as_of: datetime | None) -> None:
+    """Régie: collect, audit, merge and publish a region's mobility data."""
+    if config_dir:
+        os.environ["REGIE_CONFIG_DIR"] = str(config_dir.resolve())
+    if data_dir:
+        os.environ["REGIE_DATA_DIR"] = str(data_dir.resolve())
+    if as_of:
+        os.environ["REGIE_AS_OF"] = as_of.date().isoformat()
+
+
+def _print_run(run) -> None:
+    if run.success:
+        click.echo(f"  ok      {run.operator_id}")
+    else:
+        click.secho(f"  FAILED  {run.operator_id}: {run.message}", fg="red")
+
+
+def _run_pipeline(operator_ids: tuple[str, ...] = ()) -> bool:
+    from pipelines.runner import run_pool
+
+    try:
+        result = run_pool(operator_ids=operator_ids or None, on_operator_done=_print_run)
+    except (ConfigError, KeyError) as exc:
+        _fail(str(exc).strip("'\""))
+    return result.success
+
+
+@main.command()
+@click.option("--operator", "operator_ids", multiple=True, metavar="ID", help="Only this operator (repeatable).")
+def collect(operator_ids: tuple[str, ...]) -> None:
+    """Fetch the operators' feeds, archive new versions, record every fetch."""
+    click.echo(f"Collecting into {_paths().data_dir}")
+    if not _run_pipeline(operator_ids):
+        sys.exit(1)
+
+
+@main.command()
+def run() -> None:
+    """Materialise every asset for the region in REGIE_CONFIG_DIR (default configs/)."""
+    paths = _paths()
+    click.echo(f"Region config: {paths.config_dir}\nData:          {paths.data_dir}")
+    if not _run_pipeline():
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--seed", default=7, show_default=True, help="Seed of the demo generator.")
+@click.option("--port", default=DEMO_PORT, show_default=True, help="Loopback port of the demo feed server (0: any free port).")
+def demo(seed: int, port: int) -> None:
+    """Generate the demo region, serve its feeds on loopback HTTP, and run the pipeline on it."""
+    from regie.demo import generate_demo_region
+    from regie.devserver import serve_directory
+
+    paths = _paths()
+    try:
+        region = load_region(paths.region_file)
+    except ConfigError as exc:
+        _fail(str(exc))
+    feeds_dir = paths.demo_feeds_dir
+    feeds_dir.mkdir(parents=True, exist_ok=True)
+    with _demo_server(serve_directory, feeds_dir, port) as server:
+        os.environ["REGIE_DEMO_FEEDS_URL"] = server.base_url
+        click.echo(f"Demo region '{region.name}' as of {region.as_of}: feeds served at {server.base_url}")
+        generate_demo_region(feeds_dir, start=region.as_of, seed=seed, gbfs_base_url=server.base_url)
+        succeeded = _run_pipeline()
+    _print_outputs(paths)
+    if not succeeded:
+        sys.exit(1)
+
+
+def _demo_server(serve_directory, root: Path, port: int):
+    try:
+        return serve_directory(root, port=port)
+    except OSError:
+        return serve_directory(root, port=0)
+
+
+def _print_outputs(paths: Paths) -> None:
+    click.echo("\nOutputs:")
+    click.echo(f"  archive (every feed version):  {paths.archive_dir}")
+    click.echo(f"  snapshots (GBFS, GTFS-RT):     {paths.snapshot_dir}")
+    click.echo(f"  catalogue database:            {paths.database_url}")
+    click.echo(f"  Dagster runs (open the UI):    {paths.dagster_home}  ->  make ui")
+    click.echo("  status:                        regie status [--json]")
+
+
+@main.command()
+@click.argument("operator_id", metavar="OPERATOR")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--feed", "feed_id", help="The operator's GTFS feed id, when it has several.")
+def submit(operator_id: str, file: Path, feed_id: str | None) -> None:
+    """Hand in a feed FILE for OPERATOR: archived and recorded like a fetched one."""
+    from regie.collect import Collector
+
+    paths = _paths()
+    try:
+        region = load_region(paths.region_file)
+        operator = load_registry(paths.operators_file).operator(operator_id)
+    except (ConfigError, KeyError) as exc:
+        _fail(str(exc).strip("'\""))
+    with _collector(paths, region) as collector:
+        try:
+            outcome = collector.submit(operator, file, feed_id)
+        except (ValueError, KeyError) as exc:
+            _fail(str(exc).strip("'\""))
+    click.echo(outcome.describe())
+    if outcome.failed:
+        sys.exit(1)
+
+
+class _collector:
+    """A Collector over the local file client, with its catalogue closed afterwards."""
+
+    def __init__(self, paths: Paths, region):
+        from regie.archive import Archive
+        from regie.catalogue import Catalogue
+        from regie.collect import Collector
+        from regie.fetch import LocalFeedClient
+        from regie.snapshots import SnapshotStore
+
+        self.catalogue = Catalogue.open(paths.database_url)
+        self.collector = Collector(
+            client=LocalFeedClient(), catalogue=self.catalogue, archive=Archive(paths.archive_dir),
+            snapshots=SnapshotStore(paths.snapshot_dir), settings=region.collection,
+        )
+
+    def __enter__(self):
+        return self.collector
+
+    def __exit__(self, *exc_info) -> None:
+        self.catalogue.dispose()
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def status(as_json: bool) -> None:
+    """Operators, their feeds, latest version, its age, and the last fetch's outcome."""
+    from regie.status import pool_status
+
+    paths = _paths()
+    try:
+        report = pool_status(paths, now=datetime.now(UTC))
+    except ConfigError as exc:
+        _fail(str(exc))
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{report['region']} (as of {report['as_of']}), data in {report['data_dir']}")
+    for operator in report["operators"]:
+        click.echo(f"\n{operator['id']}  {operator['name']}  [{operator['openness']}]")
+        for feed in operator["feeds"]:
+            version = feed["latest_version"]
+            fetch = feed["latest_fetch"]
+            version_text = f"{version['content_hash'][:12]} ({version['age_days']:.1f} d old)" if version else "no version"
+            fetch_text = f"{fetch['outcome']} at {fetch['fetched_at'][:19]}" if fetch else "never fetched"
+            if fetch and fetch["error"]:
+                fetch_text += f": {fetch['error']}"
+            click.echo(f"  {feed['feed']:<18} {feed['kind']:<8} {version_text:<32} {fetch_text}")
+
+
+@main.command()
+@click.option("--port", default=3000, show_default=True)
+def ui(port: int) -> None:
+    """Open the Dagster UI on the pool (dagster dev, with DAGSTER_HOME under the data dir)."""
+    paths = _paths()
+    home = Path(os.environ.get("DAGSTER_HOME") or paths.dagster_home)
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home)
+    dagster = Path(sys.executable).with_name("dagster")
+    os.chdir(PROJECT_ROOT)
+    os.execv(str(dagster), [str(dagster), "dev", "-w", "workspace.yaml", "-p", str(port)])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
