@@ -80,7 +80,6 @@ def run() -> None:
 def demo(seed: int, port: int) -> None:
     """Generate the demo region, serve its feeds on loopback HTTP, and run the pipeline on it."""
     from regie.demo import generate_demo_region
-    from regie.devserver import serve_directory
 
     paths = _paths()
     try:
@@ -89,7 +88,7 @@ def demo(seed: int, port: int) -> None:
         _fail(str(exc))
     feeds_dir = paths.demo_feeds_dir
     feeds_dir.mkdir(parents=True, exist_ok=True)
-    with _demo_server(serve_directory, feeds_dir, port) as server:
+    with _demo_server(feeds_dir, port) as server:
         os.environ["REGIE_DEMO_FEEDS_URL"] = server.base_url
         click.echo(f"Demo region '{region.name}' as of {region.as_of}: feeds served at {server.base_url}")
         generate_demo_region(feeds_dir, start=region.as_of, seed=seed, gbfs_base_url=server.base_url)
@@ -99,11 +98,14 @@ def demo(seed: int, port: int) -> None:
         sys.exit(1)
 
 
-def _demo_server(serve_directory, root: Path, port: int):
+def _demo_server(root: Path, port: int):
+    """The loopback feed server, on `port` if it is free, else on any free port."""
+    from regie.devserver import FeedServer
+
     try:
-        return serve_directory(root, port=port)
+        return FeedServer(root, port=port).start()
     except OSError:
-        return serve_directory(root, port=0)
+        return FeedServer(root, port=0).start()
 
 
 def _print_outputs(paths: Paths) -> None:

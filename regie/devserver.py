@@ -178,7 +178,7 @@ class FeedServer:
             raise NotADirectoryError(f"not a folder: {self.root}")
         self._server = _Server((self.host, self.port), self.root)
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"regie-devserver-{self.root.name}", daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"regie-devserver-{self.root.name}", daemon=True
         )
         self._thread.start()
         return self

@@ -83,7 +83,10 @@ class HttpFeedClient(FeedClient):
         self.close()
 
     def fetch(self, request: FetchRequest, dest: Path) -> FetchResponse:
-        scheme = urlparse(request.url).scheme.lower()
+        try:
+            scheme = urlparse(request.url).scheme.lower()
+        except ValueError as exc:
+            raise FetchError(request.url, f"invalid URL: {exc}") from exc
         if scheme == "file":
             return self._local.fetch(request, dest)
         if scheme not in ("http", "https"):
