@@ -142,24 +142,21 @@ def test_stop_closes_the_port(tmp_path: Path) -> None:
 
 def test_command_line_serves_until_interrupted(tmp_path: Path) -> None:
     (tmp_path / "feed.zip").write_bytes(b"PK")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "regie.devserver", str(tmp_path), "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        cwd=Path(__file__).parents[1],
-    )
-    try:
-        line = process.stdout.readline()
-        assert "http://127.0.0.1:" in line
-        base_url = line.split(" at ")[1].split()[0]
-        host, port = base_url.removeprefix("http://").split(":")
-        connection = http.client.HTTPConnection(host, int(port), timeout=5)
-        connection.request("GET", "/feed.zip")
-        assert connection.getresponse().read() == b"PK"
-        connection.close()
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=5) == 0
-        assert process.stderr.read() == ""
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    command = [sys.executable, "-m", "regie.devserver", str(tmp_path), "--port", "0"]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1]
+    ) as process:
+        try:
+            line = process.stdout.readline()
+            assert "http://127.0.0.1:" in line
+            host, port = line.split(" at http://")[1].split()[0].split(":")
+            connection = http.client.HTTPConnection(host, int(port), timeout=5)
+            connection.request("GET", "/feed.zip")
+            assert connection.getresponse().read() == b"PK"
+            connection.close()
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=5) == 0
+            assert process.stderr.read() == ""
+        finally:
+            if process.poll() is None:
+                process.kill()

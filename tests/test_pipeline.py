@@ -1,0 +1,114 @@
+"""The Dagster assets, checks, sensor, schedule and runner, with fixture resources."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from dagster import SensorResult, SkipReason, build_schedule_context, build_sensor_context, instance_for_test
+
+from pipelines.definitions import build_definitions
+from pipelines.partitions import OPERATORS_PARTITION
+from pipelines.resources import LocalFeedClientResource, PoolResource
+from pipelines.runner import run_pool
+from pipelines.schedules import daily_collection
+from pipelines.sensors import registry_operators
+from regie.catalogue import Catalogue
+
+REGION = """\
+name: Test region
+timezone: Europe/Paris
+bbox: {min_lon: -2.2, min_lat: 43.1, max_lon: -1.3, max_lat: 43.6}
+languages: [fr]
+as_of: 2026-03-01
+collection: {retries: 0, backoff_s: 0}
+"""
+
+OPERATOR = """\
+  - id: {id}
+    name: {id}
+    modes: [bus]
+    contact: data@{id}.example
+    licence: CC-BY-4.0
+    openness: open
+    member_from: 2024-01-01
+    feeds:
+      - id: gtfs
+        kind: gtfs
+        url: http://feeds.example/{file}
+"""
+
+
+@pytest.fixture
+def setup(tmp_path: Path):
+    configs, served, data = tmp_path / "configs", tmp_path / "served", tmp_path / "data"
+    configs.mkdir()
+    served.mkdir()
+    (configs / "region.yaml").write_text(REGION)
+    (configs / "operators.yaml").write_text(
+        "operators:\n" + OPERATOR.format(id="good", file="good.zip") + OPERATOR.format(id="gone", file="gone.zip")
+    )
+    with zipfile.ZipFile(served / "good.zip", "w") as archive:
+        archive.writestr("agency.txt", "agency_id,agency_name\na,A\n")
+    pool = PoolResource(config_dir=str(configs), data_dir=str(data))
+    defs = build_definitions({"pool": pool, "feed_client": LocalFeedClientResource(root=str(served))})
+    with instance_for_test() as instance:
+        yield {"defs": defs, "pool": pool, "instance": instance, "data": data, "configs": configs}
+
+
+def test_runner_collects_each_operator_and_reports_the_failed_one(setup):
+    result = run_pool(defs=setup["defs"], instance=setup["instance"])
+    assert [(r.operator_id, r.success) for r in result.operators] == [("good", True), ("gone", False)]
+    message = result.failed[0].message
+    assert "operator 'gone'" in message and "feed 'gtfs'" in message
+    assert "http://feeds.example/gone.zip" in message and "file not found" in message
+
+    catalogue = Catalogue.open(setup["pool"].paths().database_url)
+    assert len(catalogue.versions("good")) == 1 and catalogue.versions("gone") == []
+    assert [f.outcome.value for f in catalogue.fetches("gone")] == ["failed"]
+    catalogue.dispose()
+    assert set(setup["instance"].get_dynamic_partitions(OPERATORS_PARTITION)) == {"good", "gone"}
+
+
+def test_the_integrity_check_fails_when_the_archive_was_altered(setup):
+    setup["instance"].add_dynamic_partitions(OPERATORS_PARTITION, ["good"])
+    collect = setup["defs"].resolve_job_def("collect_feeds")
+    first = collect.execute_in_process(instance=setup["instance"], partition_key="good")
+    assert [e.passed for e in first.get_asset_check_evaluations()] == [True]
+    materialization = first.asset_materializations_for_node("collected_feeds")[0]
+    assert materialization.metadata["new_versions"].value == 1
+    assert materialization.metadata["dagster/row_count"].value == 1
+
+    archived = next((setup["data"] / "archive" / "good" / "gtfs").glob("*.zip"))
+    archived.chmod(0o644)
+    archived.write_bytes(b"tampered")
+    result = collect.execute_in_process(instance=setup["instance"], partition_key="good", raise_on_error=False)
+    evaluations = result.get_asset_check_evaluations()
+    assert [e.passed for e in evaluations] == [False]
+    assert "no longer matches" in str(evaluations[0].metadata["problems"].value)
+
+
+def test_sensor_adds_a_partition_for_each_new_operator(setup):
+    instance, pool = setup["instance"], setup["pool"]
+    context = build_sensor_context(instance=instance, resources={"pool": pool})
+    result = registry_operators(context)
+    assert isinstance(result, SensorResult)
+    assert [r.partition_key for r in result.run_requests] == ["good", "gone"]
+    assert result.dynamic_partitions_requests[0].partition_keys == ["good", "gone"]
+
+    instance.add_dynamic_partitions(OPERATORS_PARTITION, ["good", "gone"])
+    assert isinstance(registry_operators(build_sensor_context(instance=instance, resources={"pool": pool})), SkipReason)
+
+    (setup["configs"] / "operators.yaml").write_text("operators: [")
+    skipped = registry_operators(build_sensor_context(instance=instance, resources={"pool": pool}))
+    assert isinstance(skipped, SkipReason) and "operators.yaml" in skipped.skip_message
+
+
+def test_daily_schedule_requests_one_run_per_operator(setup):
+    instance = setup["instance"]
+    instance.add_dynamic_partitions(OPERATORS_PARTITION, ["good", "gone"])
+    context = build_schedule_context(instance=instance, scheduled_execution_time=datetime(2026, 3, 2, 4, tzinfo=UTC))
+    requests = list(daily_collection(context))
+    assert [(r.partition_key, r.run_key) for r in requests] == [("good", "2026-03-02:good"), ("gone", "2026-03-02:gone")]
