@@ -55,12 +55,15 @@ def routed_pattern(
     headsign: str, shape_id: str, stop_ids: list[str], lats: list[float], lons: list[float],
     speed_kmh: float, dwell_min: list[int], periods, step_m: float, bend: float = 0.0,
     peak_slowdown: float = 1.0, timepoints: tuple[int, ...] | None = None,
+    stop_points: list[int] | None = None,
 ) -> tuple[Pattern, pd.DataFrame]:
-    """A pattern whose shape runs through its stops (densified every `step_m`), with running
-    times at `speed_kmh` ± 8 % per segment, and that shape's rows."""
+    """A pattern whose shape runs through the points `lats`/`lons` (densified every `step_m`),
+    with running times at `speed_kmh` ± 8 % per segment, and that shape's rows. `stop_points`
+    says which points are the stops (default: all of them; others are waypoints)."""
     s_lat, s_lon, vertex = densify(lats, lons, step_m=step_m, bend=bend)
     shape = shape_frame(shape_id, s_lat, s_lon)
-    dist = shape["shape_dist_traveled"].to_numpy()[vertex]
+    stop_points = list(range(len(lats))) if stop_points is None else stop_points
+    dist = shape["shape_dist_traveled"].to_numpy()[vertex[stop_points]]
     jitter = rng.uniform(0.92, 1.08, len(stop_ids))
     run = np.concatenate([[0.0], np.diff(dist)]) / (speed_kmh / 3.6) * jitter
     dwell = np.asarray(dwell_min, dtype=np.int64) * 60
