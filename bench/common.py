@@ -1,0 +1,29 @@
+"""Helpers shared by the benchmarks."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from regie.settings import PROJECT_ROOT
+
+
+def feeds_dir() -> Path:
+    path = Path(os.environ.get("REGIE_TEST_FEEDS") or PROJECT_ROOT.parent / "shared" / "data" / "feeds")
+    if not path.is_dir():
+        raise SystemExit(f"benchmark feeds not found at {path}; set REGIE_TEST_FEEDS")
+    return path
+
+
+def best_of(repeat: int, action: Callable[[], object], setup: Callable[[], object] | None = None) -> float:
+    """Best wall time of `repeat` runs of action (setup, if given, runs untimed before each)."""
+    best = float("inf")
+    for _ in range(repeat):
+        if setup is not None:
+            setup()
+        started = time.perf_counter()
+        action()
+        best = min(best, time.perf_counter() - started)
+    return best
