@@ -38,7 +38,7 @@ MUGABUS_DEFECTS: tuple[Defect, ...] = (
            "43.3…), about 1,000 km south of the region's bounding box",
            ("stop_id", MISTYPED_STOP)),
     Defect("stop_time_arrival_after_departure", "stop_times.txt",
-           "at stop_sequence 3 (Hendaye) the arrival_time is 5 minutes after the departure_time",
+           "at stop_sequence 3 (Hendaye) the arrival_time is 1 minute after the departure_time",
            ("trip_id", ARRIVAL_AFTER_DEPARTURE_TRIP)),
     Defect("stop_time_decreasing", "stop_times.txt",
            "at stop_sequence 3 the times are 10 minutes earlier than the departure from "
@@ -79,7 +79,7 @@ def apply_mugabus_defects(tables: dict[str, pd.DataFrame]) -> dict:
 
     st = t["stop_times"]
     row = st.index[(st["trip_id"] == ARRIVAL_AFTER_DEPARTURE_TRIP) & (st["stop_sequence"] == 3)]
-    st.loc[row, "arrival_time"] = _fmt(_time(st.loc[row[0], "departure_time"]) + 300)
+    st.loc[row, "arrival_time"] = _fmt(_time(st.loc[row[0], "departure_time"]) + 60)
     prev = st.index[(st["trip_id"] == BACKWARDS_TRIP) & (st["stop_sequence"] == 2)][0]
     row = st.index[(st["trip_id"] == BACKWARDS_TRIP) & (st["stop_sequence"] == 3)]
     back = _fmt(_time(st.loc[prev, "departure_time"]) - 600)

@@ -176,6 +176,8 @@ CITY_ANCHORS: dict[str, tuple[str, str, float, float]] = {
     "MIR": ("Miramon", "Miramón", 43.29050, -1.97450),
     "ALT": ("Altza", "Alza", 43.31650, -1.93050),
     "BDB": ("Bidebieta", "Bidebieta", 43.32250, -1.94000),
+    "OSP": ("Ospitaleak", "Hospitales", 43.29200, -1.98600),
+    "IGA": ("Igara", "Igara", 43.30000, -2.01900),
 }
 # streets that name the stops between two anchors ("Zurriola hiribidea 14")
 CITY_STREETS: dict[frozenset[str], str] = {
@@ -190,7 +192,9 @@ CITY_STREETS: dict[frozenset[str], str] = {
         (("AIE", "AMA"), "Errotaburu pasealekua"), (("AMA", "NOR"), "Urbieta kalea"),
         (("NOR", "GRO"), "Kristina Enea"), (("MIR", "ANO"), "Mikeletegi pasealekua"),
         (("NOR", "EGI"), "Egia kalea"), (("EAS", "NOR"), "Prim kalea"),
-        (("EGI", "INT"), "Tolosa hiribidea"),
+        (("EGI", "INT"), "Mundaiz kalea"), (("OSP", "ANO"), "Begiristain doktorearen pasealekua"),
+        (("LOI", "INT"), "Otxoki kalea"), (("IGA", "IBA"), "Igara bidea"),
+        (("IBA", "OND"), "Tolosa hiribidea"), (("OND", "BUL"), "Kontxa pasealekua"),
     )
 }
 _WD_BUS = ((hm("5:45"), hm("7:00"), 20), (hm("7:00"), hm("9:30"), 10),
@@ -216,6 +220,8 @@ CITY_LINES = (
     _bus("HB17", "17", ("IBA", "ANT", "AIE", "AMA", "NOR", "GRO"), "6F2C91", 2.0),
     _bus("HB21", "21", ("MIR", "ANO", "AMA", "NOR", "EGI"), "95C11F", 2.0, "000000"),
     _bus("HB28", "28", ("OND", "ANT", "EAS", "NOR", "EGI", "INT"), "00A19A", 1.5),
+    _bus("HB16", "16", ("IGA", "IBA", "OND", "BUL"), "A4343A", 2.0),
+    _bus("HB31", "31", ("OSP", "ANO", "LOI", "INT"), "0069B4", 2.0),
 )
 CITY_STOP_SPACING_M = 420.0  # target spacing of stops between anchors
 CITY_STOP_MERGE_M = 60.0  # a new stop this close to an existing one reuses it
