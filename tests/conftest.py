@@ -32,11 +32,16 @@ def feeds_dir() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never see the developer's REGIE_* or DAGSTER_HOME settings."""
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests never see the developer's REGIE_* or DAGSTER_HOME settings, nor each other's
+    (the CLI sets REGIE_* variables for the Dagster resources it runs)."""
+    saved = dict(os.environ)
     for name in list(os.environ):
         if (name.startswith("REGIE_") and name not in (POSTGRES_ENV, "REGIE_TEST_FEEDS")) or name == "DAGSTER_HOME":
             monkeypatch.delenv(name, raising=False)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 def _postgres_database() -> Iterator[str]:

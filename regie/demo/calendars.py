@@ -92,7 +92,7 @@ def feed_info_table(
     first, last = feed_window(start)
     return pd.DataFrame([{
         "feed_publisher_name": publisher, "feed_publisher_url": url, "feed_lang": lang,
-        "default_lang": "en", "feed_start_date": first.strftime("%Y%m%d"),
+"feed_start_date": first.strftime("%Y%m%d"),
         "feed_end_date": last.strftime("%Y%m%d"), "feed_version": version,
         "feed_contact_email": email,
     }])

@@ -82,8 +82,9 @@ RAIL_LINES = (
     Line("K1", "K1", "Bayonne – Hendaye – Donostia", "C8102E", "FFFFFF", _K1,
          ("Donostia / San Sebastián", "Bayonne / Baiona"),
          {"WD": ((hm("6:00"), hm("9:00"), 30), (hm("9:00"), hm("16:00"), 60),
-                 (hm("16:00"), hm("19:30"), 30), (hm("19:30"), hm("23:41"), 60)),
-          "WE": ((hm("7:00"), hm("23:41"), 60),)}),
+                 (hm("16:00"), hm("19:30"), 30), (hm("19:30"), hm("23:00"), 60),
+                 (hm("23:35"), hm("24:35"), 60)),  # the late train arrives after midnight
+          "WE": ((hm("7:00"), hm("23:00"), 60), (hm("23:35"), hm("24:35"), 60))}),
     Line("K1", "K1", "Bayonne – Hendaye – Donostia", "C8102E", "FFFFFF", _K1[5:],
          ("Donostia / San Sebastián", "Hendaye / Hendaia"),
          {"WD": ((hm("6:15"), hm("9:00"), 30), (hm("16:15"), hm("19:30"), 30))},
@@ -95,10 +96,10 @@ RAIL_LINES = (
 
 
 def platform_position(code: str, number: int) -> tuple[float, float]:
-    """Platform `number` of rail station `code`: 10 m apart on a line through the station."""
+    """Platform `number` of rail station `code`: 10 m apart, 15 m in front of the building."""
     _, lat, lon, count = RAIL_STATIONS[code]
     shift = (number - (count + 1) / 2) * 10.0
-    return offset(lat, lon, shift * 0.6, shift * 0.8)
+    return offset(lat, lon, shift * 0.6 - 15.0 * 0.8, shift * 0.8 + 15.0 * 0.6)
 
 
 # --- Mugabus: cross-border coaches, route_type 200 (coach service) ---------------------------

@@ -37,12 +37,13 @@ class Pattern:
 
 
 def departures(periods: Periods, phase_min: int) -> np.ndarray:
-    """First-stop departure minutes: each period's headway from its start (+ phase) to its end;
-    the next period starts from the last departure plus the new headway."""
+    """First-stop departure minutes: each period's headway from its start (+ phase) to its end,
+    dropping a departure less than 5 minutes after the previous one (period boundaries)."""
     times: list[int] = []
     for first, end, headway in periods:
-        t = first + phase_min if not times else max(first, times[-1] + headway)
-        times.extend(range(t, end, headway))
+        for t in range(first + phase_min, end, headway):
+            if not times or t >= times[-1] + 5:
+                times.append(t)
     return np.asarray(times, dtype=np.int64)
 
 
