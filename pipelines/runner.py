@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 
@@ -40,12 +41,20 @@ class PoolRun:
         return [run for run in self.operators if not run.success]
 
 
+def ensure_dagster_home(default: Path) -> Path:
+    """Use DAGSTER_HOME, or `default` (created, with telemetry off, and exported for Dagster)."""
+    home = Path(os.environ.get("DAGSTER_HOME") or default)
+    home.mkdir(parents=True, exist_ok=True)
+    settings = home / "dagster.yaml"
+    if not settings.exists():
+        settings.write_text("telemetry:\n  enabled: false\n")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
 def dagster_instance(pool: PoolResource) -> DagsterInstance:
-    """The persistent instance under DAGSTER_HOME (set to `<data dir>/dagster` when unset)."""
-    if not os.environ.get("DAGSTER_HOME"):
-        home = pool.paths().dagster_home
-        home.mkdir(parents=True, exist_ok=True)
-        os.environ["DAGSTER_HOME"] = str(home)
+    """The persistent instance under DAGSTER_HOME (by default `<data dir>/dagster`)."""
+    ensure_dagster_home(pool.paths().dagster_home)
     return DagsterInstance.get()
 
 

@@ -88,11 +88,13 @@ def demo(seed: int, port: int) -> None:
         _fail(str(exc))
     feeds_dir = paths.demo_feeds_dir
     feeds_dir.mkdir(parents=True, exist_ok=True)
+    archived_before = _archived_files(paths)
     with _demo_server(feeds_dir, port) as server:
         os.environ["REGIE_DEMO_FEEDS_URL"] = server.base_url
         click.echo(f"Demo region '{region.name}' as of {region.as_of}: feeds served at {server.base_url}")
         generate_demo_region(feeds_dir, start=region.as_of, seed=seed, gbfs_base_url=server.base_url)
         succeeded = _run_pipeline()
+    click.echo(f"\nNew feed versions archived by this run: {len(_archived_files(paths) - archived_before)}")
     _print_outputs(paths)
     if not succeeded:
         sys.exit(1)
@@ -106,6 +108,10 @@ def _demo_server(root: Path, port: int):
         return FeedServer(root, port=port).start()
     except OSError:
         return FeedServer(root, port=0).start()
+
+
+def _archived_files(paths: Paths) -> set[Path]:
+    return {path for path in paths.archive_dir.glob("*/*/*") if path.is_file()}
 
 
 def _print_outputs(paths: Paths) -> None:
@@ -184,7 +190,10 @@ def status(as_json: bool) -> None:
         for feed in operator["feeds"]:
             version = feed["latest_version"]
             fetch = feed["latest_fetch"]
-            version_text = f"{version['content_hash'][:12]} ({version['age_days']:.1f} d old)" if version else "no version"
+            if version:
+                version_text = f"{version['content_hash'][:12]} ({version['age_days']:.1f} d old)"
+            else:
+                version_text = "no version" if feed["kind"] == "gtfs" else "snapshots, no versions"
             fetch_text = f"{fetch['outcome']} at {fetch['fetched_at'][:19]}" if fetch else "never fetched"
             if fetch and fetch["error"]:
                 fetch_text += f": {fetch['error']}"
@@ -195,10 +204,9 @@ def status(as_json: bool) -> None:
 @click.option("--port", default=3000, show_default=True)
 def ui(port: int) -> None:
     """Open the Dagster UI on the pool (dagster dev, with DAGSTER_HOME under the data dir)."""
-    paths = _paths()
-    home = Path(os.environ.get("DAGSTER_HOME") or paths.dagster_home)
-    home.mkdir(parents=True, exist_ok=True)
-    os.environ["DAGSTER_HOME"] = str(home)
+    from pipelines.runner import ensure_dagster_home
+
+    ensure_dagster_home(_paths().dagster_home)
     dagster = Path(sys.executable).with_name("dagster")
     os.chdir(PROJECT_ROOT)
     os.execv(str(dagster), [str(dagster), "dev", "-w", "workspace.yaml", "-p", str(port)])

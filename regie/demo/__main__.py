@@ -1,4 +1,5 @@
-"""`python -m regie.demo OUT_DIR [--start YYYY-MM-DD] [--seed N] [--scale K] [--gbfs-base-url URL]`."""
+"""Generate the demo region: `python -m regie.demo OUT_DIR [--start YYYY-MM-DD] [--seed N]
+[--scale K] [--gbfs-base-url URL]`."""
 
 from __future__ import annotations
 

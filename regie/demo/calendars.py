@@ -41,7 +41,8 @@ def public_holidays(year: int, country: str) -> dict[date, str]:
             e - timedelta(2): "Ostiral santua", e + timedelta(1): "Pazko astelehena",
             date(year, 5, 1): "Langileen eguna", date(year, 7, 25): "Santiago eguna",
             date(year, 7, 31): "San Ignazio", date(year, 8, 15): "Andre Mariaren jasokundea",
-            date(year, 10, 12): "Espainiako jai nazionala", date(year, 11, 1): "Santu guztien eguna",
+            date(year, 10, 12): "Espainiako jai nazionala",
+            date(year, 11, 1): "Santu guztien eguna",
             date(year, 12, 6): "Konstituzio eguna", date(year, 12, 8): "Sortzez garbia",
             date(year, 12, 25): "Eguberri eguna",
         }

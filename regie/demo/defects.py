@@ -73,7 +73,8 @@ def apply_mugabus_defects(tables: dict[str, pd.DataFrame]) -> dict:
     t = {name: frame.copy() for name, frame in tables.items()}
     stops = t["stops"]
     parent = stops["stop_id"] == SWAPPED_PARENT
-    stops.loc[parent, ["stop_lat", "stop_lon"]] = stops.loc[parent, ["stop_lon", "stop_lat"]].to_numpy()
+    swapped = stops.loc[parent, ["stop_lon", "stop_lat"]].to_numpy()
+    stops.loc[parent, ["stop_lat", "stop_lon"]] = swapped
     typo = stops["stop_id"] == MISTYPED_STOP
     stops.loc[typo, "stop_lat"] = stops.loc[typo, "stop_lat"] - 9.0  # 43.38… -> 34.38…
 

@@ -1,4 +1,4 @@
-"""`generate_demo_region`: write the demo region's feeds, as `configs/operators.yaml` expects them."""
+"""`generate_demo_region`: write the demo feeds where `configs/operators.yaml` expects them."""
 
 from __future__ import annotations
 

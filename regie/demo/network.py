@@ -1,4 +1,4 @@
-"""Static definitions of the demo region's networks, along the real Bayonne – Hendaye – Donostia corridor.
+"""The demo region's networks, along the real Bayonne – Hendaye – Donostia corridor.
 
 Coordinates are close to the real places (stations, piers, squares) but the operators, lines and
 timetables are fictional. Interchange stops of different operators are placed with `geo.offset`
@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from regie.demo.geo import offset
 
-Periods = tuple[tuple[int, int, int], ...]  # (first minute, end minute (exclusive), headway minutes)
+# (first departure minute, end minute (exclusive), headway minutes), minutes after midnight
+Periods = tuple[tuple[int, int, int], ...]
 
 
 def hm(text: str) -> int:
@@ -89,7 +90,8 @@ RAIL_LINES = (
          ("Donostia / San Sebastián", "Hendaye / Hendaia"),
          {"WD": ((hm("6:15"), hm("9:00"), 30), (hm("16:15"), hm("19:30"), 30))},
          variant_of="K1"),
-    Line("K2", "K2", "Bayonne – Cambo-les-Bains", "00843D", "FFFFFF", ("BAY", "VIL", "UST", "CAM"),
+    Line("K2", "K2", "Bayonne – Cambo-les-Bains", "00843D", "FFFFFF",
+         ("BAY", "VIL", "UST", "CAM"),
          ("Cambo-les-Bains / Kanbo", "Bayonne / Baiona"),
          {"WD": ((hm("6:20"), hm("20:30"), 60),), "WE": ((hm("8:20"), hm("20:30"), 120),)}),
 )
@@ -160,7 +162,8 @@ _AMA, _INT = RAIL_STATIONS["AMA"][1:3], RAIL_STATIONS["INT"][1:3]
 # code -> (Basque name, Spanish name, lat, lon): the fixed stops lines are drawn through
 CITY_ANCHORS: dict[str, tuple[str, str, float, float]] = {
     "AMA": ("Amara Geltokia", "Estación de Amara", *offset(*_AMA, 30.0, -35.0)),
-    "NOR": ("Iparraldeko Geltokia", "Estación del Norte", *offset(*coach_bay_position(1), 25.0, 28.0)),
+    "NOR": ("Iparraldeko Geltokia", "Estación del Norte",
+            *offset(*coach_bay_position(1), 25.0, 28.0)),
     "INT": ("Intxaurrondo Geltokia", "Estación de Intxaurrondo", *offset(*_INT, -35.0, 20.0)),
     "BUL": ("Bulebarra", "Boulevard", 43.32220, -1.98460),
     "EAS": ("Easo plaza", "Plaza Easo", 43.31460, -1.98220),
@@ -245,7 +248,8 @@ INTERCHANGES: tuple[tuple[str, tuple[str, str], tuple[str, str]], ...] = (
     ("Intxaurrondo station: rail / city bus", ("kosta-rail", "KR:INT:1"), ("hiribus", "HB:INT")),
     ("Donostia bus station: coach / city bus", ("mugabus", "MB:DON:1"), ("hiribus", "HB:NOR")),
     ("Amara station: rail / bike share", ("kosta-rail", "KR:AMA:1"), ("bizi", "bizi-amara")),
-    ("Donostia bus station: coach / bike share", ("mugabus", "MB:DON:2"), ("bizi", "bizi-geltokia")),
+    ("Donostia bus station: coach / bike share", ("mugabus", "MB:DON:2"),
+     ("bizi", "bizi-geltokia")),
     ("Bulebarra: city bus / bike share", ("hiribus", "HB:BUL"), ("bizi", "bizi-bulebarra")),
 )
 # longer walks between operators (a few hundred metres), for transfer generation

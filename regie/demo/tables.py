@@ -1,4 +1,4 @@
-"""Helpers shared by the feed builders: agency/route rows, shapes and patterns with running times."""
+"""Helpers shared by the feed builders: agency and route rows, shapes, patterns with run times."""
 
 from __future__ import annotations
 

@@ -104,7 +104,7 @@ def build_trips(
             pickup[-1] = 1
             drop = np.zeros(n, dtype=np.int64)
             drop[0] = 1
-            timepoint = np.ones(n, dtype=np.int64) if p.timepoints is None else np.asarray(p.timepoints)
+            timepoint = np.asarray(p.timepoints if p.timepoints is not None else [1] * n)
             chunks.append(pd.DataFrame({
                 "trip_id": np.repeat(np.asarray(ids, dtype=object), n),
                 "arrival_time": format_times(arr.ravel()),

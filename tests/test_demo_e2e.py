@@ -1,0 +1,46 @@
+"""`regie demo` end to end, twice: the second run succeeds and archives nothing new."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from regie.cli import main
+from regie.config import load_registry
+from regie.settings import PROJECT_ROOT
+
+
+@pytest.mark.slow
+def test_demo_twice_then_status(tmp_path):
+    data = tmp_path / "data"
+    base = ["--data-dir", str(data), "--as-of", "2026-03-02"]
+    runner = CliRunner()
+
+    first = runner.invoke(main, [*base, "demo", "--port", "0"])
+    assert first.exit_code == 0, first.output
+    archived = sorted(p.relative_to(data) for p in (data / "archive").rglob("*.zip"))
+    registry = load_registry(PROJECT_ROOT / "configs" / "operators.yaml", env={})
+    static_feeds = [(op.id, feed.id) for op in registry.operators for feed in op.feeds if feed.kind.is_static]
+    assert len(archived) == len(static_feeds) == 4
+    assert "New feed versions archived by this run: 4" in first.output
+    assert str(data / "archive") in first.output and "regie.db" in first.output
+
+    second = runner.invoke(main, [*base, "demo", "--port", "0"])
+    assert second.exit_code == 0, second.output
+    assert "New feed versions archived by this run: 0" in second.output
+    assert sorted(p.relative_to(data) for p in (data / "archive").rglob("*.zip")) == archived
+
+    status = runner.invoke(main, [*base, "status", "--json"])
+    report = json.loads(status.output)
+    assert report["as_of"] == "2026-03-02"
+    assert [op["id"] for op in report["operators"]] == registry.ids
+    for operator in report["operators"]:
+        for feed in operator["feeds"]:
+            assert feed["latest_fetch"]["outcome"] in ("unchanged", "not_modified", "snapshot"), feed
+            if feed["kind"] == "gtfs":
+                assert feed["latest_version"]["archive_path"].startswith(f"{operator['id']}/{feed['feed']}/")
+                assert feed["versions"] == 1
+            else:
+                assert feed["latest_version"] is None and feed["last_success_at"]
