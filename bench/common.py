@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from regie.settings import PROJECT_ROOT
+from regie.settings import shared_feeds_dir
 
 
 def feeds_dir() -> Path:
-    path = Path(os.environ.get("REGIE_TEST_FEEDS") or PROJECT_ROOT.parent / "shared" / "data" / "feeds")
+    path = shared_feeds_dir()
     if not path.is_dir():
         raise SystemExit(f"benchmark feeds not found at {path}; set REGIE_TEST_FEEDS")
     return path

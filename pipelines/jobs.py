@@ -2,12 +2,10 @@
 
 from dagster import AssetSelection, define_asset_job
 
-from pipelines.partitions import operators_partitions
 
 collect_job = define_asset_job(
     "collect_feeds",
     selection=AssetSelection.groups("collect"),
-    partitions_def=operators_partitions,
     description="Fetch one operator's feeds, archive new versions and record every fetch.",
 )
 

@@ -57,3 +57,13 @@ def resolve_paths(env: dict[str, str] | None = None) -> Paths:
     data_dir = Path(env.get("REGIE_DATA_DIR") or PROJECT_ROOT / "data").resolve()
     database_url = env.get("REGIE_DATABASE_URL") or sqlite_url(data_dir / "regie.db")
     return Paths(config_dir=config_dir, data_dir=data_dir, database_url=database_url)
+
+
+def shared_feeds_dir(env: dict[str, str] | None = None) -> Path:
+    """The real public test feeds: REGIE_TEST_FEEDS, else `shared/data/feeds` beside the project
+    (or beside /work/main, where a clean clone elsewhere still finds the workplace's copy)."""
+    env = os.environ if env is None else env
+    if env.get("REGIE_TEST_FEEDS"):
+        return Path(env["REGIE_TEST_FEEDS"])
+    candidates = [PROJECT_ROOT.parent / "shared" / "data" / "feeds", Path("/work/shared/data/feeds")]
+    return next((path for path in candidates if path.is_dir()), candidates[0])

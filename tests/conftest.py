@@ -11,13 +11,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from regie.settings import PROJECT_ROOT
+from regie.settings import shared_feeds_dir
 
 POSTGRES_ENV = "REGIE_TEST_POSTGRES_URL"
-
-
-def shared_feeds_dir() -> Path:
-    return Path(os.environ.get("REGIE_TEST_FEEDS") or PROJECT_ROOT.parent / "shared" / "data" / "feeds")
 
 
 @pytest.fixture(scope="session")

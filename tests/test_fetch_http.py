@@ -20,7 +20,6 @@ from regie.devserver import serve_directory
 from regie.fetch import FetchError, FetchRequest, HttpFeedClient
 
 BODY = b"PK\x03\x04" + bytes(range(256)) * 40
-FEEDS = Path(os.environ.get("REGIE_TEST_FEEDS") or Path(__file__).parents[1].parent / "shared/data/feeds")
 
 
 class Sleeps(list[float]):
@@ -347,12 +346,8 @@ def test_unsupported_scheme(client: HttpFeedClient, dest: Path) -> None:
 # --- the real feeds, over loopback ----------------------------------------------------------------
 
 
-@pytest.mark.skipif(
-    not (FEEDS / "regional_bayarea").is_dir(),
-    reason=f"real feeds folder absent: {FEEDS / 'regional_bayarea'} (set REGIE_TEST_FEEDS)",
-)
-def test_real_feeds_over_loopback(client: HttpFeedClient, dest: Path) -> None:
-    root = FEEDS / "regional_bayarea"
+def test_real_feeds_over_loopback(client: HttpFeedClient, dest: Path, feeds_dir: Path) -> None:
+    root = feeds_dir / "regional_bayarea"
     zips = sorted(root.glob("*.zip"))
     assert zips
     with serve_directory(root) as server:
