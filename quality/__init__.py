@@ -1,0 +1,1 @@
+"""Quality: pre-screen, canonical and own rules, expectations, gate, score and reports."""

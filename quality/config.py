@@ -1,0 +1,125 @@
+"""`configs/quality.yaml`: what blocks, waivers, rule thresholds, limits and the scoring frame."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from regie.config.errors import ConfigError, format_validation_error, read_yaml
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Blocking(_Model):
+    """Which findings block a version: every notice of these severities, plus or minus codes."""
+
+    severities: list[Literal["ERROR", "WARNING", "INFO"]] = ["ERROR"]
+    also_codes: list[str] = Field(default_factory=list, description="codes that block whatever their severity")
+    except_codes: list[str] = Field(default_factory=list, description="codes that never block")
+
+    def blocks(self, code: str, severity: str) -> bool:
+        if code in self.except_codes:
+            return False
+        return severity in self.severities or code in self.also_codes
+
+
+class Waiver(_Model):
+    """An authority's waiver: the finding is still reported, marked waived, and does not block."""
+
+    code: str
+    file: str | None = None
+    filter: dict[str, str | list[str]] = Field(
+        default_factory=dict, description="context or field values the finding must have, e.g. {shape_id: '123'}"
+    )
+    reason: str = Field(min_length=3)
+    granted_by: str = Field(min_length=2)
+    granted_on: date | None = None
+    expires: date
+
+    def active(self, as_of: date) -> bool:
+        return as_of <= self.expires
+
+
+class PrescreenLimits(_Model):
+    max_members: int = Field(500, gt=0)
+    max_uncompressed_bytes: int = Field(1 << 30, gt=0)
+    max_compression_ratio: float = Field(100.0, gt=1)
+
+
+class EngineLimits(_Model):
+    memory_mib: int = Field(4096, gt=64)
+    timeout_s: float = Field(600.0, gt=0)
+
+
+class RuleThresholds(_Model):
+    parent_station_max_distance_m: float = Field(500.0, gt=0)
+    min_days_valid_ahead: int = Field(30, ge=0)
+    max_days_since_update: int = Field(180, ge=1)
+    max_speed_kmh: dict[str, float] = Field(
+        default_factory=lambda: {"tram": 100, "metro": 150, "rail": 300, "bus": 120, "ferry": 80,
+                                 "cable": 50, "aerial": 50, "funicular": 50, "trolleybus": 120, "monorail": 150},
+        description="above this between two consecutive stops is fast travel (by basic route type name)",
+    )
+
+
+class Indicator(_Model):
+    weight: float = Field(gt=0)
+
+
+class ScoringFrame(_Model):
+    """Objectives (weights summing to 1) made of criteria scored 0-100."""
+
+    compliance: float = 0.4
+    freshness: float = 0.25
+    availability: float = 0.15
+    completeness: float = 0.2
+    compliance_penalty_per_thousand: dict[Literal["ERROR", "WARNING", "INFO"], float] = Field(
+        default_factory=lambda: {"ERROR": 25.0, "WARNING": 2.0, "INFO": 0.0},
+        description="points lost per finding per thousand rows, by severity",
+    )
+    freshness_full_days_ahead: int = Field(90, gt=0, description="validity ahead worth full marks")
+    freshness_stale_days: int = Field(365, gt=0, description="days since last change worth zero")
+    availability_window_days: int = Field(30, gt=0)
+
+    @model_validator(mode="after")
+    def _weights(self) -> ScoringFrame:
+        total = self.compliance + self.freshness + self.availability + self.completeness
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"objective weights must sum to 1, got {total:g}")
+        return self
+
+
+class ReportSettings(_Model):
+    tile_url: str | None = Field(None, description="map tiles, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; off when empty")
+    tile_attribution: str = ""
+    samples_per_notice: int = Field(20, gt=0, le=1000)
+
+
+class QualityConfig(_Model):
+    blocking: Blocking = Field(default_factory=Blocking)
+    waivers: dict[str, list[Waiver]] = Field(default_factory=dict, description="per operator id")
+    thresholds: RuleThresholds = Field(default_factory=RuleThresholds)
+    prescreen: PrescreenLimits = Field(default_factory=PrescreenLimits)
+    engine: EngineLimits = Field(default_factory=EngineLimits)
+    scoring: ScoringFrame = Field(default_factory=ScoringFrame)
+    report: ReportSettings = Field(default_factory=ReportSettings)
+    expiry_warning_days: int = Field(14, ge=0)
+
+    def waivers_for(self, operator_id: str) -> list[Waiver]:
+        return self.waivers.get(operator_id, [])
+
+
+def load_quality_config(path: Path) -> QualityConfig:
+    """Parse `quality.yaml`; a missing file means the defaults (every ERROR blocks)."""
+    if not path.exists():
+        return QualityConfig()
+    data = read_yaml(path)
+    try:
+        return QualityConfig.model_validate(data)
+    except ValidationError as exc:
+        raise format_validation_error(path, exc, QualityConfig, data) from None
