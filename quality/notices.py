@@ -58,7 +58,9 @@ def notices_frame(records: Iterable[Mapping[str, Any]] | pd.DataFrame | None = N
         if column not in frame.columns:
             frame[column] = None
     frame = frame[NOTICE_COLUMNS].copy()
-    frame["row"] = frame["row"].astype("Int64")
+    frame["row"] = pd.to_numeric(frame["row"], errors="coerce").astype("Int64")
+    for column in ("file", "field"):
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     frame["context"] = [value if isinstance(value, dict) else {} for value in frame["context"]]
     return frame
 

@@ -1,0 +1,54 @@
+"""MobilityData's canonical rules through gtfs-guru, mapped to our notice frame (in-process).
+
+`quality.engine` runs this in a child process with memory and time limits; call it directly only
+on trusted input (tests, the reference comparison).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from quality.notices import Source, notices_frame
+
+ENGINE_NAME = "gtfs-guru"
+
+# Notices whose file gtfs-guru leaves implicit.
+_IMPLIED_FILE = {
+    "expired_calendar": "calendar.txt",
+    "feed_expiration_date7_days": "feed_info.txt",
+    "feed_expiration_date30_days": "feed_info.txt",
+}
+
+
+def engine_version() -> str:
+    import gtfs_guru
+
+    version = gtfs_guru.version
+    return version() if callable(version) else str(version)
+
+
+def _record(code: str, severity: str, message: str, context: dict[str, Any]) -> dict[str, Any]:
+    row = context.get("csvRowNumber")
+    return {
+        "code": code,
+        "severity": severity,
+        "source": Source.CANONICAL.value,
+        "file": context.get("filename") or _IMPLIED_FILE.get(code),
+        "row": int(row) if isinstance(row, int | float) else None,
+        "field": context.get("fieldName"),
+        "message": message,
+        "context": context,
+    }
+
+
+def canonical_notices(path: Path, validation_date: date, country_code: str | None = None) -> pd.DataFrame:
+    """Every canonical notice of the feed at `path`, as a notice frame."""
+    import gtfs_guru
+
+    result = gtfs_guru.validate(str(path), country_code=country_code, date=validation_date.isoformat())
+    records = [_record(n.code, str(n.severity), n.message, dict(n.context() or {})) for n in result.notices]
+    return notices_frame(records)

@@ -1,0 +1,151 @@
+"""Read a GTFS feed's tables as all-string DataFrames, robustly, for our own rules and suites.
+
+Run only after the pre-screen passed (it bounds member count and inflated size). Decoding
+follows the BOM (UTF-8, UTF-16) else tries UTF-8, then cp1252; ragged rows are skipped and
+reported. Every frame gets a `_row` column: the CSV record number, header = 1 (MobilityData's
+csvRowNumber), so findings name the row.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+ROW = "_row"
+
+
+@dataclass
+class TableProblem:
+    file: str
+    kind: str  # "encoding" | "ragged_rows" | "unreadable"
+    detail: str
+    rows: list[int] = field(default_factory=list)
+
+
+@dataclass
+class FeedTables:
+    """The feed's `.txt` tables at the zip root, by name without extension ("stops")."""
+
+    path: Path
+    members: list[str]
+    tables: dict[str, pd.DataFrame]
+    encodings: dict[str, str]
+    problems: list[TableProblem]
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        return self.tables.get(name)
+
+    def has(self, name: str) -> bool:
+        frame = self.tables.get(name)
+        return frame is not None and len(frame) > 0
+
+    def row_counts(self) -> dict[str, int]:
+        return {name: len(frame) for name, frame in self.tables.items()}
+
+
+def decode(raw: bytes) -> tuple[str, str]:
+    """Text and the encoding used: BOM first, then UTF-8, then cp1252 (never fails)."""
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if raw.startswith(bom):
+            return raw.decode(encoding, errors="replace"), encoding
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace"), "cp1252"
+
+
+def parse_csv(text: str, file: str) -> tuple[pd.DataFrame, TableProblem | None]:
+    """All columns as strings, header names trimmed, `_row` added.
+
+    Fast path: pyarrow. When rows have the wrong number of fields (common in real feeds that drop
+    trailing empty fields), fall back to the csv module: short rows are padded with empty values,
+    long rows cut to the header, and the rows are reported.
+    """
+    text = text.replace("\x00", "")
+    if not text.strip():
+        return pd.DataFrame({ROW: pd.Series([], dtype="int64")}), None
+    header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")]), [])
+    names = [name.strip() for name in header]
+    if not names or names == [""]:
+        raise ValueError("no header row")
+    ragged = False
+
+    def on_invalid(_row: pacsv.InvalidRow) -> str:
+        nonlocal ragged
+        ragged = True
+        return "skip"
+
+    table = pacsv.read_csv(
+        io.BytesIO(text.encode("utf-8")),
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in names}, strings_can_be_null=False
+        ),
+    )
+    if ragged:
+        return _parse_ragged(text, names, file)
+    frame = table.to_pandas()
+    frame.columns = names
+    frame[ROW] = range(2, len(frame) + 2)
+    return frame, None
+
+
+def _parse_ragged(text: str, names: list[str], file: str) -> tuple[pd.DataFrame, TableProblem]:
+    width = len(names)
+    rows: list[list[str]] = []
+    odd: list[int] = []
+    reader = csv.reader(io.StringIO(text))
+    next(reader, None)
+    for number, record in enumerate(reader, start=2):
+        if not record:
+            continue
+        if len(record) != width:
+            odd.append(number)
+            record = (record + [""] * width)[:width]
+        rows.append(record)
+    frame = pd.DataFrame(rows, columns=names, dtype="str") if rows else pd.DataFrame(columns=names, dtype="str")
+    frame[ROW] = range(2, len(frame) + 2)
+    detail = f"{len(odd)} rows with a number of fields other than the header's {width} (padded or cut)"
+    return frame, TableProblem(file, "ragged_rows", detail, odd)
+
+
+def read_feed_tables(path: Path) -> FeedTables:
+    """Read every root-level `.txt` of a zip (or a folder of .txt files)."""
+    raw_members: dict[str, bytes] = {}
+    if path.is_dir():
+        members = sorted(p.name for p in path.iterdir() if p.is_file())
+        raw_members = {name: (path / name).read_bytes() for name in members if name.endswith(".txt")}
+    else:
+        with zipfile.ZipFile(path) as archive:
+            members = [info.filename for info in archive.infolist() if not info.is_dir()]
+            for info in archive.infolist():
+                name = PurePosixPath(info.filename)
+                if info.is_dir() or len(name.parts) != 1 or name.suffix != ".txt" or name.name.startswith("._"):
+                    continue
+                raw_members[name.name] = archive.read(info)
+    tables: dict[str, pd.DataFrame] = {}
+    encodings: dict[str, str] = {}
+    problems: list[TableProblem] = []
+    for file, raw in sorted(raw_members.items()):
+        text, encoding = decode(raw)
+        encodings[file] = encoding
+        if encoding == "cp1252":
+            problems.append(TableProblem(file, "encoding", "not UTF-8; read as cp1252"))
+        try:
+            frame, problem = parse_csv(text, file)
+        except (pa.ArrowInvalid, ValueError) as exc:
+            problems.append(TableProblem(file, "unreadable", str(exc)))
+            continue
+        if problem:
+            problems.append(problem)
+        tables[file.removesuffix(".txt")] = frame
+    return FeedTables(path=path, members=members, tables=tables, encodings=encodings, problems=problems)
