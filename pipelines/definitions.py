@@ -2,21 +2,21 @@
 
 from dagster import Definitions, load_assets_from_modules
 
-from assets import collect, registry
-from pipelines.jobs import collect_job, registry_job
+from assets import collect, registry, validate
+from pipelines.jobs import collect_job, operator_job, region_job, registry_job
 from pipelines.resources import HttpFeedClientResource, PoolResource
-from pipelines.schedules import daily_collection
+from pipelines.schedules import daily_collection, daily_region_outputs
 from pipelines.sensors import registry_operators
 
-ASSET_MODULES = [registry, collect]
+ASSET_MODULES = [registry, collect, validate]
 
 
 def build_definitions(resources: dict | None = None) -> Definitions:
     """Definitions with the production resources, or the given ones (tests, offline runs)."""
     return Definitions(
         assets=load_assets_from_modules(ASSET_MODULES),
-        jobs=[collect_job, registry_job],
-        schedules=[daily_collection],
+        jobs=[collect_job, operator_job, region_job, registry_job],
+        schedules=[daily_collection, daily_region_outputs],
         sensors=[registry_operators],
         resources=resources or {"pool": PoolResource(), "feed_client": HttpFeedClientResource()},
     )

@@ -1,12 +1,25 @@
-"""Jobs: collect the operators' feeds (partitioned) and refresh the registry."""
+"""Jobs: the per-operator pipeline (partitioned), the region's outputs, and the registry."""
 
 from dagster import AssetSelection, define_asset_job
 
+PER_OPERATOR_GROUPS = ("collect", "validate")
 
 collect_job = define_asset_job(
     "collect_feeds",
     selection=AssetSelection.groups("collect"),
-    description="Fetch one operator's feeds, archive new versions and record every fetch.",
+    description="One operator: fetch its feeds, archive new versions and record every fetch.",
+)
+
+operator_job = define_asset_job(
+    "operator_feeds",
+    selection=AssetSelection.groups(*PER_OPERATOR_GROUPS) - AssetSelection.keys("quality_overview"),
+    description="One operator: fetch and archive its feeds, validate new versions, choose the version in force.",
+)
+
+region_job = define_asset_job(
+    "region_outputs",
+    selection=AssetSelection.keys("quality_overview"),
+    description="The region's outputs built from every operator: the quality overview.",
 )
 
 registry_job = define_asset_job(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
+from quality.config import QualityConfig, load_quality_config
 from regie.archive import Archive
 from regie.catalogue import Catalogue
 from regie.config import Region, Registry, load_region, load_registry
@@ -43,6 +44,9 @@ class PoolResource(ConfigurableResource):
 
     def registry(self) -> Registry:
         return load_registry(self.paths().operators_file)
+
+    def quality_config(self) -> QualityConfig:
+        return load_quality_config(self.paths().quality_file)
 
     def as_of_date(self) -> date:
         return self.region().as_of

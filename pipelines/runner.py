@@ -14,7 +14,7 @@ from pathlib import Path
 from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 
 from pipelines.definitions import build_definitions
-from pipelines.jobs import collect_job, registry_job
+from pipelines.jobs import collect_job, operator_job, region_job, registry_job
 from pipelines.partitions import OPERATORS_PARTITION
 from pipelines.resources import PoolResource
 
@@ -31,14 +31,19 @@ class OperatorRun:
 @dataclass
 class PoolRun:
     operators: list[OperatorRun] = field(default_factory=list)
+    region: OperatorRun | None = None  # the region's outputs, when they were built
+
+    @property
+    def runs(self) -> list[OperatorRun]:
+        return self.operators + ([self.region] if self.region else [])
 
     @property
     def success(self) -> bool:
-        return all(run.success for run in self.operators)
+        return all(run.success for run in self.runs)
 
     @property
     def failed(self) -> list[OperatorRun]:
-        return [run for run in self.operators if not run.success]
+        return [run for run in self.runs if not run.success]
 
 
 def ensure_dagster_home(default: Path) -> Path:
@@ -78,8 +83,10 @@ def run_pool(
     defs: Definitions | None = None,
     instance: DagsterInstance | None = None,
     on_operator_done: Callable[[OperatorRun], None] | None = None,
+    collect_only: bool = False,
 ) -> PoolRun:
-    """Validate the registry, then collect each (or the given) operator in its own run."""
+    """Validate the registry, run each (or the given) operator's partition in its own run, then
+    the region's outputs. `collect_only` stops after collection."""
     defs = defs or build_definitions()
     pool: PoolResource = defs.resources["pool"]
     instance = instance or dagster_instance(pool)
@@ -95,12 +102,20 @@ def run_pool(
 
     defs.resolve_job_def(registry_job.name).execute_in_process(instance=instance, run_config=QUIET)
     outcome = PoolRun()
+    per_operator = defs.resolve_job_def((collect_job if collect_only else operator_job).name)
     for operator_id in wanted:
-        result = defs.resolve_job_def(collect_job.name).execute_in_process(
+        result = per_operator.execute_in_process(
             instance=instance, partition_key=operator_id, run_config=QUIET, raise_on_error=False
         )
         run = OperatorRun(operator_id, result.success, "" if result.success else failure_message(result))
         outcome.operators.append(run)
         if on_operator_done:
             on_operator_done(run)
+    if not collect_only:
+        result = defs.resolve_job_def(region_job.name).execute_in_process(
+            instance=instance, run_config=QUIET, raise_on_error=False
+        )
+        outcome.region = OperatorRun("region", result.success, "" if result.success else failure_message(result))
+        if on_operator_done:
+            on_operator_done(outcome.region)
     return outcome

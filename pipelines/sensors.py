@@ -2,14 +2,14 @@
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
 
-from pipelines.jobs import collect_job
+from pipelines.jobs import operator_job
 from pipelines.partitions import OPERATORS_PARTITION, operators_partitions
 from pipelines.resources import PoolResource
 from regie.config import ConfigError
 
 
 @sensor(
-    job=collect_job,
+    job=operator_job,
     minimum_interval_seconds=60,
     default_status=DefaultSensorStatus.RUNNING,
     name="registry_operators",

@@ -46,11 +46,11 @@ def _print_run(run) -> None:
         click.secho(f"  FAILED  {run.operator_id}: {run.message}", fg="red")
 
 
-def _run_pipeline(operator_ids: tuple[str, ...] = ()) -> bool:
+def _run_pipeline(operator_ids: tuple[str, ...] = (), *, collect_only: bool = False) -> bool:
     from pipelines.runner import run_pool
 
     try:
-        result = run_pool(operator_ids=operator_ids or None, on_operator_done=_print_run)
+        result = run_pool(operator_ids=operator_ids or None, on_operator_done=_print_run, collect_only=collect_only)
     except (ConfigError, KeyError) as exc:
         _fail(str(exc).strip("'\""))
     return result.success
@@ -61,7 +61,7 @@ def _run_pipeline(operator_ids: tuple[str, ...] = ()) -> bool:
 def collect(operator_ids: tuple[str, ...]) -> None:
     """Fetch the operators' feeds, archive new versions, record every fetch."""
     click.echo(f"Collecting into {_paths().data_dir}")
-    if not _run_pipeline(operator_ids):
+    if not _run_pipeline(operator_ids, collect_only=True):
         sys.exit(1)
 
 
@@ -78,7 +78,8 @@ def run() -> None:
 @click.option("--seed", default=7, show_default=True, help="Seed of the demo generator.")
 @click.option("--port", default=DEMO_PORT, show_default=True, help="Loopback port of the demo feed server (0: any free port).")
 def demo(seed: int, port: int) -> None:
-    """Generate the demo region, serve its feeds on loopback HTTP, and run the pipeline on it."""
+    """Generate the demo region, serve it on loopback HTTP, and run the pipeline on it twice:
+    first every operator publishes a good version, then Mugabus publishes a broken update."""
     from regie.demo import generate_demo_region
 
     paths = _paths()
@@ -89,15 +90,39 @@ def demo(seed: int, port: int) -> None:
     feeds_dir = paths.demo_feeds_dir
     feeds_dir.mkdir(parents=True, exist_ok=True)
     archived_before = _archived_files(paths)
+    succeeded = True
     with _demo_server(feeds_dir, port) as server:
         os.environ["REGIE_DEMO_FEEDS_URL"] = server.base_url
         click.echo(f"Demo region '{region.name}' as of {region.as_of}: feeds served at {server.base_url}")
-        generate_demo_region(feeds_dir, start=region.as_of, seed=seed, gbfs_base_url=server.base_url)
-        succeeded = _run_pipeline()
+        rounds = [("every operator publishes a good version", False),
+                  ("Mugabus publishes an update with defects", True)]
+        for number, (what, defects) in enumerate(rounds, start=1):
+            click.echo(f"\nRound {number}: {what}")
+            generate_demo_region(feeds_dir, start=region.as_of, seed=seed, gbfs_base_url=server.base_url,
+                                 mugabus_defects=defects)
+            succeeded = _run_pipeline() and succeeded
     click.echo(f"\nNew feed versions archived by this run: {len(_archived_files(paths) - archived_before)}")
+    _print_gate(paths)
     _print_outputs(paths)
     if not succeeded:
         sys.exit(1)
+
+
+def _print_gate(paths: Paths) -> None:
+    """Which version of each feed is in force, and whether a newer one was blocked."""
+    from regie.status import pool_status
+
+    report = pool_status(paths, now=datetime.now(UTC))
+    click.echo("\nVersions in force:")
+    for operator in report["operators"]:
+        for feed in operator["feeds"]:
+            gate = feed.get("gate")
+            if not gate:
+                continue
+            line = f"  {operator['id']:<16} {feed['feed']:<6} accepted {gate['accepted_version'] or 'none'}"
+            if gate["serving_older"]:
+                line += f" (newest {gate['latest_version']} blocked: {gate['latest_errors']} errors)"
+            click.echo(line)
 
 
 def _demo_server(root: Path, port: int):
@@ -119,6 +144,7 @@ def _print_outputs(paths: Paths) -> None:
     click.echo(f"  archive (every feed version):  {paths.archive_dir}")
     click.echo(f"  snapshots (GBFS, GTFS-RT):     {paths.snapshot_dir}")
     click.echo(f"  catalogue database:            {paths.database_url}")
+    click.echo(f"  quality reports:               {paths.reports_dir / 'index.html'}")
     click.echo(f"  Dagster runs (open the UI):    {paths.dagster_home}  ->  make ui")
     click.echo("  status:                        regie status [--json]")
 
@@ -198,6 +224,27 @@ def status(as_json: bool) -> None:
             if fetch and fetch["error"]:
                 fetch_text += f": {fetch['error']}"
             click.echo(f"  {feed['feed']:<18} {feed['kind']:<8} {version_text:<32} {fetch_text}")
+
+
+@main.command()
+@click.argument("source", metavar="PATH_OR_URL")
+@click.option("--json", "as_json", is_flag=True, help="Print report.json on standard output.")
+@click.option("--date", "validation_date", type=click.DateTime(formats=["%Y-%m-%d"]), help="Validation date (default: the region's as_of).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("validation-report"), show_default=True, help="Where report.json and report.html are written.")
+def validate(source: str, as_json: bool, validation_date: datetime | None, out_dir: Path) -> None:
+    """Validate any GTFS feed (zip, folder or URL), outside the pool, and write its reports.
+
+    Exit code: 2 when no table can be read (the report is still written), 1 on any ERROR, 0 otherwise.
+    """
+    from regie.validate_command import run_validate
+
+    code, report_json = run_validate(source, out_dir=out_dir, paths=_paths(),
+                                     validation_date=validation_date.date() if validation_date else None)
+    if as_json:
+        click.echo(report_json)
+    else:
+        click.echo(f"Reports written to {out_dir.resolve()}/report.html and report.json")
+    sys.exit(code)
 
 
 @main.command()

@@ -30,6 +30,10 @@ class Paths:
         return self.data_dir / "snapshots"
 
     @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+    @property
     def dagster_home(self) -> Path:
         return self.data_dir / "dagster"
 
@@ -44,6 +48,10 @@ class Paths:
     @property
     def operators_file(self) -> Path:
         return self.config_dir / "operators.yaml"
+
+    @property
+    def quality_file(self) -> Path:
+        return self.config_dir / "quality.yaml"
 
 
 def sqlite_url(path: Path) -> str:

@@ -21,8 +21,15 @@ def _initial(connection: Connection) -> None:
     )
 
 
+def _validations(connection: Connection) -> None:
+    schema.metadata.create_all(
+        connection, tables=[schema.validations, schema.findings, schema.applied_waivers], checkfirst=False
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "feed versions and fetches", _initial),
+    (2, "validations, findings and applied waivers", _validations),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -66,4 +68,62 @@ fetches = Table(
     Column("attempts", Integer),
     Column("duration_s", Float),
     Column("error", Text),
+)
+
+validations = Table(
+    "validations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version_id", Integer, ForeignKey("feed_versions.id"), nullable=False, index=True),
+    Column("operator_id", String(64), nullable=False, index=True),
+    Column("feed_id", String(64), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("validated_at", DateTime(timezone=True), nullable=False),
+    Column("validation_date", Date, nullable=False),
+    Column("config_hash", String(64), nullable=False),
+    Column("engine", String(64), nullable=False),
+    Column("engine_version", String(32), nullable=False),
+    Column("readable", Integer, nullable=False),
+    Column("blocked", Integer, nullable=False),
+    Column("errors", Integer, nullable=False),
+    Column("warnings", Integer, nullable=False),
+    Column("infos", Integer, nullable=False),
+    Column("waived", Integer, nullable=False),
+    Column("score", Float),
+    Column("score_components", JSON),
+    Column("expectations", JSON),
+    Column("feed_start", Date),
+    Column("feed_end", Date),
+    Column("report_path", Text),
+    Column("duration_s", Float),
+)
+
+findings = Table(
+    "findings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("validation_id", Integer, ForeignKey("validations.id"), nullable=False, index=True),
+    Column("code", String(128), nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("waived_count", Integer, nullable=False),
+    Column("blocking_count", Integer, nullable=False),
+    Column("files", JSON),
+    Column("samples", JSON),
+)
+
+applied_waivers = Table(
+    "applied_waivers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("validation_id", Integer, ForeignKey("validations.id"), nullable=False, index=True),
+    Column("code", String(128), nullable=False),
+    Column("file", Text),
+    Column("filter", JSON),
+    Column("reason", Text, nullable=False),
+    Column("granted_by", Text, nullable=False),
+    Column("expires", Date, nullable=False),
+    Column("active", Integer, nullable=False),
+    Column("matched", Integer, nullable=False),
 )

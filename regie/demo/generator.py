@@ -73,10 +73,11 @@ def _written(path: Path) -> WrittenFile:
 
 def generate_demo_region(
     out_dir: Path, *, start: date, seed: int = 7, scale: int = 1,
-    gbfs_base_url: str = DEFAULT_GBFS_BASE_URL,
+    gbfs_base_url: str = DEFAULT_GBFS_BASE_URL, mugabus_defects: bool = True,
 ) -> DemoManifest:
-    """Write kosta-rail.zip, hiribus.zip, mugabus.zip (with `MUGABUS_DEFECTS`),
-    txingudi-ferry.zip and the bizi/ GBFS folder into `out_dir`.
+    """Write kosta-rail.zip, hiribus.zip, mugabus.zip (with `MUGABUS_DEFECTS` unless
+    `mugabus_defects` is False: then its good version), txingudi-ferry.zip and the bizi/ GBFS
+    folder into `out_dir`.
 
     Services run from `start` for 365 days. The same (seed, start, scale, gbfs_base_url) gives
     byte-identical files. `scale` multiplies the city bus network (stops, area, trips).
@@ -89,7 +90,7 @@ def generate_demo_region(
     builders = {
         "kosta-rail": lambda rng: rail_tables(start, rng, version),
         "hiribus": lambda rng: city_bus_tables(start, rng, version, scale=scale),
-        "mugabus": lambda rng: apply_mugabus_defects(coach_tables(start, rng, version)),
+        "mugabus": lambda rng: (apply_mugabus_defects if mugabus_defects else dict)(coach_tables(start, rng, version)),
         "txingudi-ferry": lambda rng: ferry_tables(start, rng, version),
     }
     files, counts = [], {}

@@ -1,0 +1,152 @@
+"""The quality gate, partitioned by operator: validate new versions, choose the version in force."""
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from assets.collect import collected_feeds
+from pipelines.partitions import operators_partitions
+from pipelines.resources import PoolResource
+from quality.engine import GtfsGuruEngine
+from quality.pool import FeedGate, Gatekeeper
+from regie.registry_view import markdown_table
+
+NEWEST_VERSION_PASSES = "newest_version_passes_gate"
+EXPECTATIONS_MET = "regional_expectations_met"
+HAS_ACCEPTED = "has_accepted_version"
+NOT_EXPIRED = "accepted_feed_not_expired"
+NOT_EXPIRING = "accepted_feed_not_expiring_soon"
+
+
+def _gatekeeper(pool: PoolResource, catalogue) -> Gatekeeper:
+    config = pool.quality_config()
+    return Gatekeeper(catalogue=catalogue, archive=pool.archive(), region=pool.region(), config=config,
+                      reports_dir=pool.paths().reports_dir, engine=GtfsGuruEngine(config.engine))
+
+
+def _gates(context: AssetExecutionContext, pool: PoolResource) -> list[FeedGate]:
+    operator = pool.registry().operator(context.partition_key)
+    catalogue = pool.catalogue()
+    try:
+        gates = _gatekeeper(pool, catalogue).gate_operator(operator)
+    finally:
+        catalogue.dispose()
+    return gates
+
+
+@asset(
+    partitions_def=operators_partitions,
+    deps=[collected_feeds],
+    group_name="validate",
+    kinds={"python", "sql"},
+    owners=["team:quality"],
+    check_specs=[
+        AssetCheckSpec(NEWEST_VERSION_PASSES, asset="feed_validation",
+                       description="The newest version of each GTFS feed has no blocking findings (waived ones excepted)."),
+        AssetCheckSpec(EXPECTATIONS_MET, asset="feed_validation",
+                       description="The region's Great Expectations suites pass on the newest version."),
+    ],
+)
+def feed_validation(context: AssetExecutionContext, pool: PoolResource) -> MaterializeResult:
+    """Every new version of the operator's GTFS feeds validated at the region's `as_of` date:
+    pre-screen, canonical rules (gtfs-guru, sandboxed), our own rules, the region's expectations,
+    waivers, score; findings stored in the catalogue and reports written under
+    `reports/<operator>/<feed>/<version>/report.{json,html}`.
+    """
+    gates = _gates(context, pool)
+    rows, blocked, failed_suites = [], [], []
+    for gate in gates:
+        latest = gate.latest
+        if latest is None:
+            continue
+        rows.append([gate.feed_id, latest.content_hash[:12], "blocked" if latest.blocked else "passes",
+                     latest.errors, latest.warnings, latest.waived, "" if latest.score is None else f"{latest.score:.1f}",
+                     latest.report_path or ""])
+        if latest.blocked:
+            blocked.append(f"{gate.feed_id}: version {latest.content_hash[:12]} has {latest.errors} errors")
+        failed_suites += [f"{gate.feed_id}: {name}" for name, suite in (latest.expectations or {}).items()
+                          if isinstance(suite, dict) and suite.get("success") is False]
+    expectations = {gate.feed_id: gate.latest.expectations for gate in gates if gate.latest}
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": len(rows),
+            "validated_now": sum(len(g.validated_now) for g in gates),
+            "preview": MetadataValue.md(markdown_table(["feed", "version", "verdict", "errors", "warnings", "waived", "score", "report"], rows)),
+        },
+        check_results=[
+            AssetCheckResult(check_name=NEWEST_VERSION_PASSES, passed=not blocked, severity=AssetCheckSeverity.WARN,
+                             metadata={"blocked": MetadataValue.json(blocked)}),
+            AssetCheckResult(check_name=EXPECTATIONS_MET, passed=not failed_suites, severity=AssetCheckSeverity.WARN,
+                             metadata={"score_components": MetadataValue.json(expectations)}),
+        ],
+    )
+
+
+@asset(
+    partitions_def=operators_partitions,
+    deps=[feed_validation],
+    group_name="validate",
+    kinds={"python", "sql"},
+    owners=["team:quality"],
+    check_specs=[
+        AssetCheckSpec(HAS_ACCEPTED, asset="accepted_feed", description="Each GTFS feed has a version without blocking findings."),
+        AssetCheckSpec(NOT_EXPIRED, asset="accepted_feed", description="The accepted version still has service on the region's date."),
+        AssetCheckSpec(NOT_EXPIRING, asset="accepted_feed", description="The accepted version's service lasts beyond the warning window (14 days by default)."),
+    ],
+)
+def accepted_feed(context: AssetExecutionContext, pool: PoolResource) -> MaterializeResult:
+    """The version of each of the operator's GTFS feeds in force on the region's `as_of` date: the
+    newest version without blocking findings. A blocked new version never replaces it."""
+    gates = _gates(context, pool)
+    rows, missing, expired, expiring = [], [], [], []
+    for gate in gates:
+        accepted = gate.accepted
+        rows.append([gate.feed_id, accepted.content_hash[:12] if accepted else "none",
+                     "yes" if gate.serving_older else "", accepted.feed_end if accepted else "", gate.expiry_text])
+        {"none": missing, "expired": expired, "expiring": expiring}.get(gate.expiry, []).append(f"{gate.feed_id}: {gate.expiry_text}")
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": len(rows),
+            "accepted": MetadataValue.json({g.feed_id: g.accepted.content_hash if g.accepted else None for g in gates}),
+            "preview": MetadataValue.md(markdown_table(["feed", "accepted version", "older kept", "service until", "status"], rows)),
+        },
+        check_results=[
+            AssetCheckResult(check_name=HAS_ACCEPTED, passed=not missing, severity=AssetCheckSeverity.ERROR,
+                             metadata={"feeds": MetadataValue.json(missing)}),
+            AssetCheckResult(check_name=NOT_EXPIRED, passed=not expired, severity=AssetCheckSeverity.ERROR,
+                             metadata={"feeds": MetadataValue.json(expired)}),
+            AssetCheckResult(check_name=NOT_EXPIRING, passed=not expiring, severity=AssetCheckSeverity.WARN,
+                             metadata={"feeds": MetadataValue.json(expiring)}),
+        ],
+    )
+
+
+@asset(
+    deps=[accepted_feed],
+    group_name="validate",
+    kinds={"html"},
+    owners=["team:quality"],
+)
+def quality_overview(context: AssetExecutionContext, pool: PoolResource) -> MaterializeResult:
+    """The regional overview page, `reports/index.html`: every operator's score, errors, verdict,
+    version in force, expiry and last update, each linking to its latest report."""
+    from quality.overview import overview_rows
+    from quality.report import write_overview_html
+
+    registry, region = pool.registry(), pool.region()
+    catalogue = pool.catalogue()
+    try:
+        gatekeeper = _gatekeeper(pool, catalogue)
+        rows = overview_rows(registry, gatekeeper)
+    finally:
+        catalogue.dispose()
+    path = pool.paths().reports_dir / "index.html"
+    write_overview_html(rows, path, region_name=region.name, as_of=region.as_of)
+    context.log.info(f"overview written to {path}")
+    return MaterializeResult(metadata={"dagster/row_count": len(rows), "path": MetadataValue.path(str(path))})
