@@ -147,6 +147,8 @@ def quality_overview(context: AssetExecutionContext, pool: PoolResource) -> Mate
     finally:
         catalogue.dispose()
     path = pool.paths().reports_dir / "index.html"
-    write_overview_html(rows, path, region_name=region.name, as_of=region.as_of)
+    write_overview_html(rows, path, region_name=region.name, as_of=region.as_of,
+                        expiry_warning_days=gatekeeper.config.expiry_warning_days,
+                        static_dir=pool.paths().reports_dir / "static")
     context.log.info(f"overview written to {path}")
     return MaterializeResult(metadata={"dagster/row_count": len(rows), "path": MetadataValue.path(str(path))})

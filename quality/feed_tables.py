@@ -3,7 +3,8 @@
 Run only after the pre-screen passed (it bounds member count and inflated size). Decoding
 follows the BOM (UTF-8, UTF-16) else tries UTF-8, then cp1252; ragged rows are skipped and
 reported. Every frame gets a `_row` column: the CSV record number, header = 1 (MobilityData's
-csvRowNumber), so findings name the row.
+csvRowNumber), so findings name the row. A member is never inflated past its declared size: one whose
+data does not match its header is reported unreadable, not read.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import codecs
 import csv
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -19,7 +21,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from quality.prescreen import plausible_packed_bytes
+
 ROW = "_row"
+_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError, ValueError)
 
 
 @dataclass
@@ -118,9 +123,31 @@ def _parse_ragged(text: str, names: list[str], file: str) -> tuple[pd.DataFrame,
     return frame, TableProblem(file, "ragged_rows", detail, odd)
 
 
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """The member's bytes, inflating at most its declared size + 1 byte.
+
+    Raises ValueError when the data is larger than its header declares or does not match its checksum
+    (a lying header is a zip-bomb technique), or is neither stored nor deflated (zipfile inflates
+    bzip2/lzma without a bound).
+    """
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise ValueError(f"compression method {info.compress_type} is not 'stored' or 'deflate'")
+    if info.compress_size > plausible_packed_bytes(info.file_size) + 12:
+        raise ValueError(f"its data is larger than the {info.file_size} bytes its zip header declares")
+    try:
+        with archive.open(info) as stream:
+            raw = stream.read(info.file_size + 1)  # zipfile stops at the declared size; the CRC then fails
+    except zipfile.BadZipFile as exc:
+        raise ValueError(f"its data does not match its zip header ({exc})") from exc
+    if len(raw) > info.file_size:
+        raise ValueError(f"its data is larger than the {info.file_size} bytes its zip header declares")
+    return raw
+
+
 def read_feed_tables(path: Path) -> FeedTables:
     """Read every root-level `.txt` of a zip (or a folder of .txt files)."""
     raw_members: dict[str, bytes] = {}
+    problems: list[TableProblem] = []
     if path.is_dir():
         members = sorted(p.name for p in path.iterdir() if p.is_file())
         raw_members = {name: (path / name).read_bytes() for name in members if name.endswith(".txt")}
@@ -131,10 +158,12 @@ def read_feed_tables(path: Path) -> FeedTables:
                 name = PurePosixPath(info.filename)
                 if info.is_dir() or len(name.parts) != 1 or name.suffix != ".txt" or name.name.startswith("._"):
                     continue
-                raw_members[name.name] = archive.read(info)
+                try:
+                    raw_members[name.name] = _read_member(archive, info)
+                except _READ_ERRORS as exc:
+                    problems.append(TableProblem(name.name, "unreadable", f"not read from the zip: {exc}"))
     tables: dict[str, pd.DataFrame] = {}
     encodings: dict[str, str] = {}
-    problems: list[TableProblem] = []
     for file, raw in sorted(raw_members.items()):
         text, encoding = decode(raw)
         encodings[file] = encoding

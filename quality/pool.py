@@ -105,7 +105,8 @@ class Gatekeeper:
         )
         history = self.score_history(operator.id, feed.id)
         write_report_html(outcome, folder / "report.html", history=history, settings=self.config.report,
-                          title=f"{operator.name} — {feed.id} — {version.content_hash[:12]}")
+                          title=f"{operator.name} — {feed.id} — {version.content_hash[:12]}",
+                          operator_name=operator.name, static_dir=self.reports_dir / "static")
         return record
 
     def _fetch_outcomes(self, operator_id: str, feed_id: str) -> list[bool]:

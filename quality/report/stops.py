@@ -12,7 +12,7 @@ from quality.result import ValidationOutcome
 STOP_CONTEXT_KEYS = (
     "stopId", "stopId1", "stopId2", "stop_id", "stop_id1", "stop_id2",
     "parentStation", "parent_station", "parentStopId", "parent_stop_id",
-    "fromStopId", "toStopId", "from_stop_id", "to_stop_id", "stopIds", "stop_ids",
+    "fromStopId", "toStopId", "from_stop_id", "to_stop_id", "stopIds", "stop_ids", "other_stop_id",
 )
 """Context keys whose value is a stop id (or a list of them): the stop is flagged on the map."""
 

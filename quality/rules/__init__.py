@@ -1,0 +1,109 @@
+"""The pool's own quality rules, where MobilityData's canonical set (gtfs-guru) is silent.
+
+`run_own_rules(feed, context)` runs every rule family on the tables of `read_feed_tables` and
+returns one notice frame (source "regie"). Rules are vectorised over whole tables; each notice
+names the file, the CSV row (`_row`), the field, a plain-language message and the ids involved.
+
+Codes (severity) by family module:
+- stations: stop_too_far_from_parent_station (WARNING; ERROR beyond 10x the threshold),
+  parent_station_coordinates_suspect (ERROR).
+- stop_spacing: stop_too_close_to_another_stop (WARNING).
+- region: stop_outside_region (WARNING; only with a bbox).
+- service_window: feed_expired (ERROR), feed_service_ends_soon (WARNING),
+  calendar_covers_single_day (INFO).
+- freshness: feed_not_updated (WARNING; only when last_changed is known).
+- fares: reference_not_found (ERROR) for the fares v2 references canonical does not check,
+  fare_product_ambiguous_rider_category (ERROR).
+- networks: route_network_conflict (WARNING).
+- keys: duplicate_primary_key (ERROR) for the tables canonical does not check for duplicates.
+- canonical_fallback: reference_not_found (ERROR) and trip_without_stop_times (WARNING), only for
+  tables gtfs-guru drops from its cross-file checks (a ragged row, an empty or duplicated
+  header name, or unreadable), which our reader recovers.
+- route_names: route_name_unexpected_characters (WARNING).
+- speed: fast_travel_over_pool_limit (WARNING).
+- shapes: shape_point_outlier (WARNING).
+- frequencies: frequency_shorter_than_headway (WARNING).
+- transfers: min_transfer_time_missing (WARNING), min_transfer_time_ignored (INFO).
+
+Left to the canonical set on purpose (it already reports them): unused stops and platforms
+(stop_without_stop_time), unused stations (unused_station), trips without stop times
+(unused_trip, unusable_trip), expired service calendars one by one (expired_calendar),
+feed_info expiry (feed_expiration_date7_days/30_days), route short names too long and
+all-caps names (route_short_name_too_long, mixed_case_recommended_field), speeds above its own
+per-route-type limits (fast_travel_between_consecutive_stops / _far_stops), zero coordinates
+(point_near_origin). Junk zip members are the pre-screen's.
+
+A family that raises does not stop the others: it is reported as `own_rule_failed` (WARNING)
+naming the family and the error, so a bug in our rules never silently passes a feed nor blocks it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from quality.config import RuleThresholds
+from quality.feed_tables import FeedTables
+from quality.notices import Severity, Source, concat_notices, notice, notices_frame
+from regie.config.operators import BoundingBox
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What the own rules need besides the feed: the day of validation, the region's box (None:
+    no region check), the thresholds of `quality.yaml`, and when the pool last saw this
+    operator's content change (None: unknown)."""
+
+    validation_date: date
+    bbox: BoundingBox | None = None
+    thresholds: RuleThresholds = field(default_factory=RuleThresholds)
+    last_changed: date | None = None
+
+
+RuleFamily = Callable[[FeedTables, RuleContext], pd.DataFrame]
+
+
+def rule_families() -> dict[str, RuleFamily]:
+    """Every family by module name, in the order they run."""
+    from quality.rules import (
+        canonical_fallback,
+        fares,
+        freshness,
+        frequencies,
+        keys,
+        networks,
+        region,
+        route_names,
+        service_window,
+        shapes,
+        speed,
+        stations,
+        stop_spacing,
+        transfers,
+    )
+
+    modules = (stations, stop_spacing, region, service_window, freshness, fares, networks, keys,
+               canonical_fallback, route_names, speed, shapes, frequencies, transfers)
+    return {module.__name__.rsplit(".", 1)[-1]: module.check for module in modules}
+
+
+def run_own_rules(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
+    """Every own rule on `feed`: one notice frame, source "regie"."""
+    frames = []
+    for name, check in rule_families().items():
+        try:
+            frames.append(check(feed, context))
+        except Exception as exc:  # noqa: BLE001 - one family's bug must not hide the others' findings
+            frames.append(notices_frame([notice(
+                "own_rule_failed", Severity.WARNING, Source.REGIE,
+                f"The pool's rule family '{name}' could not run on this feed ({type(exc).__name__}: {exc}); "
+                "its findings are missing from this report.",
+                family=name, error=f"{type(exc).__name__}: {exc}",
+            )]))
+    return concat_notices(frames)
+
+
+__all__ = ["RuleContext", "run_own_rules", "rule_families"]

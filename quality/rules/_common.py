@@ -1,0 +1,119 @@
+"""Shared helpers of the own rules: column access on the all-string frames, distances, times,
+and building notice frames column-wise (never row by row)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from quality.feed_tables import ROW, FeedTables
+from quality.notices import NOTICE_COLUMNS, Severity, Source, notices_frame
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def table(feed: FeedTables, name: str) -> pd.DataFrame:
+    """The table, or an empty frame with only `_row` when the feed lacks it."""
+    frame = feed.get(name)
+    if frame is None:
+        return pd.DataFrame({ROW: pd.Series([], dtype="int64")})
+    return frame
+
+
+def column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """The column as stripped strings ("" for missing values); all "" when the table lacks it.
+
+    A duplicated header name gives its first column (the canonical rules report the header)."""
+    if name not in frame.columns:
+        return pd.Series("", index=frame.index, dtype=object)
+    values = frame.iloc[:, list(frame.columns).index(name)]
+    return values.astype(object).where(values.notna(), "").astype(str).str.strip()
+
+
+def numeric(frame: pd.DataFrame, name: str) -> pd.Series:
+    """The column as floats, NaN where empty or not a number."""
+    return pd.to_numeric(column(frame, name), errors="coerce").astype(float)
+
+
+def rows(frame: pd.DataFrame) -> pd.Series:
+    return frame[ROW] if ROW in frame.columns else pd.Series(range(2, len(frame) + 2), index=frame.index)
+
+
+def haversine_m(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> np.ndarray:
+    """Great-circle distance in metres, element-wise."""
+    lat1, lon1, lat2, lon2 = (np.radians(np.asarray(v, dtype=float)) for v in (lat1, lon1, lat2, lon2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def gtfs_seconds(values: pd.Series) -> pd.Series:
+    """GTFS times (H:MM:SS, hours may exceed 24) as seconds after midnight; NaN when not a time."""
+    parts = values.astype(str).str.strip().str.extract(r"^(\d{1,3}):([0-5]\d):([0-5]\d)$")
+    hours, minutes, seconds = (pd.to_numeric(parts[i], errors="coerce") for i in range(3))
+    return (hours * 3600 + minutes * 60 + seconds).astype(float)
+
+
+def gtfs_dates(values: pd.Series) -> pd.Series:
+    """YYYYMMDD values as datetimes; NaT when not a date."""
+    return pd.to_datetime(values.astype(str).str.strip(), format="%Y%m%d", errors="coerce")
+
+
+def location_types(stops: pd.DataFrame) -> pd.Series:
+    """location_type as numbers, empty meaning 0 (stop or platform); NaN when not a number."""
+    raw = column(stops, "location_type")
+    return pd.to_numeric(raw.where(raw != "", "0"), errors="coerce")
+
+
+def records(frame: pd.DataFrame, columns: Sequence[str] | Mapping[str, str]) -> list[dict[str, Any]]:
+    """Context dicts from columns of `frame` (a mapping renames: {frame column: context key}),
+    as plain JSON-serialisable Python values."""
+    names = dict(columns) if isinstance(columns, Mapping) else {name: name for name in columns}
+    if not len(frame):
+        return []
+    picked = frame[list(names)].rename(columns=names).astype(object)
+    picked = picked.where(picked.notna(), None)
+    return picked.to_dict("records")
+
+
+def notices(
+    code: str,
+    severity: Severity | str | pd.Series,
+    *,
+    file: str | None | pd.Series,
+    row: pd.Series | None,
+    field: str | None | pd.Series,
+    message: str | pd.Series,
+    context: list[dict[str, Any]],
+) -> pd.DataFrame:
+    """A notice frame of own findings, built column-wise (all arguments aligned on one index)."""
+    size = len(context)
+    if size == 0:
+        return notices_frame()
+
+    def values(value: Any) -> list[Any]:
+        if isinstance(value, pd.Series | np.ndarray):
+            return np.asarray(value, dtype=object).tolist()
+        return [str(value) if isinstance(value, Severity) else value] * size
+
+    frame = pd.DataFrame({
+        "code": code,
+        "severity": values(severity),
+        "source": Source.REGIE.value,
+        "file": values(file),
+        "row": values(row) if row is not None else None,
+        "field": values(field),
+        "message": values(message),
+        "context": context,
+    })
+    return notices_frame(frame[NOTICE_COLUMNS])
+
+
+def int_text(values: pd.Series | np.ndarray, index: pd.Index | None = None) -> pd.Series:
+    """Rounded numbers as text, for messages (vectorised)."""
+    if index is None and isinstance(values, pd.Series):
+        index = values.index
+    array = np.nan_to_num(np.asarray(values, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
+    return pd.Series(np.round(array).astype("int64").astype(str), index=index)

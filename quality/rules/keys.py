@@ -1,0 +1,63 @@
+"""duplicate_primary_key (ERROR): two records of a table with the same primary key, for the tables
+whose keys the canonical set (gtfs-guru 1.0.0) does not check: shapes (shape_id,
+shape_pt_sequence), route_networks (route_id), fare_rules, stop_areas (all fields), attributions
+(attribution_id), fare_leg_rules and fare_transfer_rules (the spec's keys). Every record after
+the first of its key is reported, naming the first one's row. A key field the table lacks counts
+as empty; records whose key is entirely empty are left alone.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from quality.feed_tables import FeedTables
+from quality.notices import Severity, concat_notices
+from quality.rules import RuleContext
+from quality.rules._common import column, notices, records, rows
+
+PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
+    "shapes": ("shape_id", "shape_pt_sequence"),
+    "route_networks": ("route_id",),
+    "fare_rules": ("fare_id", "route_id", "origin_id", "destination_id", "contains_id"),
+    "stop_areas": ("area_id", "stop_id"),
+    "attributions": ("attribution_id",),
+    "fare_leg_rules": ("network_id", "from_area_id", "to_area_id", "from_timeframe_group_id",
+                       "to_timeframe_group_id", "fare_product_id"),
+    "fare_transfer_rules": ("from_leg_group_id", "to_leg_group_id", "fare_product_id", "transfer_count",
+                            "duration_limit"),
+}
+
+
+def duplicates(frame: pd.DataFrame, name: str, key: tuple[str, ...]) -> pd.DataFrame:
+    keys = pd.DataFrame({field: column(frame, field) for field in key})
+    if name == "shapes":  # sequences are numbers: 1 and 01 are the same point
+        number = pd.to_numeric(keys["shape_pt_sequence"], errors="coerce")
+        keys["shape_pt_sequence"] = number.astype(str).where(number.notna(), keys["shape_pt_sequence"])
+    filled = (keys != "").any(axis=1)
+    keys["row"] = rows(frame)
+    keys = keys[filled]
+    repeated = keys.duplicated(list(key), keep="first")
+    if not repeated.any():
+        return concat_notices([])
+    first_rows = keys.drop_duplicates(list(key)).set_index(list(key))["row"].rename("first_row")
+    hits = keys[repeated].join(first_rows, on=list(key)).reset_index(drop=True)
+    for field in key:  # report the values as written
+        hits[field] = column(frame, field)[keys.index[repeated]].to_numpy()
+    described, label = hits[key[0]].astype(str), key[0]
+    if len(key) > 1:
+        for field in key[1:]:
+            described = described + ", " + hits[field].astype(str)
+        described, label = "(" + described + ")", "(" + ", ".join(key) + ")"
+    message = (f"{name}.txt has {label} " + described + " again; row " + hits["first_row"].astype(str)
+               + " has the same key.")
+    return notices("duplicate_primary_key", Severity.ERROR, file=f"{name}.txt", row=hits["row"], field=key[0],
+                   message=message, context=records(hits, [*key, "first_row"]))
+
+
+def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
+    frames = []
+    for name, key in PRIMARY_KEYS.items():
+        frame = feed.get(name)
+        if frame is not None and len(frame):
+            frames.append(duplicates(frame, name, key))
+    return concat_notices(frames)
