@@ -19,6 +19,9 @@ ENGINE_NAME = "gtfs-guru"
 # Notices whose file gtfs-guru leaves implicit.
 _IMPLIED_FILE = {
     "expired_calendar": "calendar.txt",
+    "stop_time_with_arrival_before_previous_departure_time": "stop_times.txt",
+    "stop_time_timepoint_without_times": "stop_times.txt",
+    "missing_trip_edge": "stop_times.txt",
     "feed_expiration_date7_days": "feed_info.txt",
     "feed_expiration_date30_days": "feed_info.txt",
 }
@@ -31,16 +34,18 @@ def engine_version() -> str:
     return version() if callable(version) else str(version)
 
 
-def _record(code: str, severity: str, message: str, context: dict[str, Any]) -> dict[str, Any]:
-    row = context.get("csvRowNumber")
+def _record(notice: Any) -> dict[str, Any]:
+    """Location from the notice itself first, then from its context (gtfs-guru fills either)."""
+    code, context = notice.code, dict(notice.context() or {})
+    row = notice.row if notice.row is not None else context.get("csvRowNumber", context.get("newCsvRowNumber"))
     return {
         "code": code,
-        "severity": severity,
+        "severity": str(notice.severity),
         "source": Source.CANONICAL.value,
-        "file": context.get("filename") or _IMPLIED_FILE.get(code),
+        "file": notice.file or context.get("filename") or context.get("childFilename") or _IMPLIED_FILE.get(code),
         "row": int(row) if isinstance(row, int | float) else None,
-        "field": context.get("fieldName"),
-        "message": message,
+        "field": notice.field or context.get("fieldName"),
+        "message": notice.message,
         "context": context,
     }
 
@@ -50,5 +55,5 @@ def canonical_notices(path: Path, validation_date: date, country_code: str | Non
     import gtfs_guru
 
     result = gtfs_guru.validate(str(path), country_code=country_code, date=validation_date.isoformat())
-    records = [_record(n.code, str(n.severity), n.message, dict(n.context() or {})) for n in result.notices]
+    records = [_record(n) for n in result.notices]
     return notices_frame(records)

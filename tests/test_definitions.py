@@ -17,9 +17,14 @@ SNAPSHOT = {
     "assets": {
         "operator_registry": {"group": "registry", "partitioned": None, "checks": []},
         "collected_feeds": {"group": "collect", "partitioned": "operators", "checks": ["archived_versions_are_intact"]},
+        "feed_validation": {"group": "validate", "partitioned": "operators",
+                            "checks": ["newest_version_passes_gate", "regional_expectations_met"]},
+        "accepted_feed": {"group": "validate", "partitioned": "operators",
+                          "checks": ["accepted_feed_not_expired", "accepted_feed_not_expiring_soon", "has_accepted_version"]},
+        "quality_overview": {"group": "validate", "partitioned": None, "checks": []},
     },
-    "jobs": ["collect_feeds", "refresh_registry"],
-    "schedules": ["daily_collection"],
+    "jobs": ["collect_feeds", "operator_feeds", "refresh_registry", "region_outputs"],
+    "schedules": ["daily_collection", "daily_region_outputs"],
     "sensors": ["registry_operators"],
 }
 

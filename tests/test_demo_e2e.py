@@ -1,4 +1,9 @@
-"""`regie demo` end to end, twice: the second run succeeds and archives nothing new."""
+"""`regie demo` end to end, twice.
+
+Each run plays an update: every operator publishes a good version, then Mugabus publishes a
+broken one. The broken version is blocked and the good one stays in force; the second run
+succeeds and archives nothing new.
+"""
 
 from __future__ import annotations
 
@@ -23,24 +28,32 @@ def test_demo_twice_then_status(tmp_path):
     archived = sorted(p.relative_to(data) for p in (data / "archive").rglob("*.zip"))
     registry = load_registry(PROJECT_ROOT / "configs" / "operators.yaml", env={})
     static_feeds = [(op.id, feed.id) for op in registry.operators for feed in op.feeds if feed.kind.is_static]
-    assert len(archived) == len(static_feeds) == 4
-    assert "New feed versions archived by this run: 4" in first.output
-    assert str(data / "archive") in first.output and "regie.db" in first.output
+    assert len(static_feeds) == 4 and len(archived) == 5  # Mugabus: the good and the broken version
+    assert "New feed versions archived by this run: 5" in first.output
+    assert "mugabus          gtfs   accepted" in first.output and "blocked" in first.output
+    assert (data / "reports" / "index.html").is_file()
 
     second = runner.invoke(main, [*base, "demo", "--port", "0"])
     assert second.exit_code == 0, second.output
     assert "New feed versions archived by this run: 0" in second.output
     assert sorted(p.relative_to(data) for p in (data / "archive").rglob("*.zip")) == archived
 
-    status = runner.invoke(main, [*base, "status", "--json"])
-    report = json.loads(status.output)
+    report = json.loads(runner.invoke(main, [*base, "status", "--json"]).output)
     assert report["as_of"] == "2026-03-02"
     assert [op["id"] for op in report["operators"]] == registry.ids
     for operator in report["operators"]:
         for feed in operator["feeds"]:
             assert feed["latest_fetch"]["outcome"] in ("unchanged", "not_modified", "snapshot"), feed
-            if feed["kind"] == "gtfs":
-                assert feed["latest_version"]["archive_path"].startswith(f"{operator['id']}/{feed['feed']}/")
-                assert feed["versions"] == 1
+            if feed["kind"] != "gtfs":
+                assert feed["latest_version"] is None and feed["last_success_at"] and feed["gate"] is None
+                continue
+            assert feed["latest_version"]["archive_path"].startswith(f"{operator['id']}/{feed['feed']}/")
+            gate = feed["gate"]
+            assert (data / "reports" / gate["report"]).is_file()
+            if operator["id"] == "mugabus":
+                assert feed["versions"] == 2
+                assert gate["verdict"] == "blocked" and gate["serving_older"]
+                assert gate["accepted_version"] != gate["latest_version"]
             else:
-                assert feed["latest_version"] is None and feed["last_success_at"]
+                assert feed["versions"] == 1
+                assert gate["verdict"] == "accepted" and gate["accepted_version"] == gate["latest_version"]

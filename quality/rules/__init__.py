@@ -6,7 +6,7 @@ names the file, the CSV row (`_row`), the field, a plain-language message and th
 
 Codes (severity) by family module:
 - stations: stop_too_far_from_parent_station (WARNING; ERROR beyond 10x the threshold),
-  parent_station_coordinates_suspect (ERROR).
+  parent_station_coordinates_suspect (ERROR beyond 10x the threshold: 0,0, swapped; else WARNING).
 - stop_spacing: stop_too_close_to_another_stop (WARNING).
 - region: stop_outside_region (WARNING; only with a bbox).
 - service_window: feed_expired (ERROR), feed_service_ends_soon (WARNING),
@@ -18,7 +18,8 @@ Codes (severity) by family module:
 - keys: duplicate_primary_key (ERROR) for the tables canonical does not check for duplicates.
 - canonical_fallback: reference_not_found (ERROR) and trip_without_stop_times (WARNING), only for
   tables gtfs-guru drops from its cross-file checks (a ragged row, an empty or duplicated
-  header name, or unreadable), which our reader recovers.
+  header name, or unreadable), which our reader recovers. (`references` holds the reference
+  checks as data, shared with fares; `transitland_mapping` maps transitland's error names.)
 - route_names: route_name_unexpected_characters (WARNING).
 - speed: fast_travel_over_pool_limit (WARNING).
 - shapes: shape_point_outlier (WARNING).
@@ -65,6 +66,30 @@ class RuleContext:
 
 RuleFamily = Callable[[FeedTables, RuleContext], pd.DataFrame]
 
+OWN_CODES: dict[str, str] = {
+    "stop_too_far_from_parent_station": "WARNING",  # ERROR beyond 10x the threshold
+    "parent_station_coordinates_suspect": "ERROR",  # WARNING within 10x the threshold
+    "stop_too_close_to_another_stop": "WARNING",
+    "stop_outside_region": "WARNING",
+    "feed_expired": "ERROR",
+    "feed_service_ends_soon": "WARNING",
+    "calendar_covers_single_day": "INFO",
+    "feed_not_updated": "WARNING",
+    "reference_not_found": "ERROR",
+    "fare_product_ambiguous_rider_category": "ERROR",
+    "route_network_conflict": "WARNING",
+    "duplicate_primary_key": "ERROR",
+    "trip_without_stop_times": "WARNING",
+    "route_name_unexpected_characters": "WARNING",
+    "fast_travel_over_pool_limit": "WARNING",
+    "shape_point_outlier": "WARNING",
+    "frequency_shorter_than_headway": "WARNING",
+    "min_transfer_time_missing": "WARNING",
+    "min_transfer_time_ignored": "INFO",
+    "own_rule_failed": "WARNING",
+}
+"""Every code the own rules emit, with its usual severity (none is a canonical code)."""
+
 
 def rule_families() -> dict[str, RuleFamily]:
     """Every family by module name, in the order they run."""
@@ -106,4 +131,4 @@ def run_own_rules(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
     return concat_notices(frames)
 
 
-__all__ = ["RuleContext", "run_own_rules", "rule_families"]
+__all__ = ["OWN_CODES", "RuleContext", "rule_families", "run_own_rules"]

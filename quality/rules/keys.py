@@ -42,7 +42,7 @@ def duplicates(frame: pd.DataFrame, name: str, key: tuple[str, ...]) -> pd.DataF
     first_rows = keys.drop_duplicates(list(key)).set_index(list(key))["row"].rename("first_row")
     hits = keys[repeated].join(first_rows, on=list(key)).reset_index(drop=True)
     for field in key:  # report the values as written
-        hits[field] = column(frame, field)[keys.index[repeated]].to_numpy()
+        hits[field] = column(frame, field)[keys.index[repeated.to_numpy()]].to_numpy()
     described, label = hits[key[0]].astype(str), key[0]
     if len(key) > 1:
         for field in key[1:]:

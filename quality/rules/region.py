@@ -1,7 +1,7 @@
 """stop_outside_region (WARNING): a located stop, station or entrance outside the region's
 bounding box (only when the operator's region has one). Generic nodes and boarding areas
-(location_type 3/4) without coordinates are skipped, as are values that are not numbers
-(canonical reports those). One notice per stop, so a cross-border line shows which stops leave
+(location_type 3/4) without coordinates, or at 0,0 (a placeholder for none), are skipped, as are
+values that are not numbers (canonical reports those). One notice per stop, so a cross-border line shows which stops leave
 the region (the expectations suite judges the share of such stops)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pandas as pd
 from quality.feed_tables import FeedTables
 from quality.notices import Severity, concat_notices
 from quality.rules import RuleContext
-from quality.rules._common import column, notices, numeric, records, rows, table
+from quality.rules._common import column, location_types, notices, numeric, records, rows, table
 
 
 def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
@@ -23,7 +23,8 @@ def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
         "stop_id": column(stops, "stop_id"), "lat": numeric(stops, "stop_lat"), "lon": numeric(stops, "stop_lon"),
         "row": rows(stops),
     })
-    located = frame[frame["lat"].notna() & frame["lon"].notna()]
+    placeholder = location_types(stops).isin([3, 4]) & (frame["lat"] == 0) & (frame["lon"] == 0)
+    located = frame[frame["lat"].notna() & frame["lon"].notna() & ~placeholder]
     inside = located["lat"].between(box.min_lat, box.max_lat) & located["lon"].between(box.min_lon, box.max_lon)
     hits = located[~inside].reset_index(drop=True)
     if hits.empty:

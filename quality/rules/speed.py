@@ -73,10 +73,10 @@ def legs(feed: FeedTables) -> pd.DataFrame:
         "distance_m": timed["along_m"] - previous["along_m"], "seconds": timed["arrival"] - previous["departure"],
         "whole_minutes": (timed["arrival"] % 60 == 0) & (previous["departure"] % 60 == 0), "row": timed["row"],
     })[timed["trip_id"].eq(previous["trip_id"])]
-    route_of_trip = pd.Series(column(trips, "route_id").to_numpy(), index=column(trips, "trip_id")).groupby(level=0).first()
-    type_of_route = pd.Series(numeric(routes, "route_type").to_numpy(), index=column(routes, "route_id")).groupby(level=0).first()
-    result["route_id"] = result["trip_id"].map(route_of_trip)
-    result["route_type"] = result["route_id"].map(type_of_route)
+    route_of_trip = pd.Series(column(trips, "route_id").to_numpy(), index=column(trips, "trip_id"))
+    type_of_route = pd.Series(numeric(routes, "route_type").to_numpy(), index=column(routes, "route_id"))
+    result["route_id"] = result["trip_id"].map(route_of_trip.groupby(level=0).first())
+    result["route_type"] = result["route_id"].map(type_of_route.groupby(level=0).first())
     result["mode"] = basic_mode(result["route_type"])
     return result.reset_index(drop=True)
 
@@ -101,9 +101,9 @@ def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
     hits["distance_m"] = hits["distance_m"].round(1)
     hits["seconds"] = hits["seconds"].astype("int64")
     hits["route_type"] = hits["route_type"].astype("int64")
-    same_time = np.where(hits["seconds"] == 0,
-                         np.where(hits["whole_minutes"], " (same minute: counted as 60 s)", " (same second: counted as 1 s)"),
-                         "")
+    same_time = np.where(
+        hits["seconds"] == 0,
+        np.where(hits["whole_minutes"], " (same minute: counted as 60 s)", " (same second: counted as 1 s)"), "")
     message = ("Trip " + hits["trip_id"] + " goes from stop " + hits["from_stop_id"] + " to stop " + hits["to_stop_id"]
                + " (" + int_text(hits["distance_m"]) + " m) in " + hits["seconds"].astype(str) + " s" + pd.Series(same_time)
                + ": " + int_text(hits["speed_kmh"]) + " km/h, above the pool's " + int_text(hits["limit_kmh"])

@@ -5,12 +5,15 @@ the broken ones (at 0,0, lat/lon swapped, a typo) while their children agree wit
   generic node or boarding area (location_type 0/2/3/4) farther than
   `thresholds.parent_station_max_distance_m` from its parent_station. A parent with broken
   coordinates thus shows up with every one of its children.
-- parent_station_coordinates_suspect (ERROR): the parent is farther than the threshold from the
-  centroid of its children while those (at least two) lie within the threshold of that centroid:
-  the parent's coordinates are the wrong ones. The context says when they look swapped or zero.
+- parent_station_coordinates_suspect (ERROR beyond 10x the threshold, the broken coordinates it is
+  meant for; WARNING when nearer): the parent is farther than the threshold from the centroid of
+  its children while those (at least two) lie within the threshold of that centroid: the parent's
+  coordinates are the wrong ones. The context says when they look swapped or zero.
 
 Unknown parents and wrong parent types are canonical (foreign_key_violation,
-wrong_parent_location_type); stops without coordinates are skipped.
+wrong_parent_location_type); stops without coordinates are skipped, and so are children at 0,0
+(canonical's point_near_origin; for generic nodes and boarding areas it often means "no
+coordinates"). A parent at 0,0 is kept: that is the broken parent this rule is for.
 """
 
 from __future__ import annotations
@@ -46,7 +49,8 @@ def child_parent_pairs(feed: FeedTables) -> pd.DataFrame:
     `distance_m` between them."""
     stops = _stops(feed)
     located = stops[stops["lat"].notna() & stops["lon"].notna()]
-    children = located[(located["parent_station"] != "") & located["location_type"].isin(CHILD_TYPES)]
+    children = located[(located["parent_station"] != "") & located["location_type"].isin(CHILD_TYPES)
+                       & ~((located["lat"] == 0) & (located["lon"] == 0))]
     parents = located.drop_duplicates("stop_id")[["stop_id", "stop_name", "lat", "lon", "row"]]
     pairs = children.merge(parents.add_prefix("parent_"), left_on="parent_station", right_on="parent_stop_id")
     pairs["distance_m"] = haversine_m(pairs["lat"], pairs["lon"], pairs["parent_lat"], pairs["parent_lon"])
@@ -105,13 +109,14 @@ def suspect_parents(pairs: pd.DataFrame, threshold_m: float) -> pd.DataFrame:
         hits[name] = hits[name].round(6)
     hits["distance_m"] = hits["distance_m"].round(1)
     hits["spread_m"] = hits["spread_m"].round(1)
+    severity = np.where(hits["distance_m"] > ERROR_FACTOR * threshold_m, Severity.ERROR.value, Severity.WARNING.value)
     message = (
         "Parent station " + hits["parent_station"] + " lies " + int_text(hits["distance_m"]) + " m from its "
         + hits["children"].astype(str) + " child stops, which all lie within " + int_text(hits["spread_m"])
         + " m of each other's centre." + pd.Series(explanation)
     )
     return notices(
-        "parent_station_coordinates_suspect", Severity.ERROR, file="stops.txt", row=hits["parent_row"],
+        "parent_station_coordinates_suspect", pd.Series(severity), file="stops.txt", row=hits["parent_row"],
         field="stop_lat", message=message,
         context=records(hits, {"parent_station": "stop_id", "children": "children", "distance_m": "distance_m",
                                "spread_m": "children_spread_m", "centroid_lat": "children_centroid_lat",

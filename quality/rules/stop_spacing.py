@@ -2,7 +2,7 @@
 parent station less than MIN_SPACING_M apart: almost always one stop entered twice, which splits
 its departures between two ids in a journey planner. Stops grouped under a station are left
 alone (platforms of one station may share a point). The later row is reported, naming the
-earlier one. (The canonical set has no such rule.)
+earlier one. (The canonical set has no such rule; a stop_id listed twice is its duplicate_key.)
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
         "location_type": location_types(stops), "lat": numeric(stops, "stop_lat"), "lon": numeric(stops, "stop_lon"),
         "row": rows(stops),
     })
+    frame = frame.drop_duplicates("stop_id")  # a repeated stop_id is canonical's duplicate_key
     frame = frame[(frame["location_type"] == 0) & (frame["parent"] == "") & frame["lat"].notna()
                   & frame["lon"].notna() & ~((frame["lat"] == 0) & (frame["lon"] == 0))]
     if len(frame) < 2:
