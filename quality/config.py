@@ -20,7 +20,10 @@ class Blocking(_Model):
 
     severities: list[Literal["ERROR", "WARNING", "INFO"]] = ["ERROR"]
     also_codes: list[str] = Field(default_factory=list, description="codes that block whatever their severity")
-    except_codes: list[str] = Field(default_factory=list, description="codes that never block")
+    except_codes: list[str] = Field(
+        default_factory=lambda: ["feed_expired"],
+        description="codes that never block; expiry is judged on the version in force (accepted_feed's checks)",
+    )
 
     def blocks(self, code: str, severity: str) -> bool:
         if code in self.except_codes:

@@ -29,7 +29,11 @@ def _waiver(**overrides) -> Waiver:
     return Waiver(**{**values, **overrides})
 
 
-def test_by_default_every_error_blocks_and_nothing_else():
+def test_by_default_every_error_but_expiry_blocks_and_nothing_else():
+    expired = notices_frame([notice("feed_expired", "ERROR", "regie", "m", file="calendar.txt")])
+    assert apply_gate(expired, Blocking(), [], AS_OF)[0]["blocking"].tolist() == [False]
+
+def test_errors_block():
     gated, uses = apply_gate(_notices(), Blocking(), [], AS_OF)
     assert gated["blocking"].tolist() == [True, True, True, False, False]
     assert not gated["waived"].any() and uses == []
