@@ -6,7 +6,7 @@ import importlib
 import json
 import sys
 
-BENCHMARKS = {"collect": "bench.collect"}
+BENCHMARKS = {"collect": "bench.collect", "validate": "bench.validate"}
 
 
 def main(argv: list[str]) -> int:

@@ -1,7 +1,8 @@
-"""MobilityData's canonical rules through gtfs-guru, mapped to our notice frame (in-process).
+"""MobilityData's canonical rules through gtfs-guru, mapped to our notice records (in-process).
 
-`quality.engine` runs this in a child process with memory and time limits; call it directly only
-on trusted input (tests, the reference comparison).
+`quality.engine` runs `canonical_records` in a child process with memory and time limits; call
+`canonical_notices` directly only on trusted input (tests, the reference comparison). This module
+imports neither pandas nor pyarrow at the top, so the child stays small.
 """
 
 from __future__ import annotations
@@ -9,10 +10,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from typing import Any
-
-import pandas as pd
-
-from quality.notices import Source, notices_frame
 
 ENGINE_NAME = "gtfs-guru"
 
@@ -41,7 +38,7 @@ def _record(notice: Any) -> dict[str, Any]:
     return {
         "code": code,
         "severity": str(notice.severity),
-        "source": Source.CANONICAL.value,
+        "source": "canonical",
         "file": notice.file or context.get("filename") or context.get("childFilename") or _IMPLIED_FILE.get(code),
         "row": int(row) if isinstance(row, int | float) else None,
         "field": notice.field or context.get("fieldName"),
@@ -50,10 +47,16 @@ def _record(notice: Any) -> dict[str, Any]:
     }
 
 
-def canonical_notices(path: Path, validation_date: date, country_code: str | None = None) -> pd.DataFrame:
-    """Every canonical notice of the feed at `path`, as a notice frame."""
+def canonical_records(path: Path, validation_date: date, country_code: str | None = None) -> list[dict[str, Any]]:
+    """Every canonical notice of the feed at `path`, as notice records (NOTICE_COLUMNS keys)."""
     import gtfs_guru
 
     result = gtfs_guru.validate(str(path), country_code=country_code, date=validation_date.isoformat())
-    records = [_record(n) for n in result.notices]
-    return notices_frame(records)
+    return [_record(n) for n in result.notices]
+
+
+def canonical_notices(path: Path, validation_date: date, country_code: str | None = None):
+    """Every canonical notice of the feed at `path`, as a notice frame."""
+    from quality.notices import notices_frame
+
+    return notices_frame(canonical_records(path, validation_date, country_code))

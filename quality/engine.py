@@ -29,7 +29,7 @@ import pandas as pd
 from quality.canonical import ENGINE_NAME, engine_version
 from quality.config import EngineLimits
 from quality.engine_worker import OUT_OF_MEMORY_EXIT
-from quality.notices import NOTICE_COLUMNS, Severity, Source, notice, notices_frame
+from quality.notices import Severity, Source, notice, notices_frame
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Allocators reserve far more address space than they use (mimalloc 1 GiB arenas, glibc 64 MiB per
@@ -92,7 +92,7 @@ class GtfsGuruEngine(CanonicalEngine):
         workdir = Path(tempfile.mkdtemp(prefix="regie-engine-"))
         command = [
             self.python, "-m", "quality.engine_worker", str(Path(path).resolve()), validation_date.isoformat(),
-            str(workdir / "notices.parquet"), "--memory-mib", str(self.limits.memory_mib),
+            str(workdir / "notices.json"), "--memory-mib", str(self.limits.memory_mib),
         ]
         if country_code:
             command += ["--country-code", country_code]
@@ -148,7 +148,7 @@ class _ChildJob(EngineJob):
         if code != 0:
             return self._failure(self._cause(code))
         try:
-            return _read_notices(self._workdir / "notices.parquet")
+            return _read_notices(self._workdir / "notices.json")
         except Exception as exc:  # anything the child wrote that is not a notice table
             return self._failure(f"it wrote an unreadable result ({type(exc).__name__}: {exc})")
 
@@ -165,14 +165,13 @@ class _ChildJob(EngineJob):
 
 
 def _read_notices(path: Path) -> pd.DataFrame:
-    frame = pd.read_parquet(path)
-    missing = set(NOTICE_COLUMNS) - set(frame.columns)
-    if missing:
-        raise ValueError(f"columns missing: {sorted(missing)}")
+    records = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise ValueError("not a list of notice records")
+    frame = notices_frame(records)
     if not frame["severity"].isin([s.value for s in Severity]).all() or frame["code"].isna().any():
         raise ValueError("codes or severities missing or unknown")
-    frame["context"] = [json.loads(text) if text else {} for text in frame["context"]]
-    return notices_frame(frame)
+    return frame
 
 
 def _signal_name(number: int) -> str:

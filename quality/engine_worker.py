@@ -4,7 +4,8 @@
 
 The memory limit (RLIMIT_AS) is set after the imports, so it bounds everything the validation
 allocates; it covers the whole address space, of which the interpreter and libraries take about
-0.45 GiB. OUT is Parquet with NOTICE_COLUMNS, `context` as JSON text, written atomically.
+0.45 GiB. OUT is JSON (a list of notice records), written atomically. The child imports neither
+pandas nor pyarrow: its memory is gtfs-guru's.
 Exit codes: 0 written, OUT_OF_MEMORY_EXIT when Python ran out of memory, anything else a failure.
 """
 
@@ -32,16 +33,16 @@ def main(argv: list[str] | None = None) -> int:
 
     import gtfs_guru  # noqa: F401  (imported lazily by canonical_notices: load it before the limit)
 
-    from quality.canonical import canonical_notices
+    from quality.canonical import canonical_records
 
     if args.memory_mib > 0:
         limit = args.memory_mib << 20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
-        frame = canonical_notices(args.feed, args.validation_date, args.country_code)
-        frame["context"] = [json.dumps(context, default=str) for context in frame["context"]]
+        records = canonical_records(args.feed, args.validation_date, args.country_code)
         partial = args.out.with_name(args.out.name + ".part")
-        frame.to_parquet(partial, index=False)
+        with open(partial, "w", encoding="utf-8") as out:
+            json.dump(records, out, default=str)
         os.replace(partial, args.out)
     except MemoryError:
         print("MemoryError: out of memory", file=sys.stderr)

@@ -85,7 +85,7 @@ def test_a_garbage_feed_does_not_crash(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("body", "cause"), [
-    ('echo "not parquet" > "$5"', "unreadable result"),
+    ('echo "not json" > "$5"', "unreadable result"),
     ("exit 0", "unreadable result"),
     ('echo "Segfault in rule 12" >&2; kill -SEGV $$', "killed by signal SIGSEGV (Segfault in rule 12)"),
     ("exit 3", "exited with code 3"),

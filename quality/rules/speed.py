@@ -46,48 +46,92 @@ def basic_mode(route_type: pd.Series) -> pd.Series:
 
 
 def legs(feed: FeedTables) -> pd.DataFrame:
-    """Consecutive timed stops of every trip: trip_id, route_id, mode, from/to stop, distance_m,
-    seconds (raw), whole_minutes, row (of the arriving stop time)."""
+    """Consecutive timed stops of every trip, as integer codes: (legs, trip ids, stop ids, route id
+    per trip code). Legs: trip_code, from_stop, to_stop, distance_m, seconds (raw), whole_minutes,
+    row (of the arriving stop time), route_type; and the basic mode name per trip code.
+
+    Works on integer codes and numpy arrays (no string sort, no merge): the distance between two
+    timed stops is the difference of a running sum of stop-to-stop steps over the whole table.
+    """
     stop_times, stops = table(feed, "stop_times"), table(feed, "stops")
     trips, routes = table(feed, "trips"), table(feed, "routes")
-    frame = pd.DataFrame({
-        "trip_id": column(stop_times, "trip_id"), "stop_id": column(stop_times, "stop_id"),
-        "sequence": numeric(stop_times, "stop_sequence"),
-        "arrival": gtfs_seconds(column(stop_times, "arrival_time")),
-        "departure": gtfs_seconds(column(stop_times, "departure_time")), "row": rows(stop_times),
-    })
-    frame = frame[frame["sequence"].notna()].sort_values(["trip_id", "sequence"], kind="stable")
-    located = pd.DataFrame({"stop_id": column(stops, "stop_id"), "lat": numeric(stops, "stop_lat"),
-                            "lon": numeric(stops, "stop_lon")}).drop_duplicates("stop_id")
-    located = located[located["lat"].notna() & located["lon"].notna() & ~((located["lat"] == 0) & (located["lon"] == 0))]
-    frame = frame.merge(located, on="stop_id", how="left")
-    same_trip = frame["trip_id"].eq(frame["trip_id"].shift())
-    step = pd.Series(haversine_m(frame["lat"].shift(), frame["lon"].shift(), frame["lat"], frame["lon"]))
-    frame["along_m"] = step.where(same_trip, 0.0).groupby(frame["trip_id"]).cumsum(skipna=False)
-    frame["arrival"] = frame["arrival"].fillna(frame["departure"])
-    frame["departure"] = frame["departure"].fillna(frame["arrival"])
-    timed = frame[frame["arrival"].notna()].reset_index(drop=True)
-    previous = timed.shift()
+    trip_codes, trip_ids = pd.factorize(column(stop_times, "trip_id"))
+    sequence = numeric(stop_times, "stop_sequence").to_numpy()
+    keep = ~np.isnan(sequence)
+    order = np.flatnonzero(keep)[np.lexsort((sequence[keep], trip_codes[keep]))]
+    trip = trip_codes[order]
+    stop_codes, stop_ids = pd.factorize(column(stop_times, "stop_id"))
+    stop = stop_codes[order]
+    arrival = gtfs_seconds(column(stop_times, "arrival_time")).to_numpy()[order]
+    departure = gtfs_seconds(column(stop_times, "departure_time")).to_numpy()[order]
+    row = rows(stop_times).to_numpy()[order]
+
+    lat, lon = numeric(stops, "stop_lat").to_numpy(), numeric(stops, "stop_lon").to_numpy()
+    lat = np.where((lat == 0) & (lon == 0), np.nan, lat)
+    where = first_rows(column(stops, "stop_id"), stop_ids)[stop]  # first row of a duplicated id
+    stop_lat = np.where(where >= 0, lat[where], np.nan)
+    stop_lon = np.where(where >= 0, lon[where], np.nan)
+
+    same_trip = np.zeros(len(trip), dtype=bool)
+    same_trip[1:] = trip[1:] == trip[:-1]
+    step = np.zeros(len(trip))
+    step[1:] = haversine_m(stop_lat[:-1], stop_lon[:-1], stop_lat[1:], stop_lon[1:])
+    step = np.where(same_trip, step, 0.0)
+    unknown = np.cumsum(np.isnan(step))  # a leg over a stop without coordinates has no distance
+    along = np.cumsum(np.nan_to_num(step))
+
+    arrival = np.where(np.isnan(arrival), departure, arrival)
+    departure = np.where(np.isnan(departure), arrival, departure)
+    timed = np.flatnonzero(~np.isnan(arrival))
+    to, frm = timed[1:], timed[:-1]
+    inside = trip[to] == trip[frm]
+    to, frm = to[inside], frm[inside]
+
+    # route and route type per trip code (a few thousand), then per leg by integer indexing
+    trip_rows = first_rows(column(trips, "trip_id"), trip_ids)
+    route_ids = np.where(trip_rows >= 0, column(trips, "route_id").to_numpy()[trip_rows], None)
+    route_rows = first_rows(column(routes, "route_id"), pd.Index(route_ids).fillna(""))
+    route_types = np.where(route_rows >= 0, numeric(routes, "route_type").to_numpy()[route_rows], np.nan)
+    leg_trip = trip[to]
+    mode_per_trip = basic_mode(pd.Series(route_types))
     result = pd.DataFrame({
-        "trip_id": timed["trip_id"], "from_stop_id": previous["stop_id"], "to_stop_id": timed["stop_id"],
-        "distance_m": timed["along_m"] - previous["along_m"], "seconds": timed["arrival"] - previous["departure"],
-        "whole_minutes": (timed["arrival"] % 60 == 0) & (previous["departure"] % 60 == 0), "row": timed["row"],
-    })[timed["trip_id"].eq(previous["trip_id"])]
-    route_of_trip = pd.Series(column(trips, "route_id").to_numpy(), index=column(trips, "trip_id"))
-    type_of_route = pd.Series(numeric(routes, "route_type").to_numpy(), index=column(routes, "route_id"))
-    result["route_id"] = result["trip_id"].map(route_of_trip.groupby(level=0).first())
-    result["route_type"] = result["route_id"].map(type_of_route.groupby(level=0).first())
-    result["mode"] = basic_mode(result["route_type"])
-    return result.reset_index(drop=True)
+        "trip_code": leg_trip, "from_stop": stop[frm], "to_stop": stop[to],
+        "distance_m": np.where(unknown[to] == unknown[frm], along[to] - along[frm], np.nan),
+        "seconds": arrival[to] - departure[frm],
+        "whole_minutes": (arrival[to] % 60 == 0) & (departure[frm] % 60 == 0), "row": row[to],
+        "route_type": route_types[leg_trip],
+    })
+    return result, np.asarray(trip_ids, dtype=object), np.asarray(stop_ids, dtype=object), route_ids, mode_per_trip
+
+
+def first_rows(values: pd.Series, keys: object) -> np.ndarray:
+    """Row position of each key's first occurrence in `values`, -1 where absent (ids may repeat)."""
+    positions = pd.Series(np.arange(len(values)), index=values.to_numpy())
+    positions = positions[~positions.index.duplicated()]
+    found = positions.index.get_indexer(keys)
+    return np.where(found >= 0, positions.to_numpy()[found], -1)
+
+
+def _named(hits: pd.DataFrame, trip_ids: np.ndarray, stop_ids: np.ndarray, route_ids: np.ndarray) -> pd.DataFrame:
+    """Turn the integer codes of the (few) reported legs back into ids."""
+    hits = hits.copy()
+    hits["trip_id"] = trip_ids[hits["trip_code"].to_numpy()]
+    hits["route_id"] = route_ids[hits["trip_code"].to_numpy()]
+    hits["from_stop_id"] = stop_ids[hits["from_stop"].to_numpy()]
+    hits["to_stop_id"] = stop_ids[hits["to_stop"].to_numpy()]
+    return hits
 
 
 def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
     if not feed.has("stop_times"):
         return concat_notices([])
-    frame = legs(feed)
-    limits = context.thresholds.max_speed_kmh
-    frame["limit_kmh"] = frame["mode"].map(limits).astype(float)
-    frame["canonical_limit_kmh"] = frame["mode"].map(CANONICAL_LIMITS_KMH).astype(float)
+    frame, trip_ids, stop_ids, route_ids, mode_per_trip = legs(feed)
+    codes = frame["trip_code"].to_numpy()
+    limit_per_trip = mode_per_trip.map(context.thresholds.max_speed_kmh).astype(float).to_numpy()
+    canonical_per_trip = mode_per_trip.map(CANONICAL_LIMITS_KMH).astype(float).to_numpy()
+    frame["limit_kmh"] = limit_per_trip[codes] if len(codes) else np.array([], dtype=float)
+    frame["canonical_limit_kmh"] = canonical_per_trip[codes] if len(codes) else np.array([], dtype=float)
+    frame["mode"] = mode_per_trip.to_numpy(dtype=object)[codes] if len(codes) else np.array([], dtype=object)
     frame = frame[frame["limit_kmh"].notna() & frame["distance_m"].notna() & (frame["distance_m"] > 0)
                   & (frame["seconds"] >= 0)]
     zero = frame["seconds"] == 0
@@ -97,6 +141,7 @@ def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
     hits = frame[(frame["speed_kmh"] > frame["limit_kmh"]) & ~canonical_reports].reset_index(drop=True)
     if hits.empty:
         return concat_notices([])
+    hits = _named(hits, trip_ids, stop_ids, route_ids)
     hits["speed_kmh"] = hits["speed_kmh"].round(1)
     hits["distance_m"] = hits["distance_m"].round(1)
     hits["seconds"] = hits["seconds"].astype("int64")
