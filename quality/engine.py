@@ -44,6 +44,8 @@ _OUT_OF_MEMORY = re.compile(
 class EngineJob(abc.ABC):
     """One running validation."""
 
+    peak_rss_mib: float | None = None  # the engine's own peak memory, when it reports it
+
     @abc.abstractmethod
     def result(self) -> pd.DataFrame:
         """Wait for the engine; its notices as a notice frame (a failure is a notice, never an exception)."""
@@ -126,6 +128,7 @@ class _ChildJob(EngineJob):
         self._process, self._workdir = process, workdir
         self._deadline = time.monotonic() + limits.timeout_s
         self._result: pd.DataFrame | None = None
+        self.peak_rss_mib: float | None = None  # the child's own peak, once it has finished
         self._reap = weakref.finalize(self, _reap, process, workdir)
 
     def result(self) -> pd.DataFrame:
@@ -148,7 +151,8 @@ class _ChildJob(EngineJob):
         if code != 0:
             return self._failure(self._cause(code))
         try:
-            return _read_notices(self._workdir / "notices.json")
+            notices, self.peak_rss_mib = _read_notices(self._workdir / "notices.json")
+            return notices
         except Exception as exc:  # anything the child wrote that is not a notice table
             return self._failure(f"it wrote an unreadable result ({type(exc).__name__}: {exc})")
 
@@ -164,14 +168,17 @@ class _ChildJob(EngineJob):
         return engine_failure(self.engine, self.path, cause)
 
 
-def _read_notices(path: Path) -> pd.DataFrame:
-    records = json.loads(path.read_text(encoding="utf-8"))
+def _read_notices(path: Path) -> tuple[pd.DataFrame, float | None]:
+    """The child's notices and its peak memory."""
+    written = json.loads(path.read_text(encoding="utf-8"))
+    records = written.get("notices") if isinstance(written, dict) else None
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise ValueError("not a list of notice records")
     frame = notices_frame(records)
     if not frame["severity"].isin([s.value for s in Severity]).all() or frame["code"].isna().any():
         raise ValueError("codes or severities missing or unknown")
-    return frame
+    peak = written.get("peak_rss_mib")
+    return frame, float(peak) if isinstance(peak, int | float) else None
 
 
 def _signal_name(number: int) -> str:

@@ -4,7 +4,7 @@
 
 The memory limit (RLIMIT_AS) is set after the imports, so it bounds everything the validation
 allocates; it covers the whole address space, of which the interpreter and libraries take about
-0.45 GiB. OUT is JSON (a list of notice records), written atomically. The child imports neither
+0.45 GiB. OUT is JSON ({"notices": [records], "peak_rss_mib": n}), written atomically. The child imports neither
 pandas nor pyarrow: its memory is gtfs-guru's.
 Exit codes: 0 written, OUT_OF_MEMORY_EXIT when Python ran out of memory, anything else a failure.
 """
@@ -20,6 +20,15 @@ from datetime import date
 from pathlib import Path
 
 OUT_OF_MEMORY_EXIT = 75
+
+
+def _peak_rss_mib() -> float | None:
+    """This process's peak resident memory since exec (VmHWM), unlike ru_maxrss which also counts
+    the pages of the parent it was forked from."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         records = canonical_records(args.feed, args.validation_date, args.country_code)
         partial = args.out.with_name(args.out.name + ".part")
         with open(partial, "w", encoding="utf-8") as out:
-            json.dump(records, out, default=str)
+            json.dump({"notices": records, "peak_rss_mib": _peak_rss_mib()}, out, default=str)
         os.replace(partial, args.out)
     except MemoryError:
         print("MemoryError: out of memory", file=sys.stderr)

@@ -68,17 +68,22 @@ def decode(raw: bytes) -> tuple[str, str]:
 
 
 def parse_csv(text: str, file: str) -> tuple[pd.DataFrame, TableProblem | None]:
-    """All columns as strings, header names trimmed, `_row` added.
+    """All columns as strings, header names trimmed, `_row` added (text already decoded)."""
+    return parse_csv_bytes(text.replace("\x00", "").encode("utf-8"), file)
 
-    Fast path: pyarrow. When rows have the wrong number of fields (common in real feeds that drop
-    trailing empty fields), fall back to the csv module: short rows are padded with empty values,
-    long rows cut to the header, and the rows are reported.
+
+def parse_csv_bytes(data: bytes, file: str) -> tuple[pd.DataFrame, TableProblem | None]:
+    """Parse UTF-8 CSV bytes: all columns as strings, header names trimmed, `_row` added.
+
+    Fast path: pyarrow straight from the bytes (raises ArrowInvalid on bytes that are not UTF-8).
+    When rows have the wrong number of fields (common in real feeds that drop trailing empty
+    fields), fall back to the csv module: short rows are padded with empty values, long rows cut
+    to the header, and the rows are reported.
     """
-    text = text.replace("\x00", "")
-    if not text.strip():
+    if not data.strip():
         return pd.DataFrame({ROW: pd.Series([], dtype="int64")}), None
-    header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")]), [])
-    names = [name.strip() for name in header]
+    first_line = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8", errors="replace")
+    names = [name.strip() for name in next(csv.reader([first_line]), [])]
     if not names or names == [""]:
         raise ValueError("no header row")
     ragged = False
@@ -89,7 +94,7 @@ def parse_csv(text: str, file: str) -> tuple[pd.DataFrame, TableProblem | None]:
         return "skip"
 
     table = pacsv.read_csv(
-        io.BytesIO(text.encode("utf-8")),
+        io.BytesIO(data),
         read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
         parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
         convert_options=pacsv.ConvertOptions(
@@ -97,11 +102,26 @@ def parse_csv(text: str, file: str) -> tuple[pd.DataFrame, TableProblem | None]:
         ),
     )
     if ragged:
-        return _parse_ragged(text, names, file)
+        return _parse_ragged(data.decode("utf-8", errors="replace"), names, file)
     frame = table.to_pandas()
     frame.columns = names
     frame[ROW] = range(2, len(frame) + 2)
     return frame, None
+
+
+def parse_member(raw: bytes, file: str) -> tuple[pd.DataFrame, TableProblem | None, str]:
+    """Frame, problem and encoding of one member. UTF-8 (with or without BOM) goes straight to
+    pyarrow; anything else (UTF-16, cp1252, NUL bytes) is decoded first."""
+    utf8_bom = raw.startswith(codecs.BOM_UTF8)
+    data = raw[len(codecs.BOM_UTF8):] if utf8_bom else raw
+    if not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and b"\x00" not in data:
+        try:
+            return (*parse_csv_bytes(data, file), "utf-8-sig" if utf8_bom else "utf-8")
+        except pa.ArrowInvalid as exc:
+            if "utf8" not in str(exc).lower():
+                raise
+    text, encoding = decode(raw)
+    return (*parse_csv(text, file), encoding)
 
 
 def _parse_ragged(text: str, names: list[str], file: str) -> tuple[pd.DataFrame, TableProblem]:
@@ -164,16 +184,16 @@ def read_feed_tables(path: Path) -> FeedTables:
                     problems.append(TableProblem(name.name, "unreadable", f"not read from the zip: {exc}"))
     tables: dict[str, pd.DataFrame] = {}
     encodings: dict[str, str] = {}
-    for file, raw in sorted(raw_members.items()):
-        text, encoding = decode(raw)
-        encodings[file] = encoding
-        if encoding == "cp1252":
-            problems.append(TableProblem(file, "encoding", "not UTF-8; read as cp1252"))
+    for file in sorted(raw_members):
+        raw = raw_members.pop(file)  # parse one member at a time, and let its bytes go
         try:
-            frame, problem = parse_csv(text, file)
+            frame, problem, encoding = parse_member(raw, file)
         except (pa.ArrowInvalid, ValueError) as exc:
             problems.append(TableProblem(file, "unreadable", str(exc)))
             continue
+        encodings[file] = encoding
+        if encoding == "cp1252":
+            problems.append(TableProblem(file, "encoding", "not UTF-8; read as cp1252"))
         if problem:
             problems.append(problem)
         tables[file.removesuffix(".txt")] = frame

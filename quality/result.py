@@ -37,6 +37,7 @@ class ValidationOutcome:
     engine: str = ""
     engine_version: str = ""
     duration_s: float = 0.0
+    engine_peak_rss_mib: float | None = None  # the canonical engine's child process, when it reports it
     operator_id: str | None = None
     feed_id: str | None = None
     content_hash: str | None = None

@@ -82,6 +82,7 @@ def validate_feed(path: Path, request: ValidationRequest, *, engine: CanonicalEn
     frames = [screen.notices]
     feed: FeedTables | None = None
     expectations: dict = {}
+    job = None
     if screen.safe:
         job = engine.start(path, request.validation_date)
         try:
@@ -114,6 +115,7 @@ def validate_feed(path: Path, request: ValidationRequest, *, engine: CanonicalEn
         feed_path=path, validation_date=request.validation_date, notices=gated, row_counts=row_counts,
         stops=stops_for_map(feed), score=score, expectations=expectations, engine=engine.name,
         engine_version=engine.version(), duration_s=round(time.perf_counter() - started, 3),
+        engine_peak_rss_mib=job.peak_rss_mib if job is not None else None,
         operator_id=request.operator_id, feed_id=request.feed_id, content_hash=request.content_hash,
         feed_start=feed_start, feed_end=feed_end,
     )
