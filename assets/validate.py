@@ -70,8 +70,8 @@ def feed_validation(context: AssetExecutionContext, pool: PoolResource) -> Mater
                      latest.report_path or ""])
         if latest.blocked:
             blocked.append(f"{gate.feed_id}: version {latest.content_hash[:12]} has {latest.errors} errors")
-        failed_suites += [f"{gate.feed_id}: {name}" for name, suite in (latest.expectations or {}).items()
-                          if isinstance(suite, dict) and suite.get("success") is False]
+        failed_suites += [f"{gate.feed_id}: {suite['file']}: {', '.join(suite['failed'])}"
+                          for suite in (latest.expectations or {}).values() if isinstance(suite, dict) and suite.get("failed")]
     expectations = {gate.feed_id: gate.latest.expectations for gate in gates if gate.latest}
     return MaterializeResult(
         metadata={
@@ -83,7 +83,8 @@ def feed_validation(context: AssetExecutionContext, pool: PoolResource) -> Mater
             AssetCheckResult(check_name=NEWEST_VERSION_PASSES, passed=not blocked, severity=AssetCheckSeverity.WARN,
                              metadata={"blocked": MetadataValue.json(blocked)}),
             AssetCheckResult(check_name=EXPECTATIONS_MET, passed=not failed_suites, severity=AssetCheckSeverity.WARN,
-                             metadata={"score_components": MetadataValue.json(expectations)}),
+                             metadata={"failed": MetadataValue.json(failed_suites),
+                                       "suites": MetadataValue.json(expectations)}),
         ],
     )
 

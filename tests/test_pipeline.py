@@ -112,3 +112,22 @@ def test_daily_schedule_requests_one_run_per_operator(setup):
     context = build_schedule_context(instance=instance, scheduled_execution_time=datetime(2026, 3, 2, 4, tzinfo=UTC))
     requests = list(daily_collection(context))
     assert [(r.partition_key, r.run_key) for r in requests] == [("good", "2026-03-02:good"), ("gone", "2026-03-02:gone")]
+
+
+def test_validation_assets_gate_the_operator_and_carry_expectations(setup, feeds_dir):
+    """feed_validation and accepted_feed on a real feed, with GX results in the check metadata."""
+    import shutil
+
+    shutil.copy(feeds_dir / "regional_bayarea" / "caltrain_2017-10-02.zip", setup["data"].parent / "served" / "good.zip")
+    setup["instance"].add_dynamic_partitions(OPERATORS_PARTITION, ["good"])
+    job = setup["defs"].resolve_job_def("operator_feeds")
+    result = job.execute_in_process(instance=setup["instance"], partition_key="good", raise_on_error=False)
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert evaluations["archived_versions_are_intact"].passed
+    assert evaluations["newest_version_passes_gate"].passed
+    assert evaluations["has_accepted_version"].passed
+    suites = evaluations["regional_expectations_met"].metadata["suites"].value
+    assert suites["gtfs"]["stops"]["evaluated"] > 0
+    # Caltrain's 2017 calendar ended long before the region's date of 2026-03-01
+    assert not evaluations["accepted_feed_not_expired"].passed
+    assert (setup["data"] / "reports" / "good" / "gtfs").is_dir()
