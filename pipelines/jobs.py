@@ -12,13 +12,13 @@ collect_job = define_asset_job(
 
 operator_job = define_asset_job(
     "operator_feeds",
-    selection=AssetSelection.groups(*PER_OPERATOR_GROUPS) - AssetSelection.keys("quality_overview"),
+    selection=AssetSelection.groups(*PER_OPERATOR_GROUPS) - AssetSelection.assets("quality_overview"),
     description="One operator: fetch and archive its feeds, validate new versions, choose the version in force.",
 )
 
 region_job = define_asset_job(
     "region_outputs",
-    selection=AssetSelection.keys("quality_overview"),
+    selection=AssetSelection.assets("quality_overview"),
     description="The region's outputs built from every operator: the quality overview.",
 )
 

@@ -34,7 +34,7 @@ def calendar_last_days(calendar: pd.DataFrame) -> pd.Series:
     start, end = gtfs_dates(column(calendar, "start_date")), gtfs_dates(column(calendar, "end_date"))
     runs = np.column_stack([(column(calendar, day) == "1").to_numpy() for day in WEEKDAYS]) if len(calendar) else \
         np.zeros((0, 7), dtype=bool)
-    weekday = end.dt.weekday.fillna(0).astype(int).to_numpy()
+    weekday = end.dt.day_of_week.fillna(0).astype(int).to_numpy()
     # candidate k: end_date - k days, for k = 0..6; the first running weekday not before start_date
     offsets = np.arange(7)
     candidate_weekday = (weekday[:, None] - offsets[None, :]) % 7
