@@ -66,7 +66,9 @@ def notices_frame(records: Iterable[Mapping[str, Any]] | pd.DataFrame | None = N
 
 
 def concat_notices(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """One findings frame from several (normalised once, after concatenation)."""
     frames = [frame for frame in frames if frame is not None and len(frame)]
     if not frames:
         return notices_frame()
-    return notices_frame(pd.concat([notices_frame(frame) for frame in frames], ignore_index=True))
+    columns = [frame.reindex(columns=NOTICE_COLUMNS).astype({"row": "Float64"}) for frame in frames]
+    return notices_frame(pd.concat(columns, ignore_index=True))
