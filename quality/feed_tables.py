@@ -10,6 +10,7 @@ data does not match its header is reported unreadable, not read.
 from __future__ import annotations
 
 import codecs
+import functools
 import csv
 import io
 import zipfile
@@ -65,6 +66,18 @@ def decode(raw: bytes) -> tuple[str, str]:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         return raw.decode("cp1252", errors="replace"), "cp1252"
+
+
+@functools.cache
+def use_lean_memory_pool() -> str:
+    """Make jemalloc pyarrow's default pool when it has it (process-wide, once): it hands freed
+    memory back, where mimalloc, the default, keeps ~90 MiB more resident after validating a
+    large feed. Returns the backend in use."""
+    try:
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+    except (NotImplementedError, pa.ArrowNotImplementedError):
+        pass
+    return pa.default_memory_pool().backend_name
 
 
 def parse_csv(text: str, file: str) -> tuple[pd.DataFrame, TableProblem | None]:

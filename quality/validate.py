@@ -16,7 +16,7 @@ from quality.canonical import ENGINE_NAME
 from quality.config import QualityConfig
 from quality.engine import CanonicalEngine, GtfsGuruEngine
 from quality.expectations import run_expectations
-from quality.feed_tables import FeedTables, read_feed_tables
+from quality.feed_tables import FeedTables, read_feed_tables, use_lean_memory_pool
 from quality.gate import WaiverUse, apply_gate
 from quality.notices import Severity, Source, concat_notices, notice, notices_frame
 from quality.prescreen import prescreen
@@ -77,6 +77,7 @@ def validate_feed(path: Path, request: ValidationRequest, *, engine: CanonicalEn
     """Validate the feed at `path` (a zip or a folder). Never raises on bad input: every problem
     is a finding. Returns the outcome (notices gated, score) and how each waiver was used."""
     started = time.perf_counter()
+    use_lean_memory_pool()
     config = request.config
     engine = engine or GtfsGuruEngine(config.engine)
     screen = prescreen(path, config.prescreen)
