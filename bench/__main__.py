@@ -6,7 +6,7 @@ import importlib
 import json
 import sys
 
-BENCHMARKS = {"collect": "bench.collect", "validate": "bench.validate"}
+BENCHMARKS = {"collect": "bench.collect", "validate": "bench.validate", "costs": "bench.costs"}
 
 
 def main(argv: list[str]) -> int:

@@ -27,9 +27,14 @@ def _validations(connection: Connection) -> None:
     )
 
 
+def _fees(connection: Connection) -> None:
+    schema.fees.create(connection, checkfirst=False)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "feed versions and fetches", _initial),
     (2, "validations, findings and applied waivers", _validations),
+    (3, "fee history", _fees),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -127,3 +127,19 @@ applied_waivers = Table(
     Column("active", Integer, nullable=False),
     Column("matched", Integer, nullable=False),
 )
+
+fees = Table(
+    "fees",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("operator_id", String(64), nullable=False, index=True),
+    Column("fee_year", Integer, nullable=False, index=True),
+    Column("computed_at", DateTime(timezone=True), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("ok", Integer, nullable=False),
+    Column("amount_cents", BigInteger),
+    Column("error_code", String(64)),
+    Column("feed_version", String(64)),
+    Column("tiers_hash", String(64), nullable=False),
+    Column("statement", JSON, nullable=False),
+)

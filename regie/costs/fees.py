@@ -23,6 +23,7 @@ never silently zero.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -275,13 +276,12 @@ def membership(operator: Operator, fee_year: int) -> ProRata | None:
 
 
 def _figure_text(value: float, bracket: Bracket) -> str:
-    """`value` short ("1.24 M"), with more decimals when the short form would read as equal to a
-    bound it is not equal to (e.g. 999,999.7 near 1 M)."""
-    bounds = [bound for bound in (bracket.from_, bracket.to) if bound is not None]
+    """`value` short ("1.24 M"), with more decimals when the short form would fall outside the
+    bracket (999,999.999 is not shown as "1,000,000" in a bracket "< 1 M")."""
     for decimals in (2, 3, 4, 6):
-        text = format_figure(value, decimals)
-        if all(text != format_figure(bound, decimals) or value == bound for bound in bounds):
-            return text
+        shown = round(value / 1e6, decimals) * 1e6 if value >= 1_000_000 else round(value, decimals)
+        if bracket.contains(shown):
+            return format_figure(value, decimals)
     return f"{value:,}"
 
 
@@ -395,7 +395,7 @@ def compute_fee(
                 return error("invalid_metric", f"operator {operator.id}: '{metric}' is {value!r}, not a "
                                                "finite number >= 0")
             values[metric] = float(value)
-            inputs["metrics"][metric] = value
+            inputs["metrics"][metric] = int(value) if isinstance(value, numbers.Integral) else float(value)
             if value == 0:
                 flags.append(Flag("zero_metric", f"{METRIC_UNITS[metric]} is 0 for {fee_year}: the lowest bracket applies"))
         inputs["metrics_context"] = {key: source[key] for key in METRICS_CONTEXT_KEYS if key in source}

@@ -28,15 +28,17 @@ integer codes and numpy arrays: no Python loop over trips, stop times or days. I
      first), or the whole shape when that is not positive (loops) or a stop has no coordinates.
   3. the sum of the great-circle distances between consecutive stops of the trip.
 - Coverage: a feed often covers only a few months of the year. By default (`coverage="service"`)
-  the covered days are the days of the fee year between the feed's first and last day with trip
-  service, measured from the calendars (exact: removed dates count, a service running before
-  1 January or after 31 December extends the span to the year's edge). feed_info's
-  feed_start_date/feed_end_date are declarations, optional and often stale, so they are used
-  only with `coverage="feed_info"` (each end that is present replaces the measured one), which
-  suits seasonal networks that declare a whole-year feed. Measured figures count the covered days
-  only; annual figures are measured × days_in_year / covered_days for the additive figures (trips,
-  service hours, vehicle-km, active service days, the last capped at the year's length); stops,
-  routes and peak vehicles are not scaled.
+  the covered days are the days of the fee year inside the feed's service span: from the first to
+  the last day of its service calendars, i.e. the start_date..end_date of every calendar.txt row
+  (of a service with trips) that runs on at least one day, and every added date. Calendar ranges
+  rather than the first and last day with a trip, so that a weekday-only network is not scaled up
+  for the weekend at the edges of its span. feed_info's feed_start_date/feed_end_date are
+  declarations, optional and often stale, so they are used only with `coverage="feed_info"` (each
+  end that is present replaces the measured one), which suits seasonal networks that publish a
+  whole-year feed. Measured figures count the covered days only; annual figures are measured ×
+  days_in_year / covered_days for the additive figures (trips, service hours, vehicle-km, active
+  service days, the last capped at the year's length); stops, routes and peak vehicles are not
+  scaled. No covered day: every figure is 0 and `warnings` says so.
 - Peak vehicles: on the busiest day of the covered days (most trip runs), the maximum number of
   trip runs in service at once (start to end, half-open), including the previous service day's
   runs past midnight. A LOWER BOUND of the fleet: blocks, layovers, deadheads and reserves are
@@ -255,8 +257,28 @@ def _infer_unit(span: np.ndarray, reference: np.ndarray) -> tuple[str | None, fl
     return (unit if distance[unit] <= math.log(MAX_UNIT_MISMATCH) else None), ratio
 
 
-def _prepare(feed: FeedTables) -> _Trips:
-    warnings: list[str] = []
+@dataclass
+class _StopTimes:
+    """The kept stop_times rows ordered by (trip, stop_sequence), and per trip code what they give."""
+
+    trip_ids: pd.Index
+    row_trip: np.ndarray
+    row_stop: np.ndarray
+    stop_lat: np.ndarray  # per stop code
+    stop_lon: np.ndarray
+    station: np.ndarray  # per stop code
+    has_rows: np.ndarray  # per trip code from here on
+    start: np.ndarray
+    duration: np.ndarray
+    first_stop: np.ndarray
+    last_stop: np.ndarray
+    haversine_m: np.ndarray
+    sdt_span: np.ndarray
+    sdt_points: np.ndarray
+    sdt_share: float
+
+
+def _stop_times(feed: FeedTables) -> _StopTimes:
     stop_times = table(feed, "stop_times")
     trip_text = column(stop_times, "trip_id")
     trip_codes, trip_ids = pd.factorize(trip_text)
@@ -265,116 +287,121 @@ def _prepare(feed: FeedTables) -> _Trips:
     n = len(trip_ids)
     trip = trip_codes[order]
     starts = np.flatnonzero(np.r_[True, trip[1:] != trip[:-1]]) if len(trip) else np.array([], dtype=np.int64)
-    seg_trip = trip[starts]
-    last_rows = np.r_[starts[1:], len(trip)] - 1
-
+    seg_trip, last_rows = trip[starts], np.r_[starts[1:], len(trip)] - 1
     stop_codes, stop_ids = pd.factorize(column(stop_times, "stop_id"))
     stop = stop_codes[order]
     stop_lat, stop_lon, station = _stations(feed, pd.Index(stop_ids))
-    lat, lon = stop_lat[stop], stop_lon[stop]
+    result = _StopTimes(
+        trip_ids=pd.Index(trip_ids), row_trip=trip, row_stop=stop, stop_lat=stop_lat, stop_lon=stop_lon,
+        station=station, has_rows=np.zeros(n, dtype=bool), start=np.full(n, np.nan), duration=np.zeros(n),
+        first_stop=np.full(n, -1), last_stop=np.full(n, -1), haversine_m=np.zeros(n), sdt_span=np.zeros(n),
+        sdt_points=np.zeros(n), sdt_share=0.0)
+    if not len(trip):
+        return result
+    result.has_rows[seg_trip] = True
+    result.first_stop[seg_trip], result.last_stop[seg_trip] = stop[starts], stop[last_rows]
 
     departure = gtfs_seconds(column(stop_times, "departure_time")).to_numpy()[order]
     arrival = gtfs_seconds(column(stop_times, "arrival_time")).to_numpy()[order]
     first_time = np.where(np.isnan(departure), arrival, departure)
     last_time = np.where(np.isnan(arrival), departure, arrival)
-    start, duration = np.full(n, np.nan), np.zeros(n)
-    haversine_len = np.zeros(n)
-    span, sdt_points = np.zeros(n), np.zeros(n)
-    first_stop, last_stop = np.full(n, -1), np.full(n, -1)
-    share = 0.0
-    if len(trip):
-        start[seg_trip] = np.fmin.reduceat(first_time, starts)
-        duration[seg_trip] = np.nan_to_num(np.clip(np.fmax.reduceat(last_time, starts) - start[seg_trip], 0, None))
-        same = np.r_[False, trip[1:] == trip[:-1]]
-        step = np.where(same, np.r_[0.0, haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])], 0.0)
-        haversine_len[seg_trip] = np.add.reduceat(np.nan_to_num(step), starts)
-        first_stop[seg_trip], last_stop[seg_trip] = stop[starts], stop[last_rows]
-        if "shape_dist_traveled" in stop_times.columns:
-            sdt = numeric(stop_times, "shape_dist_traveled").to_numpy()[order]
-            share = float(np.mean(~np.isnan(sdt)))
-            sdt[starts] = np.where(np.isnan(sdt[starts]), 0.0, sdt[starts])
-            span[seg_trip] = np.nan_to_num(np.fmax.reduceat(sdt, starts) - np.fmin.reduceat(sdt, starts))
-            sdt_points[seg_trip] = np.add.reduceat(~np.isnan(sdt), starts)
+    result.start[seg_trip] = np.fmin.reduceat(first_time, starts)
+    end = np.fmax.reduceat(last_time, starts)
+    result.duration[seg_trip] = np.nan_to_num(np.clip(end - result.start[seg_trip], 0, None))
 
-    trips = table(feed, "trips")
-    trip_row = first_rows(column(trips, "trip_id"), trip_ids)
-    known = trip_row >= 0
-    row = np.maximum(trip_row, 0)
+    lat, lon = stop_lat[stop], stop_lon[stop]
+    same = np.r_[False, trip[1:] == trip[:-1]]
+    step = np.where(same, np.r_[0.0, haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])], 0.0)
+    result.haversine_m[seg_trip] = np.add.reduceat(np.nan_to_num(step), starts)
 
-    def per_trip(name: str) -> np.ndarray:
-        values = column(trips, name).to_numpy(dtype=object)
-        return np.where(known, values[row] if len(values) else "", "")
+    if "shape_dist_traveled" in stop_times.columns:
+        sdt = numeric(stop_times, "shape_dist_traveled").to_numpy()[order]
+        result.sdt_share = float(np.mean(~np.isnan(sdt)))
+        sdt[starts] = np.where(np.isnan(sdt[starts]), 0.0, sdt[starts])  # empty on the first stop: 0
+        result.sdt_span[seg_trip] = np.nan_to_num(np.fmax.reduceat(sdt, starts) - np.fmin.reduceat(sdt, starts))
+        result.sdt_points[seg_trip] = np.add.reduceat(~np.isnan(sdt), starts)
+    return result
 
-    missing = int((~known).sum())
-    if missing:
-        warnings.append(f"{missing} trip(s) of stop_times.txt are not in trips.txt: not counted")
-    shape_m = _shape_lengths(feed, per_trip("shape_id"), first_stop, last_stop, stop_lat, stop_lon)
 
+def _lengths(feed: FeedTables, times: _StopTimes, shape_ids: np.ndarray,
+             warnings: list[str]) -> tuple[np.ndarray, np.ndarray, str | None, float | None, str | None]:
+    """Per trip code: length in metres and method; and the shape_dist_traveled unit, ratio and reference."""
+    shape_m = _shape_lengths(feed, shape_ids, times.first_stop, times.last_stop, times.stop_lat, times.stop_lon)
+    n = len(shape_ids)
     length_m, method = np.zeros(n), np.full(n, UNKNOWN)
     unit = ratio = reference = None
-    with_sdt = (sdt_points >= 2) & (span > 0)
-    if share >= MIN_SHAPE_DIST_SHARE and with_sdt.any():
+    span = times.sdt_span
+    with_sdt = (times.sdt_points >= 2) & (span > 0)
+    if times.sdt_share >= MIN_SHAPE_DIST_SHARE and with_sdt.any():
         on_shape = with_sdt & (shape_m > 0)
         if on_shape.any():
             reference = "shapes"
             unit, ratio = _infer_unit(span[on_shape], shape_m[on_shape])
         else:
             reference = "stops"
-            unit, ratio = _infer_unit(span[with_sdt], haversine_len[with_sdt] * STOP_DETOUR)
+            unit, ratio = _infer_unit(span[with_sdt], times.haversine_m[with_sdt] * STOP_DETOUR)
             ratio = ratio * STOP_DETOUR if ratio is not None else None  # record the raw ratio
         if unit is None:
-            warnings.append(f"shape_dist_traveled unit not recognised (median ratio {ratio} to the {reference}' "
-                            "geometry is not near m, km, mi or ft): trip lengths from geometry instead")
+            warnings.append(f"shape_dist_traveled unit not recognised (median ratio {ratio:.6g} to the "
+                            f"{'shape' if reference == 'shapes' else 'stop-to-stop'} distances is not near m, km, "
+                            "mi or ft): trip lengths from geometry instead")
     if unit is not None:
         length_m[with_sdt], method[with_sdt] = span[with_sdt] / UNITS_PER_METRE[unit], SHAPE_DIST
     by_shape = (method == UNKNOWN) & (shape_m > 0)
     length_m[by_shape], method[by_shape] = shape_m[by_shape], SHAPE_GEOMETRY
-    by_stops = (method == UNKNOWN) & (haversine_len > 0)
-    length_m[by_stops], method[by_stops] = haversine_len[by_stops], STOP_HAVERSINE
+    by_stops = (method == UNKNOWN) & (times.haversine_m > 0)
+    length_m[by_stops], method[by_stops] = times.haversine_m[by_stops], STOP_HAVERSINE
+    return length_m, method, unit, ratio, reference
 
-    runs = np.zeros(n)
-    runs[seg_trip] = 1.0
-    freq_trip, freq_start, freq_count, freq_headway = _frequencies(feed, pd.Index(trip_ids), warnings)
-    templates = np.zeros(n, dtype=bool)
-    templates[freq_trip] = True
-    runs[templates] = 0.0
-    runs += np.bincount(freq_trip, weights=freq_count, minlength=n)
-    listed = _listed_templates(feed, pd.Index(trip_ids))
-    runs[listed & ~templates] = 0.0
+
+def _frequencies(feed: FeedTables, trip_ids: pd.Index, warnings: list[str]) -> tuple[np.ndarray, ...]:
+    """Trip codes listed in frequencies.txt (mask), and its valid rows: trip code, start seconds,
+    number of runs, headway seconds."""
+    frequencies = table(feed, "frequencies")
+    trip = trip_ids.get_indexer(column(frequencies, "trip_id"))
+    listed = np.zeros(len(trip_ids), dtype=bool)
+    listed[trip[trip >= 0]] = True
+    begin = gtfs_seconds(column(frequencies, "start_time")).to_numpy()
+    end = gtfs_seconds(column(frequencies, "end_time")).to_numpy()
+    headway = numeric(frequencies, "headway_secs").to_numpy()
+    ok = (trip >= 0) & (headway > 0) & (end > begin)  # NaN compares False
+    if (~ok).any():
+        warnings.append(f"{int((~ok).sum())} frequencies.txt row(s) with an unknown trip, a bad time or headway: "
+                        "ignored")
+    return listed, trip[ok], begin[ok], np.ceil((end[ok] - begin[ok]) / headway[ok]), headway[ok]
+
+
+def _prepare(feed: FeedTables) -> _Trips:
+    warnings: list[str] = []
+    times = _stop_times(feed)
+    trips = table(feed, "trips")
+    trip_row = first_rows(column(trips, "trip_id"), times.trip_ids)
+    known = trip_row >= 0
+    if (~known).any():
+        warnings.append(f"{int((~known).sum())} trip(s) of stop_times.txt are not in trips.txt: not counted")
+
+    def per_trip(name: str) -> np.ndarray:
+        values = column(trips, name).to_numpy(dtype=object)
+        return np.where(known, values[np.maximum(trip_row, 0)] if len(values) else "", "")
+
+    length_m, method, unit, ratio, reference = _lengths(feed, times, per_trip("shape_id"), warnings)
+    listed, freq_trip, freq_start, freq_count, freq_headway = _frequencies(feed, times.trip_ids, warnings)
+    runs = np.where(times.has_rows & ~listed, 1.0, 0.0)  # a template runs only by its frequencies
+    runs += np.bincount(freq_trip, weights=freq_count, minlength=len(runs))
 
     service_text = per_trip("service_id")
     services = pd.Index(pd.unique(np.concatenate([
         service_text, column(table(feed, "calendar"), "service_id").to_numpy(dtype=object),
         column(table(feed, "calendar_dates"), "service_id").to_numpy(dtype=object)]))).drop("", errors="ignore")
-    service = services.get_indexer(service_text)
-    route_codes, _ = pd.factorize(per_trip("route_id"))
-    route_codes = np.where(per_trip("route_id") != "", route_codes, -1)
+    route_text = per_trip("route_id")
+    route_codes, _ = pd.factorize(route_text)
     return _Trips(
-        ids=np.asarray(trip_ids, dtype=object), services=services, service=service, route=route_codes, start=start,
-        duration=duration, length_km=length_m / 1000.0, method=method, runs=runs, row_trip=trip,
-        row_station=station[stop], freq_trip=freq_trip, freq_start=freq_start, freq_count=freq_count,
-        freq_headway=freq_headway, unit=unit, unit_ratio=ratio, unit_reference=reference, warnings=warnings)
-
-
-def _frequencies(feed: FeedTables, trip_ids: pd.Index, warnings: list[str]) -> tuple[np.ndarray, ...]:
-    """Valid frequencies.txt rows: trip code, start seconds, number of runs, headway seconds."""
-    frequencies = table(feed, "frequencies")
-    trip = trip_ids.get_indexer(column(frequencies, "trip_id"))
-    begin = gtfs_seconds(column(frequencies, "start_time")).to_numpy()
-    end = gtfs_seconds(column(frequencies, "end_time")).to_numpy()
-    headway = numeric(frequencies, "headway_secs").to_numpy()
-    ok = (trip >= 0) & (headway > 0) & (end > begin)  # NaN compares False
-    if (~ok).sum():
-        warnings.append(f"{int((~ok).sum())} frequencies.txt row(s) with an unknown trip, a bad time or headway: ignored")
-    count = np.ceil((end[ok] - begin[ok]) / headway[ok])
-    return trip[ok], begin[ok], count, headway[ok]
-
-
-def _listed_templates(feed: FeedTables, trip_ids: pd.Index) -> np.ndarray:
-    trip = trip_ids.get_indexer(column(table(feed, "frequencies"), "trip_id"))
-    listed = np.zeros(len(trip_ids), dtype=bool)
-    listed[trip[trip >= 0]] = True
-    return listed
+        ids=np.asarray(times.trip_ids, dtype=object), services=services, service=services.get_indexer(service_text),
+        route=np.where(route_text != "", route_codes, -1), start=times.start, duration=times.duration,
+        length_km=length_m / 1000.0, method=method, runs=runs, row_trip=times.row_trip,
+        row_station=times.station[times.row_stop], freq_trip=freq_trip, freq_start=freq_start,
+        freq_count=freq_count, freq_headway=freq_headway, unit=unit, unit_ratio=ratio, unit_reference=reference,
+        warnings=warnings)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -440,34 +467,28 @@ def _service_matrix(calendars: _Calendars, n_services: int, first_day: int, last
     return matrix
 
 
-def _runs_between(calendars: _Calendars, used: np.ndarray, low: float, high: float) -> bool:
-    """Whether some used service runs on some day in [low, high] (±inf for an open end), counting
-    weekdays arithmetically (no expansion) and subtracting removed dates."""
+def _service_span(calendars: _Calendars, used: np.ndarray) -> tuple[float, float]:
+    """(first, last) day of the service calendars of the `used` services: start_date..end_date of
+    each calendar.txt row that runs on at least one day (weekdays counted arithmetically, removed
+    dates subtracted, no expansion), and each added date not also removed. NaN when none."""
     c = calendars
     removed = pd.DataFrame({"code": c.exception_code[c.exception_type == 2],
                             "day": c.exception_day[c.exception_type == 2]}).drop_duplicates()
     rows = np.flatnonzero(used[c.code]) if len(c.code) else np.array([], dtype=np.int64)
-    if len(rows):
-        first = np.maximum(c.start[rows], low).astype(np.int64) if np.isfinite(low) else c.start[rows]
-        last = np.minimum(c.end[rows], high).astype(np.int64) if np.isfinite(high) else c.end[rows]
-        length = np.clip(last - first + 1, 0, None)
-        offset = (np.arange(7)[None, :] - (first[:, None] + 3) % 7) % 7
-        per_weekday = length[:, None] // 7 + (offset < (length % 7)[:, None])
-        running = (per_weekday * c.weekdays[rows]).sum(axis=1)
-        hits = pd.DataFrame({"row": np.arange(len(rows)), "code": c.code[rows], "first": first, "last": last})
-        hits = hits.merge(removed, on="code")
-        day = hits["day"].to_numpy()
-        inside = (day >= hits["first"].to_numpy()) & (day <= hits["last"].to_numpy())
-        inside &= c.weekdays[rows][hits["row"].to_numpy(), (day + 3) % 7]
-        running = running - np.bincount(hits["row"].to_numpy()[inside], minlength=len(rows))
-        if (running > 0).any():
-            return True
-    added = (c.exception_type == 1) & (c.exception_day >= low) & (c.exception_day <= high)
-    added &= used[c.exception_code] if len(c.exception_code) else added
-    if not added.any():
-        return False
-    pairs = pd.DataFrame({"code": c.exception_code[added], "day": c.exception_day[added]})
-    return bool(len(pairs.merge(removed, how="left", indicator=True).query("_merge == 'left_only'")))
+    length = np.clip(c.end[rows] - c.start[rows] + 1, 0, None)
+    offset = (np.arange(7)[None, :] - (c.start[rows][:, None] + 3) % 7) % 7
+    running = ((length[:, None] // 7 + (offset < (length % 7)[:, None])) * c.weekdays[rows]).sum(axis=1)
+    hits = pd.DataFrame({"row": np.arange(len(rows)), "code": c.code[rows]}).merge(removed, on="code")
+    row, day = hits["row"].to_numpy(), hits["day"].to_numpy()
+    inside = (day >= c.start[rows][row]) & (day <= c.end[rows][row]) & c.weekdays[rows][row, (day + 3) % 7]
+    running = running - np.bincount(row[inside], minlength=len(rows))
+    added = pd.DataFrame({"code": c.exception_code, "day": c.exception_day})[(c.exception_type == 1)
+                                                                              & used[c.exception_code]]
+    added = added.merge(removed, how="left", indicator=True)
+    added_days = added.loc[added["_merge"] == "left_only", "day"].to_numpy()
+    firsts = np.r_[c.start[rows][running > 0], added_days]
+    lasts = np.r_[c.end[rows][running > 0], added_days]
+    return (float(firsts.min()), float(lasts.max())) if len(firsts) else (np.nan, np.nan)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -491,20 +512,14 @@ def daily_figures(feed: FeedTables, first: date, last: date) -> pd.DataFrame:
     })
 
 
-def _covered_window(feed: FeedTables, calendars: _Calendars, used: np.ndarray, served: np.ndarray, jan1: int,
-                    dec31: int, coverage: str) -> tuple[float, float]:
-    """[first, last] day of the feed's coverage (±inf beyond the fee year; first > last if none)."""
-    in_year = np.flatnonzero(served)
-    before = _runs_between(calendars, used, -np.inf, jan1 - 1)
-    after = _runs_between(calendars, used, dec31 + 1, np.inf)
-    first = -np.inf if before else (jan1 + in_year[0] if len(in_year) else (np.inf if after else np.nan))
-    last = np.inf if after else (jan1 + in_year[-1] if len(in_year) else (-np.inf if before else np.nan))
+def _covered_window(feed: FeedTables, calendars: _Calendars, used: np.ndarray, coverage: str) -> tuple[float, float]:
+    """[first, last] day covered by the feed (first > last when none)."""
+    first, last = _service_span(calendars, used)
     if coverage == "feed_info":
         info = table(feed, "feed_info")
-        declared_first = _epoch_days(column(info, "feed_start_date")[:1])
-        declared_last = _epoch_days(column(info, "feed_end_date")[:1])
-        first = declared_first[0] if len(declared_first) and not np.isnan(declared_first[0]) else first
-        last = declared_last[0] if len(declared_last) and not np.isnan(declared_last[0]) else last
+        declared = [_epoch_days(column(info, name)[:1]) for name in ("feed_start_date", "feed_end_date")]
+        first = declared[0][0] if len(declared[0]) and not np.isnan(declared[0][0]) else first
+        last = declared[1][0] if len(declared[1]) and not np.isnan(declared[1][0]) else last
     if np.isnan(first) or np.isnan(last):
         return 1.0, 0.0
     return first, last
@@ -553,7 +568,7 @@ def network_metrics(feed: FeedTables, *, fee_year: int,
     matrix = _service_matrix(calendars, len(trips.services), jan1 - 1, dec31)  # + 31 Dec of the year before
     year = matrix[:, 1:]
     runs_s = _per_service(trips, trips.runs)
-    first, last = _covered_window(feed, calendars, runs_s > 0, (runs_s @ year) > 0, jan1, dec31, coverage)
+    first, last = _covered_window(feed, calendars, runs_s > 0, coverage)
     days = np.arange(jan1, dec31 + 1)
     covered = (days >= first) & (days <= last)
     covered_days = int(covered.sum())

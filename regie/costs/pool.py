@@ -115,3 +115,26 @@ def accepted_paths(gates_by_operator: dict[str, list[Any]], catalogue: Catalogue
             version = catalogue.version_by_id(gate.accepted.version_id)
             result.setdefault(operator_id, []).append((version.content_hash, archive.root / version.archive_path))
     return result
+
+
+def write_fee_outputs(run: FeeRun, summary: Any, out_dir: Path) -> list[Path]:
+    """`fees/<year>/<operator>.{json,html}` for each computed fee, and `summary.{json,html}`."""
+    from regie.costs.statements import (
+        write_fee_statement_html,
+        write_fee_statement_json,
+        write_region_summary_html,
+        write_region_summary_json,
+    )
+
+    folder = out_dir / str(run.fee_year)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for result in run.results:
+        if result.ok:
+            write_fee_statement_json(result, folder / f"{result.operator_id}.json")
+            write_fee_statement_html(result, folder / f"{result.operator_id}.html")
+            written += [folder / f"{result.operator_id}.json", folder / f"{result.operator_id}.html"]
+    links = {result.operator_id: f"{result.operator_id}.html" for result in run.results if result.ok}
+    write_region_summary_json(summary, folder / "summary.json")
+    write_region_summary_html(summary, folder / "summary.html", statement_links=links)
+    return written + [folder / "summary.json", folder / "summary.html"]

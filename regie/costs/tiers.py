@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import numbers
 import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
@@ -444,5 +445,5 @@ def tiers_hash(path_or_tiers: Path | str | Tiers) -> str:
 
 def is_figure(value: Any) -> bool:
     """A usable metric value: a finite number >= 0 (not a bool)."""
-    return (isinstance(value, int | float) and not isinstance(value, bool)
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
             and math.isfinite(value) and value >= 0)
