@@ -12,12 +12,10 @@ from dagster import (
     asset,
 )
 
-from assets.validate import _gatekeeper, accepted_feed
+from assets.validate import accepted_feed
 from pipelines.resources import PoolResource
-from regie.costs.fees import region_fees
 from regie.costs.history import record_fees
-from regie.costs.pool import accepted_paths, compute_region_fees, write_fee_outputs
-from regie.costs.tiers import load_tiers, tiers_hash
+from regie.costs.pool import region_fee_run, write_fee_outputs
 from regie.registry_view import markdown_table
 
 EVERY_OPERATOR_HAS_A_FEE = "every_operator_has_a_fee"
@@ -44,21 +42,13 @@ def integration_fees(context: AssetExecutionContext, pool: PoolResource) -> Mate
     history in the catalogue.
     """
     registry, region, paths = pool.registry(), pool.region(), pool.paths()
-    tiers_file = paths.config_dir / "tiers.yaml"
-    tiers = load_tiers(tiers_file)
     catalogue = pool.catalogue()
     try:
-        gatekeeper = _gatekeeper(pool, catalogue)
-        gates = {operator.id: gatekeeper.gate_operator(operator, validate=False) for operator in registry.operators}
-        run = compute_region_fees(
-            registry.operators, accepted=accepted_paths(gates, catalogue, pool.archive()), catalogue=catalogue,
-            snapshots_root=paths.snapshot_dir, tiers=tiers, tiers_hash=tiers_hash(tiers), fee_year=region.as_of.year,
-        )
-        summary = region_fees(run.results, tiers)
+        run, summary = region_fee_run(paths, region, registry, catalogue, paths.tiers_file)
         record_fees(catalogue, run.results, as_of=region.as_of, computed_at=datetime.now(UTC))
     finally:
         catalogue.dispose()
-    written = write_fee_outputs(run, summary, paths.data_dir / "fees")
+    written = write_fee_outputs(run, summary, paths.fees_dir)
     errors = [f"{r.operator_id}: {r.message}" for r in run.results if not r.ok]
     rows = [[r.operator_id, r.amount_eur if r.ok else "—", ", ".join(f"{k} {v}" for k, v in r.brackets.items()) if r.ok else r.message]
             for r in run.results]

@@ -68,11 +68,13 @@ def run() -> dict:
 
     measured = result.measured
     print(f"HART, fee year {FEE_YEAR}: covered {result.covered_days} days (x {result.scale_factor}); "
-          f"measured {measured['trips']:,} trips, {measured['service_hours']:,.0f} h, {measured['vehicle_km']:,.0f} km; "
+          f"measured {measured['trips']:,} trips, {measured['service_hours']:,.0f} h, "
+          f"{measured['vehicle_km']:,.0f} km; "
           f"annual {result.trips:,} trips, {result.service_hours:,.0f} h, {result.vehicle_km:,.0f} km; "
           f"{result.stops_served} stops, {result.routes} routes, peak >= {result.peak_vehicles}; "
           f"{result.vehicle_km_method} (ratio {result.unit_ratio})")
-    print(f"{DAY}: ours {ours_day['trips']:.0f} trips, {ours_day['service_hours']:.1f} h, {ours_day['vehicle_km']:.1f} km; "
+    print(f"{DAY}: ours {ours_day['trips']:.0f} trips, {ours_day['service_hours']:.1f} h, "
+          f"{ours_day['vehicle_km']:.1f} km; "
           f"gtfs-kit {len(stats)} trips, {stats['duration'].sum():.1f} h, {kit_km:.1f} km")
     print(f"pyarrow read of every table (P):           {pyarrow_s:.3f} s")
     print(f"read_feed_tables + yearly network metrics: {metrics_s:.3f} s  ({metrics_s / pyarrow_s:.1f} x P)")

@@ -3,6 +3,7 @@
 from dagster import AssetSelection, define_asset_job
 
 PER_OPERATOR_GROUPS = ("collect", "validate")
+REGION_ASSETS = ("quality_overview", "integration_fees")
 
 collect_job = define_asset_job(
     "collect_feeds",
@@ -12,14 +13,14 @@ collect_job = define_asset_job(
 
 operator_job = define_asset_job(
     "operator_feeds",
-    selection=AssetSelection.groups(*PER_OPERATOR_GROUPS) - AssetSelection.assets("quality_overview"),
+    selection=AssetSelection.groups(*PER_OPERATOR_GROUPS) - AssetSelection.assets(*REGION_ASSETS),
     description="One operator: fetch and archive its feeds, validate new versions, choose the version in force.",
 )
 
 region_job = define_asset_job(
     "region_outputs",
-    selection=AssetSelection.assets("quality_overview"),
-    description="The region's outputs built from every operator: the quality overview.",
+    selection=AssetSelection.assets(*REGION_ASSETS),
+    description="The region's outputs built from every operator: the quality overview and the fees.",
 )
 
 registry_job = define_asset_job(

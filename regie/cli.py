@@ -145,6 +145,7 @@ def _print_outputs(paths: Paths) -> None:
     click.echo(f"  snapshots (GBFS, GTFS-RT):     {paths.snapshot_dir}")
     click.echo(f"  catalogue database:            {paths.database_url}")
     click.echo(f"  quality reports:               {paths.reports_dir / 'index.html'}")
+    click.echo(f"  fee statements and summary:    {paths.fees_dir}/<year>/  (regie fees)")
     click.echo(f"  Dagster runs (open the UI):    {paths.dagster_home}  ->  make ui")
     click.echo("  status:                        regie status [--json]")
 
@@ -245,6 +246,63 @@ def validate(source: str, as_json: bool, validation_date: datetime | None, out_d
     else:
         click.echo(f"Reports written to {out_dir.resolve()}/report.html and report.json")
     sys.exit(code)
+
+
+@main.command()
+@click.option("--tiers", "tiers_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="An alternative tiers file: show every operator's fee before and after (what-if).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def fees(tiers_file: Path | None, as_json: bool) -> None:
+    """Each operator's integration fee for the fee year (the year of as_of), from the versions in
+    force, with the brackets that set it; the total against the platform budget.
+
+    Exit code 1 when some operator's fee could not be computed (the others are still shown)."""
+    from regie.costs.fees import what_if
+    from regie.costs.pool import region_fee_run
+    from regie.catalogue import Catalogue
+
+    paths = _paths()
+    try:
+        region, registry = load_region(paths.region_file), load_registry(paths.operators_file)
+        catalogue = Catalogue.open(paths.database_url)
+        try:
+            run, summary = region_fee_run(paths, region, registry, catalogue, paths.tiers_file)
+            alternative = region_fee_run(paths, region, registry, catalogue, tiers_file) if tiers_file else None
+        finally:
+            catalogue.dispose()
+    except ConfigError as exc:
+        _fail(str(exc))
+    comparison = what_if(run.results, alternative[0].results) if alternative else None
+    if as_json:
+        click.echo(json.dumps({"fee_year": run.fee_year, "fees": [r.to_dict() for r in run.results],
+                               "summary": summary.to_dict(), "what_if": comparison}, indent=2, ensure_ascii=False, default=str))
+    else:
+        _print_fees(run, summary, comparison)
+    if any(not result.ok for result in run.results):
+        sys.exit(1)
+
+
+def _print_fees(run, summary, comparison) -> None:
+    click.echo(f"Integration fees for {run.fee_year} ({summary.currency})")
+    for result in run.results:
+        if result.ok:
+            brackets = ", ".join(f"{dimension} {name}" for dimension, name in result.brackets.items())
+            flags = f"  [{', '.join(flag.code for flag in result.flags)}]" if result.flags else ""
+            click.echo(f"  {result.operator_id:<18} {result.amount_eur:>12}  {brackets}{flags}")
+        else:
+            click.secho(f"  {result.operator_id:<18} {'no fee':>12}  {result.message}", fg="red")
+    click.echo(f"  {'total':<18} {summary.total_cents / 100:>12,.2f}  budget {summary.budget_cents / 100:,.2f}, "
+               f"coverage {summary.coverage:.0%}")
+    if comparison:
+        click.echo("\nWhat if (alternative tiers):")
+        for row in comparison:
+            difference = row["difference_cents"]
+            diff = "" if difference is None else f"{difference / 100:+,.2f}"
+            click.echo(f"  {row['operator_id']:<18} {_eur(row['before_cents']):>12} -> {_eur(row['after_cents']):>12}  {diff}")
+
+
+def _eur(cents: int | None) -> str:
+    return "—" if cents is None else f"{cents / 100:,.2f}"
 
 
 @main.command()

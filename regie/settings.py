@@ -53,6 +53,14 @@ class Paths:
     def quality_file(self) -> Path:
         return self.config_dir / "quality.yaml"
 
+    @property
+    def tiers_file(self) -> Path:
+        return self.config_dir / "tiers.yaml"
+
+    @property
+    def fees_dir(self) -> Path:
+        return self.data_dir / "fees"
+
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"

@@ -22,6 +22,8 @@ SNAPSHOT = {
         "accepted_feed": {"group": "validate", "partitioned": "operators",
                           "checks": ["accepted_feed_not_expired", "accepted_feed_not_expiring_soon", "has_accepted_version"]},
         "quality_overview": {"group": "validate", "partitioned": None, "checks": []},
+        "integration_fees": {"group": "costs", "partitioned": None,
+                             "checks": ["every_operator_has_a_fee", "platform_budget_covered"]},
     },
     "jobs": ["collect_feeds", "operator_feeds", "refresh_registry", "region_outputs"],
     "schedules": ["daily_collection", "daily_region_outputs"],

@@ -57,3 +57,31 @@ def test_demo_twice_then_status(tmp_path):
             else:
                 assert feed["versions"] == 1
                 assert gate["verdict"] == "accepted" and gate["accepted_version"] == gate["latest_version"]
+
+    # fees: every demo operator's statement and the regional summary, and `regie fees`
+    year_dir = data / "fees" / "2026"
+    for operator_id in registry.ids:
+        assert (year_dir / f"{operator_id}.html").is_file() and (year_dir / f"{operator_id}.json").is_file()
+    summary = json.loads((year_dir / "summary.json").read_text())
+    assert summary["fee_year"] == 2026 and not summary["errors"]
+    fees = runner.invoke(main, [*base, "fees", "--json"])
+    assert fees.exit_code == 0, fees.output
+    table = json.loads(fees.output)
+    amounts = {fee["operator"]["id"]: fee["amount_cents"] for fee in table["fees"]}
+    assert set(amounts) == set(registry.ids) and all(150_000 <= cents <= 800_000 for cents in amounts.values())
+    assert table["summary"]["total_cents"] == sum(amounts.values())
+
+    cheaper = tmp_path / "tiers.yaml"
+    text = (PROJECT_ROOT / "configs" / "tiers.yaml").read_text()
+    cheaper.write_text(text.replace("annual_budget: 50000", "annual_budget: 40000").replace("S1: {R1: 1500,", "S1: {R1: 1000,"))
+    what_if = runner.invoke(main, [*base, "fees", "--tiers", str(cheaper)])
+    assert what_if.exit_code == 0 and "What if" in what_if.output
+    assert "1,500.00 ->     1,000.00  -500.00" in what_if.output  # the ferry: S1 × R1
+
+    from regie.catalogue import Catalogue
+    from regie.costs.history import fee_history
+
+    catalogue = Catalogue.open(f"sqlite:///{data / 'regie.db'}")
+    history = fee_history(catalogue, "hiribus", 2026)
+    catalogue.dispose()
+    assert len(history) >= 2 and all(row["amount_cents"] == amounts["hiribus"] for row in history)

@@ -39,10 +39,10 @@ integer codes and numpy arrays: no Python loop over trips, stop times or days. I
   days_in_year / covered_days for the additive figures (trips, service hours, vehicle-km, active
   service days, the last capped at the year's length); stops, routes and peak vehicles are not
   scaled. No covered day: every figure is 0 and `warnings` says so.
-- Peak vehicles: on the busiest day of the covered days (most trip runs), the maximum number of
-  trip runs in service at once (start to end, half-open), including the previous service day's
-  runs past midnight. A LOWER BOUND of the fleet: blocks, layovers, deadheads and reserves are
-  ignored. None when no trip run has times.
+- Peak vehicles: on the busiest day of the covered days (most trip runs; among tied days, the one
+  with the highest figure), the maximum number of trip runs in service at once (start to end,
+  half-open), including the previous service day's runs past midnight. A LOWER BOUND of the
+  fleet: blocks, layovers, deadheads and reserves are ignored. None when no trip run has times.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ import pandas as pd
 
 from quality.feed_tables import FeedTables
 from quality.rules._common import column, gtfs_dates, gtfs_seconds, haversine_m, numeric, table
-from quality.rules.speed import first_rows
+from quality.rules.speed import first_rows as _first_rows
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 UNITS_PER_METRE = {"m": 1.0, "km": 1e-3, "mi": 1 / 1609.344, "ft": 1 / 0.3048}
@@ -135,6 +135,13 @@ class _Trips:
     warnings: list[str] = field(default_factory=list)
 
 
+def _first_row(values: pd.Series, keys: object) -> np.ndarray:
+    """Row of each key's first occurrence in `values`, -1 where absent (also when `values` is empty)."""
+    if not len(values):
+        return np.full(len(keys), -1)  # type: ignore[arg-type]
+    return _first_rows(values, keys)
+
+
 def _sorted_rows(trip: np.ndarray, sequence: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """Row positions of the kept rows ordered by (trip code, stop_sequence); no sort when the
     table already is (trip codes follow first appearance, so a grouped file is non-decreasing)."""
@@ -155,7 +162,7 @@ def _coordinates(frame: pd.DataFrame, lat: str, lon: str) -> tuple[np.ndarray, n
 def _stations(feed: FeedTables, stop_ids: pd.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per stop code: latitude, longitude and a station code (its parent station, else itself)."""
     stops = table(feed, "stops")
-    where = first_rows(column(stops, "stop_id"), stop_ids)
+    where = _first_row(column(stops, "stop_id"), stop_ids)
     found = where >= 0
     lat, lon = _coordinates(stops, "stop_lat", "stop_lon")
     stop_lat = np.where(found, lat[np.maximum(where, 0)] if len(lat) else np.nan, np.nan)
@@ -375,7 +382,7 @@ def _prepare(feed: FeedTables) -> _Trips:
     warnings: list[str] = []
     times = _stop_times(feed)
     trips = table(feed, "trips")
-    trip_row = first_rows(column(trips, "trip_id"), times.trip_ids)
+    trip_row = _first_row(column(trips, "trip_id"), times.trip_ids)
     known = trip_row >= 0
     if (~known).any():
         warnings.append(f"{int((~known).sum())} trip(s) of stop_times.txt are not in trips.txt: not counted")
@@ -552,6 +559,20 @@ def _peak(trips: _Trips, today: np.ndarray, yesterday: np.ndarray) -> int | None
     return int(np.cumsum(delta[order]).max())
 
 
+def _busiest(trips: _Trips, matrix: np.ndarray, day_runs: np.ndarray) -> tuple[int, int | None]:
+    """The busiest day (index in the fee year) and its peak. Among days tied for the most runs, the
+    peak is computed once per distinct (services today, services the day before) pair, at most 16,
+    and the day with the highest peak wins (so that the first day of a span, without the night
+    trips of the day before, does not hide the peak of the others)."""
+    top = np.flatnonzero(day_runs == day_runs.max())
+    pairs = np.concatenate([matrix[:, top + 1], matrix[:, top]]).T
+    _, first = np.unique(pairs, axis=0, return_index=True)
+    candidates = top[np.sort(first)][:16]
+    peaks = [_peak(trips, matrix[:, day + 1], matrix[:, day]) for day in candidates]
+    best = max(range(len(candidates)), key=lambda i: -1 if peaks[i] is None else peaks[i])
+    return int(candidates[best]), peaks[best]
+
+
 def network_metrics(feed: FeedTables, *, fee_year: int,
                     coverage: Literal["service", "feed_info"] = "service") -> NetworkMetrics:
     """Network size figures of `feed` for the calendar year `fee_year` (see the module docstring).
@@ -585,8 +606,7 @@ def network_metrics(feed: FeedTables, *, fee_year: int,
         if len(trips.services) else np.zeros(len(trips.ids), dtype=bool)
     stops_served = int(len(np.unique(trips.row_station[active[trips.row_trip]]))) if len(trips.row_trip) else 0
     routes = int(len(np.unique(trips.route[active & (trips.route >= 0)])))
-    busiest = int(np.argmax(day_runs)) if active_days else None
-    peak = _peak(trips, year[:, busiest], matrix[:, busiest]) if busiest is not None else None
+    busiest, peak = _busiest(trips, matrix, day_runs) if active_days else (None, None)
 
     yearly_runs = trips.runs * np.where(trips.service >= 0, in_span.sum(axis=1)[np.maximum(trips.service, 0)], 0) \
         if len(trips.services) else np.zeros(len(trips.ids))
@@ -613,7 +633,7 @@ def network_metrics(feed: FeedTables, *, fee_year: int,
         trips=int(round(measured_trips * scale)), service_hours=round(measured_hours * scale, 1),
         vehicle_km=round(measured_km * scale, 1), stops_served=stops_served, routes=routes, peak_vehicles=peak,
         vehicle_km_method=max(methods, key=methods.get) if methods else "none",
-        unit_ratio=None if trips.unit_ratio is None else round(trips.unit_ratio, 6), measured=measured,
+        unit_ratio=None if trips.unit_ratio is None else float(f"{trips.unit_ratio:.6g}"), measured=measured,
         warnings=warnings, coverage=coverage,
         covered_from=_date(max(first, jan1)).isoformat() if covered_days else None,
         covered_to=_date(min(last, dec31)).isoformat() if covered_days else None,
@@ -678,14 +698,14 @@ def _count(value: Any) -> float:
 def bike_share_size(snapshot_folder: Path) -> dict[str, Any]:
     """Size of a bike-share system from a GBFS snapshot folder (v1, v2 or v3; missing files give 0).
 
-    stations: distinct station_id of station_information (else station_status); docks: sum of
+    stations: distinct non-empty station_id of station_information (else station_status); docks: sum of
     capacity (v3 vehicle_docks_capacity counts when capacity is absent); vehicles: at stations, the
     sum of num_bikes_available + num_bikes_disabled (v3 num_vehicles_*), plus the free-floating ones
     of free_bike_status / vehicle_status (those without a station_id when station_status was read,
     all of them otherwise).
     """
     folder = Path(snapshot_folder)
-    warnings: list[str] = []
+    warnings: list[str] = [] if folder.is_dir() else [f"snapshot folder {folder} not found"]
     discovery = _read_json(folder / "gbfs.json", warnings)
     listed = _listed_files(discovery)
     documents: dict[str, dict[str, Any] | None] = {}
@@ -695,7 +715,7 @@ def bike_share_size(snapshot_folder: Path) -> dict[str, Any]:
     information = _items(documents["station_information"], "stations")
     status = _items(documents["station_status"], "stations")
     free = _items(documents["vehicle_status"], "vehicles") or _items(documents["free_bike_status"], "bikes", "vehicles")
-    stations = {str(s.get("station_id")) for s in (information or status) if s.get("station_id") is not None}
+    stations = {str(s["station_id"]) for s in (information or status) if s.get("station_id") not in (None, "")}
     docks = 0.0
     for station in information:
         capacity = station.get("capacity")
@@ -712,6 +732,6 @@ def bike_share_size(snapshot_folder: Path) -> dict[str, Any]:
         "stations": len(stations), "vehicles": int(at_stations) + floating, "docks": int(docks),
         "vehicles_at_stations": int(at_stations), "vehicles_free_floating": floating,
         "version": versions[0] if versions else None,
-        "files": sorted(n for n, d in documents.items() if d is not None) + (["gbfs"] if discovery else []),
+        "files": sorted([n for n, d in documents.items() if d is not None] + (["gbfs"] if discovery else [])),
         "warnings": warnings,
     }
