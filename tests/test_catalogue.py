@@ -95,3 +95,34 @@ def test_text_is_stored_verbatim_through_bound_parameters(database_url):
     catalogue.record_fetch(_fetch(Outcome.FAILED, T0, error=hostile))
     assert catalogue.fetches("rail")[0].error == hostile
     catalogue.dispose()
+
+
+def test_an_older_database_is_migrated_in_place(database_url):
+    """A catalogue created at schema 1 keeps its rows and gains the later tables."""
+    from regie.catalogue.repository import make_engine
+
+    engine = make_engine(database_url)
+    assert migrate(engine, upto=1) == [1]
+    old = Catalogue(engine)
+    kept = _version(old)
+    assert "fees" not in set(inspect(engine).get_table_names())
+    assert migrate(engine) == list(range(2, SCHEMA_VERSION + 1))
+    assert {"validations", "findings", "applied_waivers", "fees"} <= set(inspect(engine).get_table_names())
+    assert Catalogue(engine).find_version("rail", "gtfs", kept.content_hash) == kept
+    engine.dispose()
+
+
+def test_fee_history_is_kept_per_year(database_url):
+    from regie.costs.fees import FeeError
+    from regie.costs.history import fee_history, record_fees
+
+    catalogue = Catalogue.open(database_url)
+    error = FeeError(operator_id="rail", operator_name="Rail", kind="timetable", fee_year=2026, code="missing_ridership",
+                     message="operator rail has no declared ridership", tiers_hash="t" * 64)
+    record_fees(catalogue, [error], as_of=T0.date(), computed_at=T0)
+    record_fees(catalogue, [error], as_of=T0.date(), computed_at=T0 + timedelta(days=1))
+    rows = fee_history(catalogue, "rail", 2026)
+    assert [row["error_code"] for row in rows] == ["missing_ridership", "missing_ridership"]
+    assert "no declared ridership" in str(rows[0]["statement"])
+    assert fee_history(catalogue, "rail", 2025) == []
+    catalogue.dispose()

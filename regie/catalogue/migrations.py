@@ -52,25 +52,27 @@ def _serialise(connection: Connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
 
 
-def migrate(engine: Engine) -> list[int]:
-    """Bring the database to SCHEMA_VERSION; return the versions applied now.
+def migrate(engine: Engine, upto: int = SCHEMA_VERSION) -> list[int]:
+    """Bring the database to `upto` (default SCHEMA_VERSION); return the versions applied now.
 
     Safe when several runs start at once: PostgreSQL serialises on an advisory lock; on SQLite
     a run that loses the race sees the winner's work and retries once.
     """
     try:
-        return _migrate(engine)
+        return _migrate(engine, upto)
     except DBAPIError:
-        return _migrate(engine)
+        return _migrate(engine, upto)
 
 
-def _migrate(engine: Engine) -> list[int]:
+def _migrate(engine: Engine, upto: int) -> list[int]:
     with engine.begin() as connection:
         _serialise(connection)
         if not inspect(connection).has_table(schema.schema_migrations.name):
             schema.schema_migrations.create(connection)
     applied_now = []
     for version, name, step in MIGRATIONS:
+        if version > upto:
+            break
         with engine.begin() as connection:
             _serialise(connection)
             if version in applied_versions(connection):
