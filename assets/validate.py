@@ -13,7 +13,6 @@ from dagster import (
 from assets.collect import collected_feeds
 from pipelines.partitions import operators_partitions
 from pipelines.resources import PoolResource
-from quality.engine import GtfsGuruEngine
 from quality.pool import FeedGate, Gatekeeper
 from regie.registry_view import markdown_table
 
@@ -25,9 +24,7 @@ NOT_EXPIRING = "accepted_feed_not_expiring_soon"
 
 
 def _gatekeeper(pool: PoolResource, catalogue) -> Gatekeeper:
-    config = pool.quality_config()
-    return Gatekeeper(catalogue=catalogue, archive=pool.archive(), region=pool.region(), config=config,
-                      reports_dir=pool.paths().reports_dir, engine=GtfsGuruEngine(config.engine))
+    return Gatekeeper.for_region(pool.paths(), pool.region(), catalogue)
 
 
 def _gates(context: AssetExecutionContext, pool: PoolResource) -> list[FeedGate]:

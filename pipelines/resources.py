@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import abc
 import os
-from datetime import date
 from pathlib import Path
 
 from dagster import ConfigurableResource
 
-from quality.config import QualityConfig, load_quality_config
 from regie.archive import Archive
 from regie.catalogue import Catalogue
 from regie.config import Region, Registry, load_region, load_registry
@@ -44,12 +42,6 @@ class PoolResource(ConfigurableResource):
 
     def registry(self) -> Registry:
         return load_registry(self.paths().operators_file)
-
-    def quality_config(self) -> QualityConfig:
-        return load_quality_config(self.paths().quality_file)
-
-    def as_of_date(self) -> date:
-        return self.region().as_of
 
     def catalogue(self) -> Catalogue:
         return Catalogue.open(self.paths().database_url)

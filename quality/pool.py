@@ -10,17 +10,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from quality.engine import CanonicalEngine
+from quality.engine import CanonicalEngine, GtfsGuruEngine
 from quality.gate import Candidate, choose_accepted, expiry_status
 from quality.history import ValidationRecord, candidates, feed_validations, find_validation, record_validation
 from quality.report import write_report_html, write_report_json
-from quality.config import QualityConfig
+from quality.config import QualityConfig, load_quality_config
 from quality.validate import ValidationRequest, validate_feed
 from regie.archive import Archive
 from regie.catalogue import Catalogue, VersionRecord
 from regie.catalogue.repository import Outcome
 from regie.config.operators import Feed, Operator
 from regie.config.region import Region
+from regie.settings import Paths
 
 
 @dataclass
@@ -55,6 +56,13 @@ class Gatekeeper:
     config: QualityConfig
     reports_dir: Path
     engine: CanonicalEngine
+
+    @classmethod
+    def for_region(cls, paths: Paths, region: Region, catalogue: Catalogue) -> Gatekeeper:
+        """The gatekeeper of a region's configuration folder and data directory."""
+        config = load_quality_config(paths.quality_file)
+        return cls(catalogue=catalogue, archive=Archive(paths.archive_dir), region=region, config=config,
+                   reports_dir=paths.reports_dir, engine=GtfsGuruEngine(config.engine))
 
     @property
     def as_of(self) -> date:

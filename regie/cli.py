@@ -164,7 +164,7 @@ def submit(operator_id: str, file: Path, feed_id: str | None) -> None:
         operator = load_registry(paths.operators_file).operator(operator_id)
     except (ConfigError, KeyError) as exc:
         _fail(str(exc).strip("'\""))
-    with _collector(paths, region) as collector:
+    with _LocalCollector(paths, region) as collector:
         try:
             outcome = collector.submit(operator, file, feed_id)
         except (ValueError, KeyError) as exc:
@@ -174,7 +174,7 @@ def submit(operator_id: str, file: Path, feed_id: str | None) -> None:
         sys.exit(1)
 
 
-class _collector:
+class _LocalCollector:
     """A Collector over the local file client, with its catalogue closed afterwards."""
 
     def __init__(self, paths: Paths, region):

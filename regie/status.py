@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from regie.archive import Archive
 from regie.catalogue import Catalogue
 from regie.config import load_region, load_registry
 from regie.settings import Paths
@@ -13,14 +12,10 @@ from regie.settings import Paths
 
 def _gate_rows(paths: Paths, catalogue: Catalogue, registry, region) -> dict[tuple[str, str], dict[str, Any]]:
     """Verdicts already in the catalogue (nothing is validated here), by (operator, feed)."""
-    from quality.config import load_quality_config
-    from quality.engine import GtfsGuruEngine
     from quality.overview import overview_rows
     from quality.pool import Gatekeeper
 
-    config = load_quality_config(paths.quality_file)
-    gatekeeper = Gatekeeper(catalogue=catalogue, archive=Archive(paths.archive_dir), region=region, config=config,
-                            reports_dir=paths.reports_dir, engine=GtfsGuruEngine(config.engine))
+    gatekeeper = Gatekeeper.for_region(paths, region, catalogue)
     return {(row["operator"], row["feed"]): row for row in overview_rows(registry, gatekeeper)}
 
 

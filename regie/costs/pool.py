@@ -143,20 +143,15 @@ def write_fee_outputs(run: FeeRun, summary: Any, out_dir: Path) -> list[Path]:
 def region_fee_run(paths: Any, region: Any, registry: Any, catalogue: Catalogue, tiers_file: Path) -> tuple[FeeRun, Any]:
     """Fees of every operator of the registry from the versions in force (nothing is validated
     here: verdicts come from the catalogue), and the region's summary."""
-    from quality.config import load_quality_config
-    from quality.engine import GtfsGuruEngine
     from quality.pool import Gatekeeper
     from regie.costs.fees import region_fees
     from regie.costs.tiers import load_tiers, tiers_hash
 
     tiers = load_tiers(tiers_file)
-    config = load_quality_config(paths.quality_file)
-    archive = Archive(paths.archive_dir)
-    gatekeeper = Gatekeeper(catalogue=catalogue, archive=archive, region=region, config=config,
-                            reports_dir=paths.reports_dir, engine=GtfsGuruEngine(config.engine))
+    gatekeeper = Gatekeeper.for_region(paths, region, catalogue)
     gates = {operator.id: gatekeeper.gate_operator(operator, validate=False) for operator in registry.operators}
     run = compute_region_fees(
-        registry.operators, accepted=accepted_paths(gates, catalogue, archive), catalogue=catalogue,
+        registry.operators, accepted=accepted_paths(gates, catalogue, gatekeeper.archive), catalogue=catalogue,
         snapshots_root=paths.snapshot_dir, tiers=tiers, tiers_hash=tiers_hash(tiers), fee_year=region.as_of.year,
     )
     return run, region_fees(run.results, tiers)

@@ -1,0 +1,59 @@
+"""The reconciliation ledger: every row removed is counted with its reason."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pandas as pd
+
+REGIONAL_FILTER = "regional_filter"
+UNREFERENCED = "unreferenced_after_filter"
+RECONCILIATION_COLUMNS = ["table", "rows_in", "rows_out", "rows_dropped", "reason"]
+
+
+class RowsLost(RuntimeError):
+    """Rows disappeared without a recorded reason (a bug in normalisation, never silent)."""
+
+
+class Ledger:
+    def __init__(self) -> None:
+        self.rows_in: dict[str, int] = defaultdict(int)
+        self.dropped: dict[tuple[str, str], int] = defaultdict(int)
+
+    def start(self, tables: dict[str, pd.DataFrame]) -> None:
+        for name, frame in tables.items():
+            self.rows_in[name] += len(frame)
+
+    def keep(self, tables: dict[str, pd.DataFrame], name: str, mask: pd.Series, reason: str) -> None:
+        """Keep the rows of `tables[name]` where mask is True; count the others under `reason`."""
+        frame = tables.get(name)
+        if frame is None:
+            return
+        mask = mask.reindex(frame.index, fill_value=False).astype(bool)
+        dropped = int((~mask).sum())
+        if dropped:
+            self.dropped[(name, reason)] += dropped
+            tables[name] = frame[mask.to_numpy()].reset_index(drop=True)
+
+    def merge(self, other: Ledger) -> None:
+        for name, count in other.rows_in.items():
+            self.rows_in[name] += count
+        for key, count in other.dropped.items():
+            self.dropped[key] += count
+
+    def reconciliation(self, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        """One row per (table, reason); a table with nothing dropped gets one row, reason "".
+
+        Raises RowsLost when rows_in - rows_out differs from the rows dropped with a reason."""
+        records = []
+        for name in sorted(set(self.rows_in) | set(tables)):
+            rows_in = self.rows_in.get(name, 0)
+            rows_out = len(tables[name]) if name in tables else 0
+            reasons = {reason: n for (table, reason), n in self.dropped.items() if table == name}
+            if rows_in - rows_out != sum(reasons.values()):
+                raise RowsLost(f"{name}: {rows_in} rows in, {rows_out} out, but {sum(reasons.values())} "
+                               f"dropped with a reason ({reasons})")
+            for reason, count in sorted(reasons.items()) or [("", 0)]:
+                records.append((name, rows_in, rows_out, count, reason))
+        return pd.DataFrame.from_records(records, columns=RECONCILIATION_COLUMNS).astype(
+            {"rows_in": "int64", "rows_out": "int64", "rows_dropped": "int64"})

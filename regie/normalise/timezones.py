@@ -1,0 +1,149 @@
+"""Time zones: one merged feed has one agency time zone (the region's).
+
+- A feed zone with the same rules as the region's (same UTC offset at every hour of 2000-2037,
+  e.g. Europe/Madrid in a Europe/Paris region) is rewritten to the region's zone.
+- A zone with other rules: stop_times (and frequencies) are shifted by
+  offset(region) - offset(feed) at noon of each service date (GTFS times count from "noon minus
+  12 h" of the service date, so this is exact, daylight-saving changes included). What is
+  implemented: the shift must be constant over all the dates of each service (it may differ
+  between services); otherwise, or when a shifted time would fall before 00:00:00, or when the
+  policy is "refuse", a TimezoneError names the operator, both zones and the services. Splitting a
+  service into date groups of constant offset is not implemented.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pandas as pd
+
+from quality.rules._common import column, gtfs_dates, gtfs_seconds
+
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class TimezoneError(ValueError):
+    """An operator's feed time zone cannot be brought into the region's zone."""
+
+
+@functools.cache
+def same_rules(zone_a: str, zone_b: str) -> bool:
+    """True when both zones have the same UTC offset at every hour from 2000 to 2037."""
+    if zone_a == zone_b:
+        return True
+    hours = pd.date_range("2000-01-01", "2038-01-01", freq="h", tz="UTC")
+    naive = hours.tz_localize(None)
+    offset_a = hours.tz_convert(zone_a).tz_localize(None) - naive
+    offset_b = hours.tz_convert(zone_b).tz_localize(None) - naive
+    return bool((offset_a == offset_b).all())
+
+
+def noon_offsets(dates: pd.Series, zone: str) -> pd.Series:
+    """UTC offset (seconds) of `zone` at local noon of each date."""
+    unique = pd.DatetimeIndex(dates.drop_duplicates()) + pd.Timedelta(hours=12)
+    local = unique.tz_localize(zone, ambiguous="NaT", nonexistent="shift_forward")
+    offsets = (local.tz_localize(None) - local.tz_convert("UTC").tz_localize(None)).total_seconds()
+    table = pd.Series(np.asarray(offsets), index=unique - pd.Timedelta(hours=12))
+    return pd.Series(dates.map(table).to_numpy(), index=dates.index)
+
+
+def service_dates(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Columns service_id, date: the active dates of every service (calendar + calendar_dates)."""
+    parts = []
+    calendar = tables.get("calendar")
+    if calendar is not None and len(calendar):
+        start, end = gtfs_dates(column(calendar, "start_date")), gtfs_dates(column(calendar, "end_date"))
+        valid = (start.notna() & end.notna() & (end >= start)).to_numpy()
+        start, end = start[valid], end[valid]
+        lengths = ((end - start).dt.days + 1).to_numpy()
+        position = np.repeat(np.arange(len(start)), lengths)
+        step = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        dates = pd.DatetimeIndex(start.to_numpy()[position]) + pd.to_timedelta(step, unit="D")
+        flags = np.column_stack([column(calendar, day)[valid].to_numpy() == "1" for day in _DAYS])
+        active = flags[position, dates.dayofweek]
+        ids = column(calendar, "service_id")[valid].to_numpy()[position]
+        parts.append(pd.DataFrame({"service_id": ids[active], "date": dates[active]}))
+    exceptions = tables.get("calendar_dates")
+    removed = None
+    if exceptions is not None and len(exceptions):
+        kind = column(exceptions, "exception_type")
+        frame = pd.DataFrame({"service_id": column(exceptions, "service_id"), "date": gtfs_dates(column(exceptions, "date"))})
+        frame = frame[frame["date"].notna()]
+        parts.append(frame[kind[frame.index] == "1"])
+        removed = frame[kind[frame.index] == "2"]
+    if not parts:
+        return pd.DataFrame({"service_id": pd.Series([], dtype="str"), "date": pd.Series([], dtype="datetime64[ns]")})
+    dates = pd.concat(parts, ignore_index=True).drop_duplicates()
+    if removed is not None and len(removed):
+        marked = dates.merge(removed.drop_duplicates(), how="left", indicator=True)
+        dates = marked.loc[marked["_merge"] == "left_only", ["service_id", "date"]]
+    return dates.reset_index(drop=True)
+
+
+def feed_zone(tables: dict[str, pd.DataFrame]) -> str:
+    zones = column(tables["agency"], "agency_timezone") if "agency" in tables else pd.Series([], dtype="str")
+    zones = zones[zones != ""]
+    return zones.iloc[0] if len(zones) else ""
+
+
+def format_seconds(seconds: pd.Series) -> pd.Series:
+    """Seconds after midnight as HH:MM:SS (hours may exceed 24); "" where NaN."""
+    valid = seconds.notna()
+    total = seconds.fillna(0).astype("int64")
+    text = ((total // 3600).astype(str).str.zfill(2) + ":" + (total % 3600 // 60).astype(str).str.zfill(2)
+            + ":" + (total % 60).astype(str).str.zfill(2))
+    return text.where(valid, "")
+
+
+def align_timezone(tables: dict[str, pd.DataFrame], *, operator_id: str, region_timezone: str,
+                   policy: str = "shift") -> list[str]:
+    """Bring the feed's times into the region's zone (tables replaced in place). Returns notes."""
+    zone = feed_zone(tables)
+    if not zone or zone == region_timezone:
+        return []
+    agency = tables["agency"].copy()
+    agency["agency_timezone"] = region_timezone
+    if same_rules(zone, region_timezone):
+        tables["agency"] = agency
+        return [f"agency_timezone {zone} rewritten to {region_timezone} (same rules 2000-2037)"]
+    if policy == "refuse":
+        raise TimezoneError(f"operator {operator_id!r}: feed time zone {zone} has other rules than the "
+                            f"region's {region_timezone}, and the time zone policy is 'refuse'")
+    dates = service_dates(tables)
+    shift = (noon_offsets(dates["date"], region_timezone) - noon_offsets(dates["date"], zone))
+    per_service = pd.DataFrame({"service_id": dates["service_id"], "shift": shift}).groupby("service_id")["shift"]
+    varying = per_service.nunique()
+    varying = varying[varying > 1]
+    if len(varying):
+        listed = ", ".join(sorted(varying.index)[:5])
+        raise TimezoneError(
+            f"operator {operator_id!r}: feed time zone {zone} has other rules than the region's "
+            f"{region_timezone}, and the offset between them changes within {len(varying)} service(s) "
+            f"({listed}); shifting would need splitting those services by date, which is not supported")
+    service_shift = per_service.first()
+    trips = tables.get("trips")
+    trip_shift = pd.Series((column(trips, "service_id").map(service_shift).fillna(0)).to_numpy(),
+                           index=column(trips, "trip_id").to_numpy()) if trips is not None else pd.Series(dtype=float)
+    trip_shift = trip_shift[~trip_shift.index.duplicated()]
+    for name, fields in (("stop_times", ("arrival_time", "departure_time")), ("frequencies", ("start_time", "end_time"))):
+        frame = tables.get(name)
+        if frame is None or not len(frame):
+            continue
+        frame = frame.copy()
+        delta = column(frame, "trip_id").map(trip_shift).fillna(0).to_numpy()
+        for field in fields:
+            if field not in frame.columns:
+                continue
+            seconds = gtfs_seconds(column(frame, field)) + delta
+            if (seconds < 0).any():
+                raise TimezoneError(
+                    f"operator {operator_id!r}: shifting times from {zone} to {region_timezone} puts "
+                    f"{int((seconds < 0).sum())} {name}.{field} values before 00:00:00 of their service day; "
+                    "moving them to the previous service date is not supported")
+            frame[field] = format_seconds(seconds).where(seconds.notna(), column(frame, field))
+        tables[name] = frame
+    tables["agency"] = agency
+    shifts = sorted({int(s) for s in service_shift.unique()})
+    return [f"times shifted from {zone} to {region_timezone} by {', '.join(f'{s:+d} s' for s in shifts)} "
+            f"per service date ({len(service_shift)} services); agency_timezone rewritten"]
