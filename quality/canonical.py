@@ -13,8 +13,26 @@ from typing import Any
 
 ENGINE_NAME = "gtfs-guru"
 
-# Notices whose file gtfs-guru leaves implicit.
+# Notices whose file gtfs-guru leaves implicit (the file whose row the notice's csvRowNumber is).
 _IMPLIED_FILE = {
+    "stop_without_stop_time": "stops.txt",
+    "stop_without_zone_id": "stops.txt",
+    "missing_bike_allowance": "trips.txt",
+    "trip_coverage_not_active_for_next7_days": "trips.txt",
+    "stop_too_far_from_shape": "stop_times.txt",
+    "stop_too_far_from_shape_using_user_distance": "stop_times.txt",
+    "stops_match_shape_out_of_order": "stop_times.txt",
+    "fast_travel_between_consecutive_stops": "stop_times.txt",
+    "fast_travel_between_far_stops": "stop_times.txt",
+    "unsorted_stop_times": "stop_times.txt",
+    "equal_shape_distance_diff_coordinates": "shapes.txt",
+    "equal_shape_distance_diff_coordinates_distance_below_threshold": "shapes.txt",
+    "equal_shape_distance_same_coordinates": "shapes.txt",
+    "decreasing_shape_distance": "shapes.txt",
+    "route_long_name_contains_short_name": "routes.txt",
+    "route_short_name_too_long": "routes.txt",
+    "same_name_and_description_for_route": "routes.txt",
+    "missing_feed_contact_email_and_url": "feed_info.txt",
     "expired_calendar": "calendar.txt",
     "stop_time_with_arrival_before_previous_departure_time": "stop_times.txt",
     "stop_time_timepoint_without_times": "stop_times.txt",

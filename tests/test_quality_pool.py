@@ -110,3 +110,22 @@ def test_expiry_of_the_version_in_force(pool, demo_feeds):
     assert expiring.expiry == "expiring"
     [expired] = gatekeeper(as_of=end + timedelta(days=1)).gate_operator(operator)
     assert expired.expiry == "expired" and expired.accepted.version_id == fresh.accepted.version_id
+
+
+def test_hart_needs_a_waiver_for_its_six_canonical_errors(feeds_dir):
+    """The real case that motivates waivers: HART's equal_shape_distance_diff_coordinates."""
+    from quality.validate import ValidationRequest, validate_feed
+
+    hart = feeds_dir / "large" / "hart_2020-11-15.zip"
+    day = date(2020, 11, 16)
+    plain, _ = validate_feed(hart, ValidationRequest(validation_date=day, operator_id="hart"))
+    assert plain.blocked
+    assert set(plain.blocking_notices["code"]) == {"equal_shape_distance_diff_coordinates"}
+    assert len(plain.blocking_notices) == 6
+
+    waiver = Waiver(code="equal_shape_distance_diff_coordinates", file="shapes.txt", reason="shape points to be fixed",
+                    granted_by="Transit authority", expires=date(2021, 1, 31))
+    waived, uses = validate_feed(hart, ValidationRequest(validation_date=day, operator_id="hart",
+                                                         config=QualityConfig(waivers={"hart": [waiver]})))
+    assert not waived.blocked and int(waived.notices["waived"].sum()) == 6
+    assert uses[0].matched == 6 and waived.counts_by_severity()["ERROR"] == 6  # still reported

@@ -19,6 +19,7 @@ import pandas as pd
 from quality.rules._common import column, numeric
 from regie.config.operators import RegionalFilter
 from regie.normalise.ledger import REGIONAL_FILTER, UNREFERENCED, Ledger
+from regie.normalise.schema import TRANSLATION_RECORD_KIND
 
 # location types kept with their kept parent: entrances, generic nodes, boarding areas
 _CHILD_TYPES = ("2", "3", "4")
@@ -127,7 +128,6 @@ def _prune(tables: dict[str, pd.DataFrame], ledger: Ledger) -> None:
     ledger.keep(tables, "attributions", _ref_ok(t("attributions", "agency_id"), agencies)
                 & _ref_ok(t("attributions", "route_id"), routes) & _ref_ok(t("attributions", "trip_id"), trips), UNREFERENCED)
     if "translations" in tables:
-        from regie.normalise.schema import TRANSLATION_RECORD_KIND
         kept_ids = {"agency": agencies, "stops": stops, "routes": routes, "trips": trips, "stop_times": trips,
                     "pathways": t("pathways", "pathway_id"), "levels": t("levels", "level_id"),
                     "attributions": t("attributions", "attribution_id")}
