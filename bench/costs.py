@@ -10,26 +10,16 @@ own shape_dist_traveled unit as we infer it. The day's trips, hours and distance
 
 from __future__ import annotations
 
-import io
 import time
 import warnings
-import zipfile
 from datetime import date
 from pathlib import Path
 
-import pyarrow.csv as pacsv
 
-from bench.common import best_of, feeds_dir
+from bench.common import best_of, feeds_dir, read_all_tables
 
 DAY = date(2020, 11, 16)
 FEE_YEAR = 2021  # HART runs 2020-11-15..2021-04-24: 114 days of 2021, 47 of 2020
-
-
-def _read_all_tables(path: Path) -> None:
-    with zipfile.ZipFile(path) as archive:
-        for name in archive.namelist():
-            if name.endswith(".txt"):
-                pacsv.read_csv(io.BytesIO(archive.read(name)))
 
 
 def run() -> dict:
@@ -39,7 +29,7 @@ def run() -> dict:
     from regie.costs.metrics import daily_figures, network_metrics
 
     feed = feeds_dir() / "large" / "hart_2020-11-15.zip"
-    pyarrow_s = best_of(3, lambda: _read_all_tables(feed))
+    pyarrow_s = best_of(3, lambda: read_all_tables(feed))
     state: dict = {}
 
     def metrics() -> None:

@@ -10,20 +10,17 @@ plus the canonical child's own peak (VmHWM since its exec) counted in full.
 
 from __future__ import annotations
 
-import io
 import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from datetime import date
 from pathlib import Path
 
-import pyarrow.csv as pacsv
 
-from bench.common import best_of, feeds_dir
+from bench.common import best_of, feeds_dir, read_all_tables
 
 VALIDATION_DATE = date(2020, 11, 16)
 
@@ -33,13 +30,6 @@ def _rss_mib() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def _read_all_tables(path: Path) -> None:
-    with zipfile.ZipFile(path) as archive:
-        for name in archive.namelist():
-            if name.endswith(".txt"):
-                pacsv.read_csv(io.BytesIO(archive.read(name)))
 
 
 def run() -> dict:
@@ -64,7 +54,7 @@ def run() -> dict:
 
     validate_s = best_of(3, validate_and_report)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    pyarrow_s = best_of(3, lambda: _read_all_tables(feed))  # after: its buffers would count as our peak
+    pyarrow_s = best_of(3, lambda: read_all_tables(feed))  # after: its buffers would count as our peak
     child_peak_mib = state["child_peak"]  # VmHWM reported by the child (ru_maxrss would count the forked parent)
 
     peer_out = out / "peer"

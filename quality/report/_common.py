@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 from enum import Enum
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
@@ -147,3 +148,15 @@ def findings(outcome: ValidationOutcome, samples: int = 20) -> list[dict[str, An
         records = rows.head(samples).to_dict("records")
         result.append({**group, "samples": [_sample(record) for record in records]})
     return result
+
+
+def relative_link(link: Any) -> str | None:
+    """`link` when it is a relative URL (no scheme, no host, not absolute), else None: pages link
+    only to their neighbours, never to what a feed or a config could smuggle in."""
+    if not link:
+        return None
+    text = str(link)
+    parts = urlsplit(text)
+    if parts.scheme or parts.netloc or text.startswith(("/", "\\")) or any(ord(char) < 32 for char in text):
+        return None
+    return text

@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from quality.config import ReportSettings
 from quality.notices import Severity
-from quality.report._common import findings, script_json, short_hash, verdict, write_atomic_text
+from quality.report._common import findings, relative_link, script_json, short_hash, verdict, write_atomic_text
 from quality.report.explanations import SEVERITY_EXPLANATIONS, explain, explain_component
 from quality.report.stops import flagged_stop_rows, map_layer, stop_flags
 from quality.result import ValidationOutcome
@@ -245,17 +245,6 @@ def write_report_html(
     write_atomic_text(path, page)
 
 
-def _relative_link(link: Any) -> str | None:
-    """`link` when it is a relative URL (no scheme, no host, not absolute), else None."""
-    if not link:
-        return None
-    text = str(link)
-    parts = urlsplit(text)
-    if parts.scheme or parts.netloc or text.startswith(("/", "\\")) or any(ord(char) < 32 for char in text):
-        return None
-    return text
-
-
 def _overview_row(row: Mapping[str, Any], as_of: date, warn_days: int) -> dict[str, Any]:
     feed_end = row.get("feed_end")
     end_day = feed_end.date() if isinstance(feed_end, datetime) else feed_end
@@ -294,7 +283,7 @@ def _overview_row(row: Mapping[str, Any], as_of: date, warn_days: int) -> dict[s
         "last_update": row.get("last_update"),
         "last_update_text": (row["last_update"].isoformat(sep=" ", timespec="minutes")
                              if isinstance(row.get("last_update"), datetime) else _iso_day(row.get("last_update"))),
-        "report": _relative_link(row.get("report")),
+        "report": relative_link(row.get("report")),
     }
 
 

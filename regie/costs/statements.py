@@ -21,12 +21,11 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
 
-from quality.report._common import dumps, write_atomic_text
+from quality.report._common import dumps, relative_link, write_atomic_text
 from regie.costs.fees import FeeError, FeeStatement, RegionSummary
 from regie.costs.tiers import format_eur
 
@@ -136,17 +135,6 @@ def write_region_summary_json(summary: RegionSummary, path: Path, what_if: Seque
     write_atomic_text(Path(path), dumps(_region_dict(summary, what_if), indent=2) + "\n")
 
 
-def _relative_link(link: Any) -> str | None:
-    """`link` when it is a relative URL (no scheme, no host, not absolute), else None."""
-    if not link:
-        return None
-    text = str(link)
-    parts = urlsplit(text)
-    if parts.scheme or parts.netloc or text.startswith(("/", "\\")) or any(ord(char) < 32 for char in text):
-        return None
-    return text
-
-
 def write_region_summary_html(
     summary: RegionSummary,
     path: Path,
@@ -162,7 +150,7 @@ def write_region_summary_html(
     statement page (absolute URLs are not linked)."""
     data = _region_dict(summary, what_if)
     links = {operator_id: link for operator_id, raw in (statement_links or {}).items()
-             if (link := _relative_link(raw)) is not None}
+             if (link := relative_link(raw)) is not None}
     title = f"{region_name + ': ' if region_name else ''}integration fees {summary.fee_year or ''}".strip()
     page = _render(
         "region.html",
