@@ -10,11 +10,12 @@ data does not match its header is reported unreadable, not read.
 from __future__ import annotations
 
 import codecs
-import functools
+import contextlib
 import csv
 import io
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -68,16 +69,20 @@ def decode(raw: bytes) -> tuple[str, str]:
         return raw.decode("cp1252", errors="replace"), "cp1252"
 
 
-@functools.cache
-def use_lean_memory_pool() -> str:
-    """Make jemalloc pyarrow's default pool when it has it (process-wide, once): it hands freed
-    memory back, where mimalloc, the default, keeps ~90 MiB more resident after validating a
-    large feed. Returns the backend in use."""
+@contextlib.contextmanager
+def lean_memory_pool() -> Iterator[str]:
+    """pyarrow allocates from jemalloc, when it has it, while the block runs; the host process's
+    default pool is restored afterwards. jemalloc hands freed memory back, where mimalloc (the
+    default) keeps ~60-90 MiB more resident while a large feed is validated. Yields the backend."""
+    previous = pa.default_memory_pool()
     try:
         pa.set_memory_pool(pa.jemalloc_memory_pool())
     except (NotImplementedError, pa.ArrowNotImplementedError):
         pass
-    return pa.default_memory_pool().backend_name
+    try:
+        yield pa.default_memory_pool().backend_name
+    finally:
+        pa.set_memory_pool(previous)
 
 
 def parse_csv(text: str, file: str) -> tuple[pd.DataFrame, TableProblem | None]:
