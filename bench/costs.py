@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 import warnings
 from datetime import date
-from pathlib import Path
 
 
 from bench.common import best_of, feeds_dir, read_all_tables

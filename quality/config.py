@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from regie.config.errors import ConfigError, format_validation_error, read_yaml
+from regie.config.errors import format_validation_error, read_yaml
 
 
 class _Model(BaseModel):

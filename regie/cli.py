@@ -156,7 +156,6 @@ def _print_outputs(paths: Paths) -> None:
 @click.option("--feed", "feed_id", help="The operator's GTFS feed id, when it has several.")
 def submit(operator_id: str, file: Path, feed_id: str | None) -> None:
     """Hand in a feed FILE for OPERATOR: archived and recorded like a fetched one."""
-    from regie.collect import Collector
 
     paths = _paths()
     try:

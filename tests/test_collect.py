@@ -153,7 +153,7 @@ def test_a_broken_zip_is_still_archived_for_the_quality_gate(pool):
 
 
 def test_the_real_bay_area_feeds_over_loopback(pool, feeds_dir):
-    served, collector, catalogue = pool["served"], pool["collector"], pool["catalogue"]
+    served, collector = pool["served"], pool["collector"]
     names = sorted(p.name for p in (feeds_dir / "regional_bayarea").glob("*.zip"))
     for name in names:
         shutil.copy(feeds_dir / "regional_bayarea" / name, served / name)

@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from regie.config.errors import ConfigError, format_validation_error, read_yaml
+from regie.config.errors import format_validation_error, read_yaml
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
