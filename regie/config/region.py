@@ -1,4 +1,5 @@
-"""The region, `region.yaml`: name, time zone, bounding box, languages, `as_of`, collection settings."""
+"""The region, `region.yaml`: name, time zone, bounding box, languages, `as_of`, collection settings,
+and how the operators' feeds are integrated (stop matching, walking transfers, the publisher)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
 
 from regie.config.errors import ConfigError, format_validation_error, read_yaml
 from regie.config.operators import BoundingBox
@@ -27,6 +30,81 @@ class CollectionSettings(BaseModel):
     user_agent: str = "Regie/0.1 (+regional mobility data pool)"
 
 
+class StopMatchSettings(BaseModel):
+    """Cross-operator stop matching (see `regie.stops.matching`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_distance_m: float = Field(150.0, gt=0, le=2000, description="candidate pairs at most this far apart")
+    min_score: float = Field(0.6, ge=0, le=1, description="a pair scoring at least this is matched")
+    review_margin: float = Field(0.1, ge=0, le=1, description="pairs this close to min_score are listed for review")
+    overrides_file: str = Field("stop_matches.yaml", description="force/deny pairs, next to region.yaml")
+
+
+class TransferSettings(BaseModel):
+    """Generated walking transfers: time = distance × detour_factor / walk_speed_mps + the minimum
+    for the pair of modes (`min_transfer_s`, keys "from_mode/to_mode", either order), else
+    `default_min_transfer_s`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_walk_m: float = Field(400.0, gt=0, le=3000)
+    detour_factor: float = Field(1.3, ge=1, le=3)
+    walk_speed_mps: float = Field(1.2, gt=0.3, le=3)
+    default_min_transfer_s: int = Field(120, ge=0, le=3600)
+    min_transfer_s: dict[str, int] = Field(default_factory=dict)
+
+    @field_validator("min_transfer_s")
+    @classmethod
+    def _mode_pairs(cls, value: dict[str, int]) -> dict[str, int]:
+        from regie.modes import MODE_NAMES
+
+        for key, seconds in value.items():
+            modes = key.split("/")
+            unknown = [m for m in modes if m not in MODE_NAMES]
+            if len(modes) != 2 or unknown:
+                raise ValueError(f"key {key!r}: write 'from_mode/to_mode' with modes among {', '.join(MODE_NAMES)}")
+            if not 0 <= seconds <= 3600:
+                raise ValueError(f"key {key!r}: {seconds} s is outside 0..3600")
+        return value
+
+    def mode_pair_minimums(self) -> dict[tuple[str, str], float]:
+        return {tuple(key.split("/")): float(seconds) for key, seconds in self.min_transfer_s.items()}  # type: ignore[misc]
+
+
+class PublisherSettings(BaseModel):
+    """Who publishes the regional feeds (their feed_info.txt)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field("", description="feed_publisher_name; default: the region's name")
+    url: HttpUrl | None = Field(None, description="feed_publisher_url (required to publish)")
+    contact_email: str = ""
+    contact_url: HttpUrl | None = None
+
+
+class PoolCheckThresholds(BaseModel):
+    """Pool-level checks across operators (see `regie.merge.pool_checks`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    near_stop_m: float = Field(25.0, gt=0, le=500, description="unlinked stops of two operators closer than this")
+    calendar_gap_min_days: int = Field(1, ge=1)
+
+
+class IntegrationSettings(BaseModel):
+    """How accepted operator feeds become the regional feeds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timezone_policy: Literal["shift", "refuse"] = Field(
+        "shift", description="a feed in a zone with other rules than the region's: shift its times, or refuse it")
+    stop_matching: StopMatchSettings = Field(default_factory=StopMatchSettings)
+    transfers: TransferSettings = Field(default_factory=TransferSettings)
+    publisher: PublisherSettings = Field(default_factory=PublisherSettings)
+    pool_checks: PoolCheckThresholds = Field(default_factory=PoolCheckThresholds)
+
+
 class Region(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -36,6 +114,7 @@ class Region(BaseModel):
     languages: list[str] = Field(min_length=1)
     as_of: date = Field(default_factory=date.today)
     collection: CollectionSettings = Field(default_factory=CollectionSettings)
+    integration: IntegrationSettings = Field(default_factory=IntegrationSettings)
 
     @field_validator("timezone")
     @classmethod

@@ -41,6 +41,14 @@ class NormalisedFeed:
     extra_files: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
+    def get(self, name: str) -> pd.DataFrame | None:
+        """The table or None (the `FeedTables` reading interface, so rules and matchers accept it)."""
+        return self.tables.get(name)
+
+    def has(self, name: str) -> bool:
+        frame = self.tables.get(name)
+        return frame is not None and len(frame) > 0
+
 
 def _junk(members: list[str]) -> list[str]:
     """Members not read as tables: not a root-level .txt, or macOS resource forks."""

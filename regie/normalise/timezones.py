@@ -61,7 +61,7 @@ def service_dates(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         step = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         dates = pd.DatetimeIndex(start.to_numpy()[position]) + pd.to_timedelta(step, unit="D")
         flags = np.column_stack([column(calendar, day)[valid].to_numpy() == "1" for day in _DAYS])
-        active = flags[position, dates.dayofweek]
+        active = flags[position, dates.day_of_week]
         ids = column(calendar, "service_id")[valid].to_numpy()[position]
         parts.append(pd.DataFrame({"service_id": ids[active], "date": dates[active]}))
     exceptions = tables.get("calendar_dates")

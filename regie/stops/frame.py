@@ -14,25 +14,17 @@ import pandas as pd
 
 from quality.feed_tables import FeedTables
 from quality.rules._common import column, numeric, table
+from regie.modes import mode_names
 
 STOP_COLUMNS = ["operator_id", "stop_id", "stop_name", "stop_lat", "stop_lon", "location_type",
                 "parent_station", "mode"]
 MODE_ORDER = ["rail", "metro", "tram", "monorail", "funicular", "aerial_lift", "cable_tram", "ferry",
               "trolleybus", "bus"]
-_BASIC = {0: "tram", 1: "metro", 2: "rail", 3: "bus", 4: "ferry", 5: "cable_tram", 6: "aerial_lift",
-          7: "funicular", 11: "trolleybus", 12: "monorail"}
-_EXTENDED = [(100, 200, "rail"), (200, 300, "bus"), (400, 500, "metro"), (700, 800, "bus"),
-             (800, 900, "trolleybus"), (900, 1000, "tram"), (1000, 1100, "ferry"), (1200, 1300, "ferry"),
-             (1300, 1400, "aerial_lift"), (1400, 1500, "funicular")]
 
 
 def basic_mode(route_types: pd.Series) -> pd.Series:
-    """GTFS route_type (basic or extended, as numbers) to a basic mode name ("" when unknown)."""
-    values = pd.to_numeric(route_types, errors="coerce")
-    out = values.map(_BASIC).astype(object)
-    for low, high, mode in _EXTENDED:
-        out = out.where(~((values >= low) & (values < high)), mode)
-    return out.fillna("").astype("str")
+    """GTFS route_type (basic or extended) to a basic mode name ("" when unknown)."""
+    return pd.Series(mode_names(route_types), index=route_types.index, dtype="str")
 
 
 def namespaced(operator_id: str, ids: pd.Series) -> pd.Series:
@@ -41,18 +33,25 @@ def namespaced(operator_id: str, ids: pd.Series) -> pd.Series:
     return ids.where(ids == "", operator_id + ":" + ids)
 
 
-def operator_stops(operator_id: str, feed: FeedTables) -> pd.DataFrame:
-    """One operator's stops in the combined-frame shape (see module docstring)."""
+def operator_stops(operator_id: str, feed: FeedTables, *, namespace: bool = True) -> pd.DataFrame:
+    """One operator's stops in the combined-frame shape (see module docstring). `namespace=False`
+    for tables whose ids are already `<operator>:<id>` (a normalised feed)."""
+    if not namespace:
+        return _stops_frame(operator_id, feed, lambda ids: ids.fillna("").astype("str"))
+    return _stops_frame(operator_id, feed, lambda ids: namespaced(operator_id, ids))
+
+
+def _stops_frame(operator_id: str, feed: FeedTables, namespaced_ids) -> pd.DataFrame:
     stops = table(feed, "stops")
     raw_type = column(stops, "location_type")
     frame = pd.DataFrame({
         "operator_id": operator_id,
-        "stop_id": namespaced(operator_id, column(stops, "stop_id")),
+        "stop_id": namespaced_ids(column(stops, "stop_id")),
         "stop_name": column(stops, "stop_name"),
         "stop_lat": numeric(stops, "stop_lat"),
         "stop_lon": numeric(stops, "stop_lon"),
         "location_type": pd.to_numeric(raw_type.where(raw_type != "", "0"), errors="coerce").fillna(0).astype("int64"),
-        "parent_station": namespaced(operator_id, column(stops, "parent_station")),
+        "parent_station": namespaced_ids(column(stops, "parent_station")),
     })
     routes, trips, stop_times = (table(feed, name) for name in ("routes", "trips", "stop_times"))
     route_mode = pd.DataFrame({"route_id": column(routes, "route_id"), "mode": basic_mode(column(routes, "route_type"))})
@@ -60,7 +59,7 @@ def operator_stops(operator_id: str, feed: FeedTables) -> pd.DataFrame:
         route_mode, on="route_id")[["trip_id", "mode"]].drop_duplicates("trip_id")
     served = pd.DataFrame({"trip_id": column(stop_times, "trip_id"), "stop_id": column(stop_times, "stop_id")})
     served = served.drop_duplicates().merge(trip_mode, on="trip_id")[["stop_id", "mode"]].drop_duplicates()
-    served["stop_id"] = namespaced(operator_id, served["stop_id"])
+    served["stop_id"] = namespaced_ids(served["stop_id"])
     rank = {mode: n for n, mode in enumerate(MODE_ORDER)}
     served["rank"] = served["mode"].map(rank).fillna(len(rank))
     stop_mode = served.sort_values(["stop_id", "rank"]).drop_duplicates("stop_id").set_index("stop_id")["mode"]
@@ -74,9 +73,10 @@ def operator_stops(operator_id: str, feed: FeedTables) -> pd.DataFrame:
     return frame[STOP_COLUMNS]
 
 
-def combined_stops(feeds: Mapping[str, FeedTables]) -> pd.DataFrame:
-    """Every operator's stops, concatenated (operator id -> its feed tables)."""
-    frames = [operator_stops(operator_id, feed) for operator_id, feed in feeds.items()]
+def combined_stops(feeds: Mapping[str, FeedTables], *, namespace: bool = True) -> pd.DataFrame:
+    """Every operator's stops, concatenated (operator id -> its feed tables; `namespace` as in
+    `operator_stops`)."""
+    frames = [operator_stops(operator_id, feed, namespace=namespace) for operator_id, feed in feeds.items()]
     if not frames:
         return pd.DataFrame({name: pd.Series([], dtype=float if name in ("stop_lat", "stop_lon") else "str")
                              for name in STOP_COLUMNS})

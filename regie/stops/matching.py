@@ -9,7 +9,7 @@ Score (in [0, 1]) = 0.35 × distance + 0.50 × name + 0.15 × mode, where
 - distance = 1 − d / max_distance_m (0 beyond: a forced pair further away);
 - name = `names.name_similarity` of the normalised names (stop words, plus every operator id's
   tokens, removed); 0.5 (neutral) when a name is empty after normalisation;
-- mode = 1.0 same mode, 0.9 two rail-bound modes (rail, metro, tram, monorail, funicular),
+- mode = 1.0 same mode, 0.9 two rail-bound modes (`regie.modes.RAIL_BOUND`),
   0.8 any other pair (a feeder interchange, e.g. rail ↔ bus), 0.5 when a mode is unknown.
 
 Decisions: "denied" (in the overrides' deny list; kept for the record, never in a hub), "forced"
@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from quality.rules._common import haversine_m
+from regie.modes import RAIL_BOUND
 from regie.stops.names import STOP_WORDS, name_similarities, normalise_names
 from regie.stops.overrides import StopMatchOverrides
 from regie.stops.spatial import pairs_within
@@ -44,7 +45,6 @@ from regie.stops.spatial import pairs_within
 WEIGHTS = {"distance": 0.35, "name": 0.50, "mode": 0.15}
 DEFAULT_MIN_SCORE = 0.6
 DEFAULT_REVIEW_MARGIN = 0.1
-RAIL_BOUND = frozenset({"rail", "metro", "tram", "monorail", "funicular"})
 HUB_OPERATOR = "hub"
 _SIDE_COLUMNS = {"operator_id": "operator", "stop_name": "name", "location_type": "location_type",
                  "mode": "mode", "parent_station": "parent_station"}
@@ -306,3 +306,25 @@ def apply_hubs(stops: pd.DataFrame, result: MatchResult) -> pd.DataFrame:
     if len(result.new_stations):
         out = pd.concat([out, result.new_stations[out.columns]], ignore_index=True)
     return out
+
+
+def restrict_match(stops: pd.DataFrame, result: MatchResult, operators: Iterable[str]) -> MatchResult:
+    """The match limited to `operators`' stops (e.g. the open operators for the published feed):
+    the pairs among them, and hubs rebuilt from those pairs alone, so that no other operator's
+    station, stop or name appears."""
+    keep = set(operators)
+
+    def among(frame: pd.DataFrame) -> pd.DataFrame:
+        if not len(frame):
+            return frame
+        return frame[frame["operator_a"].isin(keep) & frame["operator_b"].isin(keep)].reset_index(drop=True)
+
+    subset = stops[stops["operator_id"].isin(keep)].reset_index(drop=True)
+    matches = among(result.matches)
+    denied = matches[matches["decision"] == "denied"] if len(matches) else matches
+    hubs, reparent, new_stations, conflicts = build_hubs(
+        subset, matches, set(zip(denied.get("stop_id_a", []), denied.get("stop_id_b", []), strict=True)))
+    unknown = [o for o in result.unknown_overrides if o["a"].split(":", 1)[0] in keep and o["b"].split(":", 1)[0] in keep]
+    return MatchResult(matches=matches, review=among(result.review), hubs=hubs, reparent=reparent,
+                       new_stations=new_stations, candidates=among(result.candidates), unknown_overrides=unknown,
+                       conflicts=conflicts)

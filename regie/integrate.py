@@ -1,0 +1,167 @@
+"""Integrate the region: normalise every operator's accepted feeds, match stops across operators,
+generate walking transfers, run the pool-level checks and merge two regional feeds (Dagster-free).
+
+- `internal`: every operator, for the journey planner and the authorities;
+- `open`: only operators whose openness is `open`, for publication. Its hubs are rebuilt from the
+  open operators' matches alone and its transfers keep only open stops, so nothing of a
+  restricted operator (stop, station, name) reaches it.
+
+`integrate_region` works on feed tables in memory; `write_integration` writes everything under
+one folder (layout in its docstring); `region_integration` reads the versions in force from the
+catalogue and archive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from quality.feed_tables import FeedTables
+from regie.config.operators import Operator
+from regie.config.region import Region
+from regie.merge.pool_checks import PoolCheckSettings, pool_checks
+from regie.merge.regional import FeedInfo, RegionalFeed, merge_feeds
+from regie.normalise import NormalisedFeed, TimezoneError, normalise_operator
+from regie.stops import StopMatchOverrides, combined_stops, match_stops, walking_transfers
+from regie.stops.matching import MatchResult, restrict_match
+
+FEED_NAMES = ("internal", "open")
+
+
+class PublisherMissing(ValueError):
+    """The region has no publisher URL, which a regional feed's feed_info.txt requires."""
+
+
+@dataclass(frozen=True)
+class OperatorFeeds:
+    """An operator's accepted versions, one per GTFS feed it publishes (registry order; a feed
+    without an accepted version is left out), with their content hashes."""
+
+    operator: Operator
+    feeds: Sequence[FeedTables]
+    versions: Sequence[str] = ()
+
+    def normalisable(self) -> Operator:
+        """The operator limited to the GTFS feeds given here (by position: the first feeds)."""
+        static = [feed for feed in self.operator.feeds if feed.kind.is_static]
+        if len(static) == len(self.feeds):
+            return self.operator
+        return self.operator.model_copy(update={"feeds": static[: len(self.feeds)]})
+
+
+@dataclass
+class Integration:
+    """What `integrate_region` produced. `transfers`: every generated walking transfer, with how
+    it was computed (internal feed's operators); `refused`: operator id -> why it is left out."""
+
+    normalised: dict[str, NormalisedFeed]
+    stops: pd.DataFrame
+    match: MatchResult
+    transfers: pd.DataFrame
+    pool_findings: pd.DataFrame
+    feeds: dict[str, RegionalFeed]
+    open_match: MatchResult
+    open_transfers: pd.DataFrame
+    operators: pd.DataFrame
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+def feed_info_for(region: Region, version: str) -> FeedInfo:
+    publisher = region.integration.publisher
+    if publisher.url is None:
+        raise PublisherMissing("region.yaml: integration.publisher.url is required to publish regional feeds "
+                               "(feed_info.txt needs feed_publisher_url), e.g. https://data.example.org")
+    languages = [lang.lower() for lang in region.languages]
+    return FeedInfo(publisher_name=publisher.name or region.name, publisher_url=str(publisher.url),
+                    lang=languages[0] if len(languages) == 1 else "mul",
+                    default_lang=languages[0] if len(languages) > 1 else "", version=version,
+                    contact_email=publisher.contact_email,
+                    contact_url=str(publisher.contact_url) if publisher.contact_url else "")
+
+
+def combined_version(region: Region, inputs: Sequence[OperatorFeeds]) -> str:
+    """`<as_of>-<12 hex>`: the date and a hash of every input version (same inputs, same version)."""
+    digest = hashlib.sha256("\n".join(sorted(f"{i.operator.id}:{v}" for i in inputs for v in i.versions)).encode())
+    return f"{region.as_of.isoformat()}-{digest.hexdigest()[:12]}"
+
+
+def normalise_all(inputs: Sequence[OperatorFeeds], region: Region) -> tuple[dict[str, NormalisedFeed], dict[str, str]]:
+    """Normalised feed per operator; operators refused by the time zone policy are listed instead."""
+    normalised, refused = {}, {}
+    for item in inputs:
+        if not item.feeds:
+            refused[item.operator.id] = "no accepted GTFS version"
+            continue
+        try:
+            normalised[item.operator.id] = normalise_operator(
+                item.normalisable(), list(item.feeds), region_timezone=region.timezone,
+                timezone_policy=region.integration.timezone_policy)
+        except TimezoneError as exc:
+            refused[item.operator.id] = str(exc)
+    return normalised, refused
+
+
+def _operators_table(operators: Sequence[Operator], versions: dict[str, list[str]],
+                     normalised: dict[str, NormalisedFeed], refused: dict[str, str]) -> pd.DataFrame:
+    def left_out(op: Operator) -> str:
+        if op.id in normalised:
+            return ""
+        if not any(feed.kind.is_static for feed in op.feeds):
+            return "publishes no GTFS feed"
+        return refused.get(op.id, "no accepted GTFS version")
+
+    rows = [{"operator_id": op.id, "name": op.name, "licence": op.licence, "openness": op.openness,
+             "versions": " ".join(versions.get(op.id, [])), "in_internal": op.id in normalised,
+             "in_open": op.id in normalised and op.openness == "open", "left_out": left_out(op)}
+            for op in operators]
+    return pd.DataFrame(rows, columns=["operator_id", "name", "licence", "openness", "versions", "in_internal",
+                                       "in_open", "left_out"])
+
+
+def integrate_region(inputs: Sequence[OperatorFeeds], region: Region, *,
+                     overrides: StopMatchOverrides | None = None, version: str | None = None) -> Integration:
+    """Normalise every operator, then `integrate_normalised`."""
+    normalised, refused = normalise_all(inputs, region)
+    return integrate_normalised(normalised, [item.operator for item in inputs], region, overrides=overrides,
+                                version=version or combined_version(region, inputs), refused=refused,
+                                versions={item.operator.id: list(item.versions) for item in inputs})
+
+
+def integrate_normalised(normalised: dict[str, NormalisedFeed], operators: Sequence[Operator], region: Region, *,
+                         version: str, overrides: StopMatchOverrides | None = None,
+                         refused: dict[str, str] | None = None,
+                         versions: dict[str, list[str]] | None = None) -> Integration:
+    """Match, transfer, check and merge normalised operator feeds (module docstring). `operators`:
+    the registry's operators (their openness decides the open feed)."""
+    settings, refused = region.integration, dict(refused or {})
+    info = feed_info_for(region, version)
+    stops = combined_stops(normalised, namespace=False)
+    matching = settings.stop_matching
+    match = match_stops(stops, overrides, max_distance_m=matching.max_distance_m, min_score=matching.min_score,
+                        review_margin=matching.review_margin)
+    walk = settings.transfers
+    transfers = walking_transfers(stops, match.matches, max_walk_m=walk.max_walk_m, detour_factor=walk.detour_factor,
+                                  walk_speed_mps=walk.walk_speed_mps, min_transfer_s=walk.mode_pair_minimums(),
+                                  default_min_transfer_s=walk.default_min_transfer_s)
+    findings = pool_checks(normalised, match, stops, PoolCheckSettings(
+        near_stop_m=settings.pool_checks.near_stop_m, calendar_gap_min_days=settings.pool_checks.calendar_gap_min_days))
+    open_ids = [op.id for op in operators if op.openness == "open" and op.id in normalised]
+    open_match = restrict_match(stops, match, open_ids)
+    open_stops = set(stops.loc[stops["operator_id"].isin(open_ids), "stop_id"])
+    open_transfers = transfers[transfers["from_stop_id"].isin(open_stops)
+                               & transfers["to_stop_id"].isin(open_stops)].reset_index(drop=True)
+    feeds = {
+        "internal": merge_feeds("internal", normalised, match, transfers, info),
+        "open": merge_feeds("open", {op: normalised[op] for op in open_ids}, open_match, open_transfers, info),
+    }
+    return Integration(normalised=normalised, stops=stops, match=match, transfers=transfers, pool_findings=findings,
+                       feeds=feeds, open_match=open_match, open_transfers=open_transfers,
+                       operators=_operators_table(operators, versions or {}, normalised, refused), refused=refused)
+
+
+__all__ = ["FEED_NAMES", "Integration", "OperatorFeeds", "PublisherMissing", "combined_version", "feed_info_for",
+           "integrate_normalised", "integrate_region", "normalise_all"]
