@@ -2,8 +2,9 @@
 
 from dagster import AssetSelection, define_asset_job
 
-PER_OPERATOR_GROUPS = ("collect", "validate")
-REGION_ASSETS = ("quality_overview", "integration_fees")
+PER_OPERATOR_GROUPS = ("collect", "validate", "integrate")
+REGION_ASSETS = ("quality_overview", "integration_fees", "stop_hubs", "walking_transfers", "regional_feeds",
+                 "integration_reconciliation")
 
 collect_job = define_asset_job(
     "collect_feeds",
@@ -14,13 +15,15 @@ collect_job = define_asset_job(
 operator_job = define_asset_job(
     "operator_feeds",
     selection=AssetSelection.groups(*PER_OPERATOR_GROUPS) - AssetSelection.assets(*REGION_ASSETS),
-    description="One operator: fetch and archive its feeds, validate new versions, choose the version in force.",
+    description="One operator: fetch and archive its feeds, validate new versions, choose the version in force, "
+                "normalise it.",
 )
 
 region_job = define_asset_job(
     "region_outputs",
     selection=AssetSelection.assets(*REGION_ASSETS),
-    description="The region's outputs built from every operator: the quality overview and the fees.",
+    description="The region's outputs built from every operator: the quality overview, the fees, the "
+                "interchange hubs, transfers and regional feeds.",
 )
 
 registry_job = define_asset_job(

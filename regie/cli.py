@@ -146,6 +146,10 @@ def _print_outputs(paths: Paths) -> None:
     click.echo(f"  catalogue database:            {paths.database_url}")
     click.echo(f"  quality reports:               {paths.reports_dir / 'index.html'}")
     click.echo(f"  fee statements and summary:    {paths.fees_dir}/<year>/  (regie fees)")
+    click.echo(f"  normalised operator feeds:     {paths.integration_dir / 'normalised'}/<operator>/")
+    click.echo(f"  regional feed, every operator: {paths.integration_dir / 'internal' / 'regional.zip'}  (+ hubs, transfers, reconciliation)")
+    click.echo(f"  regional feed, open data:      {paths.integration_dir / 'open' / 'regional.zip'}")
+    click.echo(f"  regional feeds' reports:       {paths.reports_dir / '_region'}/<internal|open>/report.html")
     click.echo(f"  Dagster runs (open the UI):    {paths.dagster_home}  ->  make ui")
     click.echo("  status:                        regie status [--json]")
 

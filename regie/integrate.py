@@ -38,19 +38,23 @@ class PublisherMissing(ValueError):
 
 @dataclass(frozen=True)
 class OperatorFeeds:
-    """An operator's accepted versions, one per GTFS feed it publishes (registry order; a feed
-    without an accepted version is left out), with their content hashes."""
+    """An operator's accepted versions, one per GTFS feed it publishes (registry order), with
+    their content hashes. `feed_ids` names the feeds given when some have no accepted version."""
 
     operator: Operator
     feeds: Sequence[FeedTables]
     versions: Sequence[str] = ()
+    feed_ids: Sequence[str] = ()
 
     def normalisable(self) -> Operator:
-        """The operator limited to the GTFS feeds given here (by position: the first feeds)."""
+        """The operator limited to the GTFS feeds given here."""
         static = [feed for feed in self.operator.feeds if feed.kind.is_static]
-        if len(static) == len(self.feeds):
-            return self.operator
-        return self.operator.model_copy(update={"feeds": static[: len(self.feeds)]})
+        if self.feed_ids:
+            static = [feed for feed in static if feed.id in set(self.feed_ids)]
+        if len(static) != len(self.feeds):
+            raise ValueError(f"operator {self.operator.id!r}: {len(self.feeds)} feed versions given for "
+                             f"{len(static)} GTFS feeds ({', '.join(f.id for f in static)})")
+        return self.operator.model_copy(update={"feeds": static})
 
 
 @dataclass
@@ -67,6 +71,7 @@ class Integration:
     open_match: MatchResult
     open_transfers: pd.DataFrame
     operators: pd.DataFrame
+    version: str
     refused: dict[str, str] = field(default_factory=dict)
 
 
@@ -83,9 +88,10 @@ def feed_info_for(region: Region, version: str) -> FeedInfo:
                     contact_url=str(publisher.contact_url) if publisher.contact_url else "")
 
 
-def combined_version(region: Region, inputs: Sequence[OperatorFeeds]) -> str:
-    """`<as_of>-<12 hex>`: the date and a hash of every input version (same inputs, same version)."""
-    digest = hashlib.sha256("\n".join(sorted(f"{i.operator.id}:{v}" for i in inputs for v in i.versions)).encode())
+def combined_version(region: Region, versions: dict[str, list[str]]) -> str:
+    """`<as_of>-<12 hex>`: the date and a hash of every input version, by operator (same inputs,
+    same version)."""
+    digest = hashlib.sha256("\n".join(sorted(f"{op}:{v}" for op, vs in versions.items() for v in vs)).encode())
     return f"{region.as_of.isoformat()}-{digest.hexdigest()[:12]}"
 
 
@@ -126,9 +132,10 @@ def integrate_region(inputs: Sequence[OperatorFeeds], region: Region, *,
                      overrides: StopMatchOverrides | None = None, version: str | None = None) -> Integration:
     """Normalise every operator, then `integrate_normalised`."""
     normalised, refused = normalise_all(inputs, region)
+    versions = {item.operator.id: list(item.versions) for item in inputs}
     return integrate_normalised(normalised, [item.operator for item in inputs], region, overrides=overrides,
-                                version=version or combined_version(region, inputs), refused=refused,
-                                versions={item.operator.id: list(item.versions) for item in inputs})
+                                version=version or combined_version(region, versions), refused=refused,
+                                versions=versions)
 
 
 def integrate_normalised(normalised: dict[str, NormalisedFeed], operators: Sequence[Operator], region: Region, *,
@@ -160,7 +167,8 @@ def integrate_normalised(normalised: dict[str, NormalisedFeed], operators: Seque
     }
     return Integration(normalised=normalised, stops=stops, match=match, transfers=transfers, pool_findings=findings,
                        feeds=feeds, open_match=open_match, open_transfers=open_transfers,
-                       operators=_operators_table(operators, versions or {}, normalised, refused), refused=refused)
+                       operators=_operators_table(operators, versions or {}, normalised, refused), version=version,
+                       refused=refused)
 
 
 __all__ = ["FEED_NAMES", "Integration", "OperatorFeeds", "PublisherMissing", "combined_version", "feed_info_for",

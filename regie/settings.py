@@ -61,6 +61,10 @@ class Paths:
     def fees_dir(self) -> Path:
         return self.data_dir / "fees"
 
+    @property
+    def integration_dir(self) -> Path:
+        return self.data_dir / "integration"
+
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"

@@ -33,14 +33,19 @@ _MATCH_COLUMNS = ["stop_id_a", "stop_id_b", "operator_a", "operator_b", "name_a"
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV of a side table: lists space-joined, dicts as JSON, coordinates to 6 decimals and
+    other floats to 3."""
     frame = frame.copy()
     for name in frame.columns:
+        if pd.api.types.is_float_dtype(frame[name]):
+            frame[name] = frame[name].round(6 if name.endswith(("_lat", "_lon")) else 3)
+            continue
         if frame[name].map(lambda v: isinstance(v, list | tuple)).any():
             frame[name] = frame[name].map(lambda v: " ".join(map(str, v)) if isinstance(v, list | tuple) else v)
         elif frame[name].map(lambda v: isinstance(v, dict)).any():
             frame[name] = frame[name].map(lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True, default=str))
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n", float_format="%.1f")
+    frame.to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue().encode("utf-8")
 
 

@@ -1,0 +1,166 @@
+"""The integrator: each operator's versions in force normalised (partitioned), then the region's
+interchange hubs, walking transfers, regional feeds (internal and open) and reconciliation."""
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    multi_asset,
+)
+
+from assets.validate import accepted_feed
+from pipelines.partitions import operators_partitions
+from pipelines.resources import PoolResource
+from regie.merge.audit import foreign_ids, unbalanced_tables
+from regie.merge.pool import gate_regional_feeds, normalise_for_pool, region_integration
+from regie.registry_view import markdown_table
+
+OPERATOR_INTEGRATED = "operator_integrated"
+MATCHES_REVIEWED = "stop_matches_reviewed"
+FEEDS_PASS_GATE = "regional_feeds_pass_quality_gate"
+OPEN_FEED_OPEN_ONLY = "open_feed_has_only_open_operators"
+POOL_CHECKS = "pool_checks_clean"
+RECONCILED = "every_row_accounted_for"
+
+HUBS, TRANSFERS, FEEDS, RECONCILIATION = "stop_hubs", "walking_transfers", "regional_feeds", "integration_reconciliation"
+
+
+@asset(
+    partitions_def=operators_partitions,
+    deps=[accepted_feed],
+    group_name="integrate",
+    kinds={"python", "pandas"},
+    owners=["team:integration"],
+    check_specs=[AssetCheckSpec(OPERATOR_INTEGRATED, asset="normalised_feed",
+                                description="The operator's versions in force were normalised (not refused, not missing).")],
+)
+def normalised_feed(context: AssetExecutionContext, pool: PoolResource) -> MaterializeResult:
+    """The operator's versions in force as one clean operator feed: regional filter, UTF-8 text,
+    ids namespaced `<operator>:<id>`, basic route types, times in the region's zone; written to
+    `integration/normalised/<operator>/` with its reconciliation table (rows in, out, dropped and
+    why) and notes."""
+    operator = pool.registry().operator(context.partition_key)
+    catalogue = pool.catalogue()
+    try:
+        result = normalise_for_pool(pool.paths(), pool.region(), operator, catalogue)
+    finally:
+        catalogue.dispose()
+    severity = AssetCheckSeverity.ERROR if result.status == "refused" else AssetCheckSeverity.WARN
+    if result.status in ("refused", "no_accepted_version"):
+        context.log.warning(f"{operator.id}: {result.reason}")
+    rows = [[name, count] for name, count in sorted((result.row_counts or {}).items())]
+    return MaterializeResult(
+        metadata={
+            "status": result.status,
+            "dagster/row_count": sum((result.row_counts or {}).values()),
+            "versions": MetadataValue.json(list(result.versions)),
+            "notes": MetadataValue.md("\n".join(f"- {note}" for note in result.notes) or "none"),
+            "preview": MetadataValue.md(markdown_table(["table", "rows"], rows)),
+            **({"folder": MetadataValue.path(str(result.folder))} if result.folder else {}),
+        },
+        check_results=[AssetCheckResult(check_name=OPERATOR_INTEGRATED, passed=result.status in ("normalised", "no_gtfs"),
+                                        severity=severity, metadata={"reason": result.reason or "ok"})],
+    )
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(HUBS, deps=[normalised_feed], group_name="integrate", kinds={"python", "csv"}, owners=["team:integration"],
+                  description="Interchange hubs: stops of different operators matched (distance, name, mode; "
+                              "overrides in configs/stop_matches.yaml), re-parented under one station; "
+                              "`internal/hubs.csv`, `stop_matches.csv`, `stop_match_review.csv`."),
+        AssetSpec(TRANSFERS, deps=[HUBS], group_name="integrate", kinds={"python", "csv"}, owners=["team:integration"],
+                  description="Walking transfers between matched and nearby stops of different operators, each "
+                              "with how it was computed; `internal/transfers.csv`."),
+        AssetSpec(FEEDS, deps=[HUBS, TRANSFERS], group_name="integrate", kinds={"python", "gtfs"},
+                  owners=["team:integration"],
+                  description="The regional GTFS feeds: `internal/regional.zip` (every operator) and "
+                              "`open/regional.zip` (open operators only), validated by the quality gate."),
+        AssetSpec(RECONCILIATION, deps=[FEEDS], group_name="integrate", kinds={"python", "csv"},
+                  owners=["team:integration"],
+                  description="Rows in, out and dropped with the reason, per operator and table, from "
+                              "normalisation to the merged feeds; pool-level findings; `internal/*.csv`."),
+    ],
+    check_specs=[
+        AssetCheckSpec(MATCHES_REVIEWED, asset=HUBS,
+                       description="No doubtful stop match awaits review, and every override names known stops."),
+        AssetCheckSpec(FEEDS_PASS_GATE, asset=FEEDS,
+                       description="Both regional feeds pass the quality gate (no blocking finding)."),
+        AssetCheckSpec(OPEN_FEED_OPEN_ONLY, asset=FEEDS,
+                       description="The open feed holds no id of an operator whose data is restricted."),
+        AssetCheckSpec(POOL_CHECKS, asset=RECONCILIATION,
+                       description="No pool-level warning: duplicate trips, unlinked stops metres apart, calendar gaps."),
+        AssetCheckSpec(RECONCILED, asset=RECONCILIATION,
+                       description="Every regional table has exactly the rows its reconciliation accounts for."),
+    ],
+)
+def region_integration_assets(context: AssetExecutionContext, pool: PoolResource):
+    """Match, transfer, merge, validate and reconcile the region from the normalised feeds."""
+    paths, region, registry = pool.paths(), pool.region(), pool.registry()
+    integration, files = region_integration(paths, region, registry)
+    verdicts = gate_regional_feeds(paths, region, files)
+    match = integration.match
+
+    yield MaterializeResult(asset_key=HUBS, metadata={
+        "dagster/row_count": len(match.hubs),
+        "matches": int((match.matches["decision"] != "denied").sum()),
+        "to_review": len(match.review),
+        "hubs": MetadataValue.path(str(files["internal/hubs"])),
+        "preview": MetadataValue.md(markdown_table(
+            ["hub", "station", "name", "operators", "members"],
+            [[h.hub_id, h.station_id, h.station_name, ", ".join(h.operators), len(h.members)]
+             for h in match.hubs.itertuples()])),
+    })
+    doubts = {"review": len(match.review), "unknown_overrides": match.unknown_overrides, "conflicts": match.conflicts}
+    yield AssetCheckResult(asset_key=HUBS, check_name=MATCHES_REVIEWED, severity=AssetCheckSeverity.WARN,
+                           passed=not (len(match.review) or match.unknown_overrides or match.conflicts),
+                           metadata={"doubts": MetadataValue.json(doubts)})
+
+    transfers = integration.transfers
+    yield MaterializeResult(asset_key=TRANSFERS, metadata={
+        "dagster/row_count": len(transfers),
+        "generated": int((transfers["source"] == "generated").sum()),
+        "matched_pairs": int(transfers["matched"].sum()),
+        "transfers": MetadataValue.path(str(files["internal/transfers"])),
+    })
+
+    leaks = foreign_ids(integration.feeds["open"])
+    yield MaterializeResult(asset_key=FEEDS, metadata={
+        "feed_version": integration.version,
+        "internal": MetadataValue.path(str(files["internal/regional"])),
+        "open": MetadataValue.path(str(files["open/regional"])),
+        "preview": MetadataValue.md(markdown_table(
+            ["feed", "operators", "stops", "trips", "errors", "warnings", "report"],
+            [[v.name, len(integration.feeds[v.name].operators), len(integration.feeds[v.name].tables.get("stops", ())),
+              len(integration.feeds[v.name].tables.get("trips", ())), v.counts.get("ERROR", 0),
+              v.counts.get("WARNING", 0), str(v.report_html)] for v in verdicts])),
+    })
+    blocked = {v.name: v.counts for v in verdicts if v.blocked}
+    yield AssetCheckResult(asset_key=FEEDS, check_name=FEEDS_PASS_GATE, passed=not blocked,
+                           severity=AssetCheckSeverity.ERROR,
+                           metadata={"verdicts": MetadataValue.json({v.name: v.counts for v in verdicts})})
+    yield AssetCheckResult(asset_key=FEEDS, check_name=OPEN_FEED_OPEN_ONLY, passed=not leaks,
+                           severity=AssetCheckSeverity.ERROR, metadata={"foreign_ids": MetadataValue.json(leaks)})
+
+    findings = integration.pool_findings
+    counts = findings.groupby(["code", "severity"]).size().reset_index(name="n")
+    unbalanced = {name: unbalanced_tables(feed) for name, feed in integration.feeds.items()}
+    unbalanced = {name: problems for name, problems in unbalanced.items() if problems}
+    yield MaterializeResult(asset_key=RECONCILIATION, metadata={
+        "dagster/row_count": sum(len(f.reconciliation) for f in integration.feeds.values()),
+        "reconciliation": MetadataValue.path(str(files["internal/reconciliation"])),
+        "pool_checks": MetadataValue.path(str(files["internal/pool_checks"])),
+        "left_out": MetadataValue.json({row.operator_id: row.left_out for row in integration.operators.itertuples()
+                                        if row.left_out}),
+    })
+    yield AssetCheckResult(asset_key=RECONCILIATION, check_name=POOL_CHECKS, severity=AssetCheckSeverity.WARN,
+                           passed=not (findings["severity"] != "INFO").any(),
+                           metadata={"findings": MetadataValue.md(markdown_table(
+                               ["code", "severity", "findings"], counts.values.tolist()))})
+    yield AssetCheckResult(asset_key=RECONCILIATION, check_name=RECONCILED, passed=not unbalanced,
+                           severity=AssetCheckSeverity.ERROR, metadata={"unbalanced": MetadataValue.json(unbalanced)})

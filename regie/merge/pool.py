@@ -1,0 +1,148 @@
+"""The integration over the pool's state: each operator's versions in force (from the catalogue
+and the archive) normalised into `<integration dir>/normalised/<operator>/`, then the region
+integrated from those folders (see `regie.merge.outputs` for the layout).
+
+`source.json` beside each normalised feed records which versions it was made from, so the region
+step knows its inputs without re-reading the archive; a folder whose operator left the registry is
+ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from quality.feed_tables import read_feed_tables
+from regie.catalogue import Catalogue
+from regie.config.operators import Operator, Registry
+from regie.config.region import Region
+from regie.integrate import Integration, OperatorFeeds, combined_version, integrate_normalised, normalise_all
+from regie.merge.outputs import read_normalised, write_integration, write_normalised
+from regie.settings import Paths
+from regie.stops import StopMatchOverrides, load_stop_matches
+
+SOURCE_FILE = "source.json"
+
+
+@dataclass
+class NormalisedOperator:
+    """What `normalise_for_pool` did for one operator: `status` is "normalised", "refused" (time
+    zone policy), "no_accepted_version" or "no_gtfs"; `folder` is set when normalised."""
+
+    operator_id: str
+    status: str
+    reason: str = ""
+    folder: Path | None = None
+    versions: tuple[str, ...] = ()
+    feed_ids: tuple[str, ...] = ()
+    row_counts: dict[str, int] | None = None
+    notes: tuple[str, ...] = ()
+
+
+def operator_feeds(paths: Paths, region: Region, operator: Operator, catalogue: Catalogue) -> OperatorFeeds:
+    """The operator's versions in force (the gate's verdicts from the catalogue; nothing is
+    validated here), read from the archive."""
+    from quality.pool import Gatekeeper  # quality depends on regie, not the reverse
+
+    gatekeeper = Gatekeeper.for_region(paths, region, catalogue)
+    feeds, versions, feed_ids = [], [], []
+    for gate in gatekeeper.gate_operator(operator, validate=False):
+        if gate.accepted is None:
+            continue
+        record = catalogue.version_by_id(gate.accepted.version_id)
+        feeds.append(read_feed_tables(gatekeeper.archive.root / record.archive_path))
+        versions.append(record.content_hash)
+        feed_ids.append(gate.feed_id)
+    return OperatorFeeds(operator, feeds, versions, feed_ids)
+
+
+def normalised_folder(paths: Paths, operator_id: str) -> Path:
+    return paths.integration_dir / "normalised" / operator_id
+
+
+def normalise_for_pool(paths: Paths, region: Region, operator: Operator, catalogue: Catalogue) -> NormalisedOperator:
+    """Normalise the operator's versions in force into its folder. An operator without one (or
+    refused) has its folder removed, so the region step never merges a stale feed."""
+    folder = normalised_folder(paths, operator.id)
+    if not any(feed.kind.is_static for feed in operator.feeds):
+        shutil.rmtree(folder, ignore_errors=True)
+        return NormalisedOperator(operator.id, "no_gtfs", "publishes no GTFS feed")
+    item = operator_feeds(paths, region, operator, catalogue)
+    normalised, refused = normalise_all([item], region)
+    if operator.id not in normalised:
+        shutil.rmtree(folder, ignore_errors=True)
+        reason = refused.get(operator.id, "no accepted GTFS version")
+        status = "no_accepted_version" if not item.feeds else "refused"
+        return NormalisedOperator(operator.id, status, reason, versions=tuple(item.versions))
+    feed = normalised[operator.id]
+    write_normalised(feed, folder)
+    source = {"operator_id": operator.id, "versions": list(item.versions), "feed_ids": list(item.feed_ids)}
+    (folder / SOURCE_FILE).write_text(json.dumps(source, indent=2) + "\n", encoding="utf-8")
+    return NormalisedOperator(operator.id, "normalised", folder=folder, versions=tuple(item.versions),
+                              feed_ids=tuple(item.feed_ids), row_counts={n: len(f) for n, f in feed.tables.items()},
+                              notes=tuple(feed.notes))
+
+
+def stop_match_overrides(paths: Paths, region: Region) -> StopMatchOverrides | None:
+    path = paths.config_dir / region.integration.stop_matching.overrides_file
+    return load_stop_matches(path) if path.exists() else None
+
+
+def _source(folder: Path) -> dict[str, Any]:
+    return json.loads((folder / SOURCE_FILE).read_text(encoding="utf-8"))
+
+
+def region_integration(paths: Paths, region: Region, registry: Registry) -> tuple[Integration, dict[str, Path]]:
+    """Integrate the registry's normalised operators and write every output; returns the
+    integration and the written files."""
+    normalised, versions = {}, {}
+    for operator in registry.operators:
+        folder = normalised_folder(paths, operator.id)
+        if (folder / SOURCE_FILE).exists():
+            normalised[operator.id] = read_normalised(operator.id, folder)
+            versions[operator.id] = _source(folder)["versions"]
+    integration = integrate_normalised(normalised, registry.operators, region,
+                                       version=combined_version(region, versions),
+                                       overrides=stop_match_overrides(paths, region), versions=versions)
+    return integration, write_integration(integration, paths.integration_dir)
+
+
+__all__ = ["NormalisedOperator", "RegionalVerdict", "gate_regional_feeds", "normalise_for_pool", "normalised_folder", "operator_feeds", "region_integration",
+           "stop_match_overrides"]
+
+
+@dataclass
+class RegionalVerdict:
+    """The quality gate's verdict on one regional feed, with its reports."""
+
+    name: str
+    counts: dict[str, int]
+    blocked: bool
+    report_html: Path
+    report_json: Path
+
+
+def gate_regional_feeds(paths: Paths, region: Region, files: dict[str, Path]) -> list[RegionalVerdict]:
+    """Validate each written regional feed (`<name>/regional` in `files`) with the region's
+    quality configuration at `as_of`; reports under `<reports dir>/_region/<name>/`."""
+    from quality.config import load_quality_config
+    from quality.report import write_report_html, write_report_json
+    from quality.validate import ValidationRequest, validate_feed
+
+    config = load_quality_config(paths.quality_file)
+    verdicts = []
+    for name in ("internal", "open"):
+        request = ValidationRequest(validation_date=region.as_of, config=config, bbox=region.bbox, operator_id="region",
+                                    feed_id=name)
+        outcome, _ = validate_feed(files[f"{name}/regional"], request)
+        folder = paths.reports_dir / "_region" / name  # "_" keeps it apart from operator ids
+        folder.mkdir(parents=True, exist_ok=True)
+        write_report_json(outcome, folder / "report.json", extra={"as_of": region.as_of.isoformat()})
+        write_report_html(outcome, folder / "report.html", settings=config.report,
+                          title=f"{region.name} — regional feed ({name})", static_dir=paths.reports_dir / "static")
+        verdicts.append(RegionalVerdict(name, outcome.counts_by_severity(), outcome.blocked,
+                                        folder / "report.html", folder / "report.json"))
+    return verdicts

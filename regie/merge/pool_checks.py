@@ -1,0 +1,478 @@
+"""Checks across the operators of a pool that no single-feed validator makes (Dagster-free).
+
+`pool_checks(feeds, match, stops, settings) -> findings` (a `quality.notices` frame, source
+"pool", one row per finding, `context` naming operator_a/operator_b and the ids involved):
+
+- `pool_id_collision` (INFO): the same raw id (the normalised id without its `<operator>:`
+  prefix) defined by two operators for one id kind (`schema.DEFINED_BY`, plus calendar and
+  calendar_dates for services and shapes.txt for shapes). One finding per (kind, operator pair)
+  with the count and a sample. Namespacing already keeps them apart; the finding documents it.
+- `pool_duplicate_trip` (WARNING): trips of two operators with the same stop sequence (a stop
+  stands for its hub when it is in one, else for itself), the same arrival and departure times,
+  and at least one common service date. Each trip's signature is hashed (two 64-bit hashes of the
+  rows with their position, summed per trip, and the row count), so trips are grouped, never
+  compared pairwise. One finding per pair of trips.
+- `pool_unlinked_nearby_stops` (WARNING): stops/platforms (location_type 0 or empty) of two
+  operators less than `near_stop_m` apart and not in one hub. Pairs denied by an override are
+  left out (someone decided they are different places).
+- `pool_calendar_gap` (WARNING): two operators sharing at least `corridor_min_shared_hubs` hubs,
+  and a period of at least `calendar_gap_min_days` consecutive days, within the span where at
+  least one of them runs, in which one has service and the other none at all (its feed has not
+  started, has ended, or has no service those days): connections at the shared hubs break. A
+  period runs from the first to the last day the one runs within a stretch without any service of
+  the other; days when neither runs inside it belong to it (a weekday-only operator's gap is one
+  period, not one per week). `gap_kind`: before_start, after_end, interruption, no_service.
+
+A stop is in a hub when it is a hub member, was re-parented into one, or its parent station is in
+one (so a station's platforms follow the station). Service dates are calendar + calendar_dates
+(`regie.normalise.timezones.service_dates`), of the services some trip uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from quality.notices import NOTICE_COLUMNS, Severity, Source, notices_frame
+from quality.rules._common import column, gtfs_seconds
+from regie.normalise import NormalisedFeed
+from regie.normalise.schema import DEFINED_BY
+from regie.normalise.timezones import service_dates
+from regie.stops.frame import STOP_COLUMNS, operator_stops
+from regie.stops.matching import MatchResult
+from regie.stops.spatial import pairs_within
+
+ID_COLLISION = "pool_id_collision"
+DUPLICATE_TRIP = "pool_duplicate_trip"
+UNLINKED_NEARBY_STOPS = "pool_unlinked_nearby_stops"
+CALENDAR_GAP = "pool_calendar_gap"
+CODES = {ID_COLLISION: Severity.INFO, DUPLICATE_TRIP: Severity.WARNING,
+         UNLINKED_NEARBY_STOPS: Severity.WARNING, CALENDAR_GAP: Severity.WARNING}
+SAMPLE_SIZE = 5
+
+# where ids of a kind are defined: schema.DEFINED_BY, plus the other tables defining one
+DEFINITIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    kind: (where,) + {"service": (("calendar", "service_id"), ("calendar_dates", "service_id")),
+                      "shape": (("shapes", "shape_id"),)}.get(kind, ())
+    for kind, where in DEFINED_BY.items()
+}
+_HASH_KEYS = ("regie-pool-hash1", "regie-pool-hash2")  # 16 characters each (pandas' hash key)
+
+
+@dataclass(frozen=True)
+class PoolCheckSettings:
+    near_stop_m: float = 25.0  # stops of different operators closer than this and not linked -> finding
+    duplicate_trip_min_stops: int = 2  # trips with fewer stop_times rows are never duplicates
+    corridor_min_shared_hubs: int = 1  # operators sharing at least this many hubs serve "the same corridor"
+    calendar_gap_min_days: int = 1  # shorter gaps are not reported
+
+
+# --- shared helpers -------------------------------------------------------------------------------
+
+class _Unprefixed:
+    """A FeedTables-like view of a normalised feed with the operator prefix taken off the stop ids,
+    so that `operator_stops` (which namespaces) gives the normalised ids back, not `op:op:id`."""
+
+    def __init__(self, feed: NormalisedFeed) -> None:
+        self.feed = feed
+        self.prefix = f"{feed.operator_id}:"
+
+    def _strip(self, values: pd.Series) -> pd.Series:
+        values = values.fillna("").astype("str")
+        return values.where(~values.str.startswith(self.prefix), values.str.slice(len(self.prefix)))
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        frame = self.feed.tables.get(name)
+        columns = {"stops": ("stop_id", "parent_station"), "stop_times": ("stop_id",)}.get(name, ())
+        if frame is None or not any(c in frame.columns for c in columns):
+            return frame
+        frame = frame.copy()
+        for name_ in columns:
+            if name_ in frame.columns:
+                frame[name_] = self._strip(frame[name_])
+        return frame
+
+
+def pool_stops(feeds: Mapping[str, NormalisedFeed]) -> pd.DataFrame:
+    """The combined stops frame (`regie.stops.frame` shape) of normalised feeds, ids unchanged."""
+    frames = [operator_stops(feed.operator_id, _Unprefixed(feed)) for feed in feeds.values()]
+    if not frames:
+        return pd.DataFrame({name: pd.Series([], dtype=float if name in ("stop_lat", "stop_lon") else "str")
+                             for name in STOP_COLUMNS})
+    return pd.concat(frames, ignore_index=True)
+
+
+def stop_hubs(match: MatchResult, stops: pd.DataFrame) -> pd.Series:
+    """stop_id -> hub_id for every stop in a hub: members, re-parented stops, and the children
+    (and grandchildren, e.g. boarding areas) of a stop or station in a hub."""
+    hubs = match.hubs
+    parts = []
+    if len(hubs):
+        members = hubs[["hub_id", "members"]].explode("members").dropna(subset=["members"])
+        parts.append(pd.Series(members["hub_id"].to_numpy(), index=members["members"].to_numpy()))
+        parts.append(pd.Series(hubs["hub_id"].to_numpy(), index=hubs["station_id"].to_numpy()))
+    if len(match.reparent):
+        parts.append(pd.Series(match.reparent["hub_id"].to_numpy(), index=match.reparent["stop_id"].to_numpy()))
+    if not parts:
+        return pd.Series([], dtype="str")
+    hub_of = pd.concat(parts)
+    hub_of = hub_of[~hub_of.index.duplicated()]
+    parent = pd.Series(column(stops, "parent_station").to_numpy(), index=column(stops, "stop_id").to_numpy())
+    parent = parent[(parent != "") & ~parent.index.duplicated()]
+    for _ in range(2):  # platform -> station, boarding area -> platform -> station
+        inherited = parent[~parent.index.isin(hub_of.index)].map(hub_of).dropna()
+        hub_of = pd.concat([hub_of, inherited])
+    return hub_of.astype("str")
+
+
+def _operator_pairs(frame: pd.DataFrame, key: list[str], operator: str = "operator_id") -> pd.DataFrame:
+    """Self-join of `frame` on `key` keeping rows of two operators, operator_a < operator_b."""
+    pairs = frame.merge(frame, on=key, suffixes=("_a", "_b"))
+    return pairs[pairs[f"{operator}_a"] < pairs[f"{operator}_b"]].reset_index(drop=True)
+
+
+def _findings(code: str, message: pd.Series | list[str], context: list[dict[str, Any]], *,
+              file: str | pd.Series | None = None, field: str | pd.Series | None = None) -> pd.DataFrame:
+    if not len(context):
+        return notices_frame()
+
+    def values(value: Any) -> list[Any]:
+        return list(value) if isinstance(value, pd.Series) else [value] * len(context)
+
+    return notices_frame(pd.DataFrame({
+        "code": code, "severity": CODES[code].value, "source": Source.POOL.value, "file": values(file), "row": None,
+        "field": values(field), "message": list(message), "context": context}, columns=NOTICE_COLUMNS))
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-serialisable Python value (numpy scalars, timestamps, NaN)."""
+    if isinstance(value, pd.Timestamp | np.datetime64):
+        return pd.Timestamp(value).date().isoformat()
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating | float):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _contexts(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    return [{name: _plain(value) for name, value in zip(columns, values, strict=True)}
+            for values in frame[columns].itertuples(index=False, name=None)]
+
+
+def _day(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+
+
+# --- 1. id collisions -----------------------------------------------------------------------------
+
+def id_collisions(feeds: Mapping[str, NormalisedFeed]) -> pd.DataFrame:
+    """pool_id_collision findings: one per (id kind, pair of operators defining the same raw ids)."""
+    kinds, operators, ids = [], [], []
+    for feed in feeds.values():
+        for kind, places in DEFINITIONS.items():
+            for table_name, field in places:
+                frame = feed.tables.get(table_name)
+                if frame is not None and field in frame.columns:
+                    values = pd.unique(frame[field].to_numpy(dtype=object))
+                    kinds.append(np.full(len(values), kind, dtype=object))
+                    operators.append(np.full(len(values), feed.operator_id, dtype=object))
+                    ids.append(values)
+    if not ids:
+        return notices_frame()
+    # operator ids are slugs (no ":"): the raw id is what follows the first ":" of an id of its operator
+    split = pd.Series(np.concatenate(ids), dtype="str").fillna("").str.strip().str.partition(":")
+    defined = pd.DataFrame({"kind": np.concatenate(kinds), "operator_id": np.concatenate(operators),
+                            "prefix": split[0], "raw_id": split[2]})
+    defined = defined[(defined["prefix"] == defined["operator_id"]) & (defined["raw_id"] != "")]
+    defined = defined[["kind", "operator_id", "raw_id"]].drop_duplicates()
+    shared = defined[defined.duplicated(["kind", "raw_id"], keep=False)]
+    pairs = _operator_pairs(shared, ["kind", "raw_id"]).sort_values(["kind", "operator_id_a", "operator_id_b", "raw_id"])
+    if not len(pairs):
+        return notices_frame()
+    grouped = pairs.groupby(["kind", "operator_id_a", "operator_id_b"], sort=True)["raw_id"]
+    summary = pd.DataFrame({"count": grouped.size(), "sample_ids": grouped.agg(lambda ids: list(ids[:SAMPLE_SIZE]))})
+    summary = summary.reset_index().rename(columns={"operator_id_a": "operator_a", "operator_id_b": "operator_b"})
+    summary["file"] = summary["kind"].map(lambda kind: f"{DEFINED_BY[kind][0]}.txt")
+    summary["field"] = summary["kind"].map(lambda kind: DEFINED_BY[kind][1])
+    sample = summary["sample_ids"].map(lambda ids: ", ".join(ids))
+    more = np.where(summary["count"] > SAMPLE_SIZE, ", ...", "")
+    message = (summary["count"].astype(str) + " " + summary["field"] + " value(s) are used by both "
+               + summary["operator_a"] + " and " + summary["operator_b"] + " (" + sample + more
+               + "); namespacing keeps them apart as <operator>:<id>, so nothing joins by accident.")
+    return _findings(ID_COLLISION, message,
+                     _contexts(summary, ["operator_a", "operator_b", "kind", "field", "count", "sample_ids"]),
+                     file=summary["file"], field=summary["field"])
+
+
+# --- 2. duplicate trips ---------------------------------------------------------------------------
+
+def _operator_dates(feed: NormalisedFeed) -> pd.DataFrame:
+    """service_id, date of the services some trip of the feed uses."""
+    dates = service_dates(feed.tables)
+    trips = feed.tables.get("trips")
+    used = set(column(trips, "service_id")) if trips is not None else set()
+    return dates[dates["service_id"].isin(used)].reset_index(drop=True)
+
+
+def _trip_signatures(feeds: Mapping[str, NormalisedFeed], hub_of: pd.Series, min_stops: int) -> pd.DataFrame:
+    """operator_id, trip_id, stops, first_departure, h1, h2 for trips with at least `min_stops` rows."""
+    parts = []
+    for feed in feeds.values():
+        times = feed.tables.get("stop_times")
+        if times is None or not len(times):
+            continue
+        parts.append(pd.DataFrame({
+            "operator_id": feed.operator_id,
+            "trip_id": column(times, "trip_id"),
+            "sequence": pd.to_numeric(column(times, "stop_sequence"), errors="coerce"),
+            "stop_id": column(times, "stop_id"),
+            "arrival": gtfs_seconds(column(times, "arrival_time")).fillna(-1).astype("int64"),
+            "departure": gtfs_seconds(column(times, "departure_time")).fillna(-1).astype("int64"),
+        }))
+    empty = pd.DataFrame(columns=["operator_id", "trip_id", "stops", "first_departure", "h1", "h2"])
+    if not parts:
+        return empty
+    rows = pd.concat(parts, ignore_index=True).sort_values(["trip_id", "sequence"], kind="stable", ignore_index=True)
+    hubs = rows["stop_id"].map(hub_of).astype(object)
+    rows["stop_key"] = hubs.where(hubs.notna(), rows["stop_id"])
+    rows["position"] = rows.groupby("trip_id", sort=False).cumcount()
+    counts = rows.groupby("trip_id", sort=False).size()
+    rows = rows[rows["trip_id"].map(counts) >= min_stops].reset_index(drop=True)
+    if not len(rows):
+        return empty
+    starts = np.flatnonzero(np.r_[True, rows["trip_id"].to_numpy()[1:] != rows["trip_id"].to_numpy()[:-1]])
+    hashed = rows[["stop_key", "arrival", "departure", "position"]]
+    out = rows.iloc[starts][["operator_id", "trip_id"]].reset_index(drop=True)
+    out["stops"] = np.diff(np.r_[starts, len(rows)])
+    out["first_departure"] = rows["departure"].to_numpy()[starts]
+    for name, key in zip(("h1", "h2"), _HASH_KEYS, strict=True):
+        values = pd.util.hash_pandas_object(hashed, index=False, hash_key=key).to_numpy(dtype=np.uint64)
+        out[name] = np.add.reduceat(values, starts)  # wraps modulo 2**64: fine for a hash
+    return out
+
+
+def _clock(seconds: pd.Series) -> pd.Series:
+    seconds = seconds.astype("int64")
+    text = ((seconds // 3600).astype(str).str.zfill(2) + ":" + (seconds % 3600 // 60).astype(str).str.zfill(2)
+            + ":" + (seconds % 60).astype(str).str.zfill(2))
+    return text.where(seconds >= 0, "(no time)")
+
+
+def duplicate_trips(feeds: Mapping[str, NormalisedFeed], hub_of: pd.Series,
+                    settings: PoolCheckSettings = PoolCheckSettings()) -> pd.DataFrame:
+    """pool_duplicate_trip findings: one per pair of trips of two operators (module docstring)."""
+    signatures = _trip_signatures(feeds, hub_of, max(settings.duplicate_trip_min_stops, 1))
+    keys = ["h1", "h2", "stops"]
+    spread = signatures.groupby(keys)["operator_id"].transform("nunique") if len(signatures) else pd.Series([])
+    candidates = signatures[spread > 1]
+    if not len(candidates):
+        return notices_frame()
+    trip_parts, date_parts = [], []
+    for feed in feeds.values():
+        trips = feed.tables.get("trips")
+        if trips is None:
+            continue
+        trip_parts.append(pd.DataFrame({"trip_id": column(trips, "trip_id"), "route_id": column(trips, "route_id"),
+                                        "service_id": column(trips, "service_id")}))
+        date_parts.append(_operator_dates(feed))
+    trips = pd.concat(trip_parts, ignore_index=True).drop_duplicates("trip_id")
+    dates = pd.concat(date_parts, ignore_index=True)
+    running = candidates.merge(trips, on="trip_id").merge(dates, on="service_id")
+    running = running[["operator_id", "trip_id", "route_id", "date", *keys]]
+    pairs = _operator_pairs(running, [*keys, "date"])
+    if not len(pairs):
+        return notices_frame()
+    grouped = pairs.groupby(["operator_id_a", "operator_id_b", "trip_id_a", "trip_id_b", "route_id_a", "route_id_b"])
+    found = grouped["date"].agg(["size", "min", "max"]).reset_index()
+    found = found.merge(candidates[["trip_id", "stops", "first_departure"]].rename(columns={"trip_id": "trip_id_a"}),
+                        on="trip_id_a")
+    found = found.rename(columns={"operator_id_a": "operator_a", "operator_id_b": "operator_b", "size": "common_dates"})
+    found["first_departure"] = _clock(found["first_departure"])
+    found["first_common_date"], found["last_common_date"] = _day(found["min"]), _day(found["max"])
+    found = found.sort_values(["operator_a", "operator_b", "trip_id_a", "trip_id_b"], ignore_index=True)
+    message = ("Trip " + found["trip_id_a"] + " of " + found["operator_a"] + " (route " + found["route_id_a"]
+               + ") and trip " + found["trip_id_b"] + " of " + found["operator_b"] + " (route " + found["route_id_b"]
+               + ") serve the same " + found["stops"].astype(str) + " stops at the same times from "
+               + found["first_departure"] + " on " + found["common_dates"].astype(str) + " common date(s) ("
+               + found["first_common_date"] + " to " + found["last_common_date"]
+               + "), so the pool would publish one journey twice.")
+    context = _contexts(found, ["operator_a", "operator_b", "trip_id_a", "trip_id_b", "route_id_a", "route_id_b",
+                                "stops", "first_departure", "common_dates", "first_common_date", "last_common_date"])
+    return _findings(DUPLICATE_TRIP, message, context, file="trips.txt", field="trip_id")
+
+
+# --- 3. unlinked nearby stops ---------------------------------------------------------------------
+
+def unlinked_nearby_stops(stops: pd.DataFrame, match: MatchResult, hub_of: pd.Series,
+                          settings: PoolCheckSettings = PoolCheckSettings()) -> pd.DataFrame:
+    """pool_unlinked_nearby_stops findings: one per pair of close stops in no common hub."""
+    kind = pd.to_numeric(column(stops, "location_type").replace("", "0"), errors="coerce").fillna(0)
+    pool = stops[kind.to_numpy() == 0].reset_index(drop=True)
+    i, j, distance = pairs_within(pool["stop_lat"].to_numpy(dtype=float), pool["stop_lon"].to_numpy(dtype=float),
+                                  settings.near_stop_m, groups=pool["operator_id"].to_numpy(dtype=object))
+    keep = distance < settings.near_stop_m
+    i, j, distance = i[keep], j[keep], distance[keep]
+    ids = pool["stop_id"].to_numpy(dtype=object)
+    swap = ids[i] > ids[j]
+    a, b = np.where(swap, j, i), np.where(swap, i, j)
+    found = pd.DataFrame({"stop_id_a": ids[a], "stop_id_b": ids[b], "distance_m": np.round(distance, 1)})
+    for name in ("operator_id", "stop_name"):
+        values = pool[name].to_numpy(dtype=object)
+        found[f"{name}_a"], found[f"{name}_b"] = values[a], values[b]
+    for side in "ab":
+        hubs = found[f"stop_id_{side}"].map(hub_of).astype(object)
+        found[f"hub_{side}"] = hubs.where(hubs.notna(), None)
+    linked = found["hub_a"].notna() & (found["hub_a"] == found["hub_b"])
+    found = found[~linked]
+    scored = match.candidates
+    if len(scored):
+        scored = scored[["stop_id_a", "stop_id_b", "score", "decision"]].drop_duplicates(["stop_id_a", "stop_id_b"])
+        found = found.merge(scored, on=["stop_id_a", "stop_id_b"], how="left")
+        found = found[found["decision"] != "denied"]
+    else:
+        found = found.assign(score=np.nan, decision=None)
+    if not len(found):
+        return notices_frame()
+    found = found.rename(columns={"operator_id_a": "operator_a", "operator_id_b": "operator_b"})
+    found = found.sort_values(["operator_a", "operator_b", "stop_id_a", "stop_id_b"], ignore_index=True)
+    found["score"] = found["score"].round(2)
+    in_a, in_b = found["hub_a"].notna(), found["hub_b"].notna()
+    hub_a, hub_b = found["hub_a"].where(in_a, "").astype("str"), found["hub_b"].where(in_b, "").astype("str")
+    hubs = np.select([in_a & in_b, in_a, in_b],
+                     [" (they are in different hubs, " + hub_a + " and " + hub_b + ")",
+                      " (only the first is in a hub, " + hub_a + ")", " (only the second is in a hub, " + hub_b + ")"],
+                     default="")
+    message = ("Stop " + found["stop_id_a"] + " '" + found["stop_name_a"] + "' of " + found["operator_a"] + " and stop "
+               + found["stop_id_b"] + " '" + found["stop_name_b"] + "' of " + found["operator_b"] + " are "
+               + found["distance_m"].round().astype(int).astype(str) + " m apart but not in one hub" + hubs
+               + ": likely one place published twice; force or deny the pair in configs/stop_matches.yaml.")
+    context = _contexts(found, ["operator_a", "operator_b", "stop_id_a", "stop_id_b", "stop_name_a", "stop_name_b",
+                                "distance_m", "hub_a", "hub_b", "score", "decision"])
+    return _findings(UNLINKED_NEARBY_STOPS, message, context, file="stops.txt", field="stop_id")
+
+
+# --- 4. calendar gaps -----------------------------------------------------------------------------
+
+def shared_hubs(match: MatchResult) -> pd.DataFrame:
+    """operator_a < operator_b, hubs (count), hub_ids and station_names (sorted by hub id)."""
+    hubs = match.hubs
+    columns = ["operator_a", "operator_b", "hubs", "hub_ids", "station_names"]
+    if not len(hubs):
+        return pd.DataFrame(columns=columns)
+    served = hubs[["hub_id", "station_name", "operators"]].explode("operators").rename(columns={"operators": "operator_id"})
+    pairs = _operator_pairs(served[["hub_id", "operator_id"]], ["hub_id"])
+    pairs = pairs.merge(hubs[["hub_id", "station_name"]], on="hub_id")
+    pairs["order"] = pairs["hub_id"].str.extract(r"(\d+)$", expand=False).astype(float)
+    pairs = pairs.sort_values(["operator_id_a", "operator_id_b", "order", "hub_id"])
+    grouped = pairs.groupby(["operator_id_a", "operator_id_b"], sort=True)
+    out = pd.DataFrame({"hubs": grouped.size(), "hub_ids": grouped["hub_id"].agg(list),
+                        "station_names": grouped["station_name"].agg(list)}).reset_index()
+    return out.rename(columns={"operator_id_a": "operator_a", "operator_id_b": "operator_b"})[columns]
+
+
+def _gaps(running: np.ndarray, missing: np.ndarray, min_days: int) -> pd.DataFrame:
+    """Periods (epoch days, inclusive) in which `missing` has no service day and `running` has:
+    from the first to the last `running` day within each stretch without `missing` service (days
+    when neither runs inside it belong to the period, e.g. weekends of a weekday-only service);
+    at least `min_days` long. Columns first, last, service_days (days `running` runs in it)."""
+    columns = ["first", "last", "service_days"]
+    if not len(running):
+        return pd.DataFrame(columns=columns)
+    low = min(running.min(), missing.min()) if len(missing) else running.min()
+    high = max(running.max(), missing.max()) if len(missing) else running.max()
+    days = np.arange(int(low), int(high) + 1)
+    silent = ~np.isin(days, missing)
+    stretch = np.cumsum(np.r_[0, silent[1:] != silent[:-1]])  # one label per stretch of equal `silent`
+    alone = np.flatnonzero(silent & np.isin(days, running))
+    if not len(alone):
+        return pd.DataFrame(columns=columns)
+    labels = stretch[alone]
+    starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
+    ends = np.r_[starts[1:] - 1, len(alone) - 1]
+    found = pd.DataFrame({"first": days[alone[starts]], "last": days[alone[ends]], "service_days": ends - starts + 1})
+    return found[found["last"] - found["first"] + 1 >= min_days]
+
+
+def calendar_gaps(feeds: Mapping[str, NormalisedFeed], match: MatchResult,
+                  settings: PoolCheckSettings = PoolCheckSettings()) -> pd.DataFrame:
+    """pool_calendar_gap findings: one per gap period of a pair of operators sharing hubs."""
+    corridors = shared_hubs(match)
+    corridors = corridors[corridors["hubs"] >= max(settings.corridor_min_shared_hubs, 1)]
+    by_operator = {feed.operator_id: feed for feed in feeds.values()}
+    corridors = corridors[corridors["operator_a"].isin(by_operator) & corridors["operator_b"].isin(by_operator)]
+    if not len(corridors):
+        return notices_frame()
+    epoch = np.datetime64("1970-01-01", "D")
+    days = {op: np.unique(_operator_dates(by_operator[op])["date"].to_numpy().astype("datetime64[D]")
+                          - epoch).astype(np.int64)
+            for op in pd.unique(corridors[["operator_a", "operator_b"]].to_numpy().ravel())}
+    parts = []
+    for corridor in corridors.itertuples(index=False):  # one iteration per pair of operators and direction
+        for running, missing in ((corridor.operator_a, corridor.operator_b), (corridor.operator_b, corridor.operator_a)):
+            gaps = _gaps(days[running], days[missing], max(settings.calendar_gap_min_days, 1))
+            parts.append(gaps.assign(operator_a=corridor.operator_a, operator_b=corridor.operator_b,
+                                     operator_running=running, operator_missing=missing, shared_hubs=corridor.hubs,
+                                     hub_ids=[corridor.hub_ids[:SAMPLE_SIZE]] * len(gaps),
+                                     station_names=[corridor.station_names[:SAMPLE_SIZE]] * len(gaps)))
+    found = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if not len(found):
+        return notices_frame()
+    bounds = pd.DataFrame({op: [d.min() if len(d) else np.nan, d.max() if len(d) else np.nan]
+                           for op, d in days.items()}, index=["start", "end"]).T
+    start = found["operator_missing"].map(bounds["start"])
+    end = found["operator_missing"].map(bounds["end"])
+    found["gap_kind"] = np.select([start.isna(), found["last"] < start, found["first"] > end],
+                                  ["no_service", "before_start", "after_end"], default="interruption")
+    found["days"] = found["last"] - found["first"] + 1
+    def as_date(values: pd.Series) -> np.ndarray:
+        return (epoch + values.to_numpy(dtype="int64").astype("timedelta64[D]")).astype(str)
+
+    found["first_date"], found["last_date"] = as_date(found["first"]), as_date(found["last"])
+    found["missing_start"] = pd.Series(as_date(start.fillna(0)), index=found.index).where(start.notna(), None)
+    found["missing_end"] = pd.Series(as_date(end.fillna(0)), index=found.index).where(end.notna(), None)
+    found = found.sort_values(["operator_a", "operator_b", "first"], ignore_index=True)
+    period = np.where(found["days"] == 1, "on " + found["first_date"],
+                      "from " + found["first_date"] + " to " + found["last_date"])
+    why = np.select([found["gap_kind"] == "before_start", found["gap_kind"] == "after_end",
+                     found["gap_kind"] == "no_service"],
+                    ["; its service starts on " + found["missing_start"].fillna(""),
+                     "; its service ends on " + found["missing_end"].fillna(""),
+                     "; it has no service dates at all"], default="")
+    names = found["station_names"].map(lambda names: ", ".join(names))
+    more = np.where(found["shared_hubs"] > SAMPLE_SIZE, ", ...", "")
+    message = (found["operator_missing"] + " has no service " + period + " (" + found["days"].astype(str) + " day(s)"
+               + why + ") while " + found["operator_running"] + " runs on " + found["service_days"].astype(str)
+               + " of them, so connections at their "
+               + found["shared_hubs"].astype(str) + " shared hub(s) (" + names + more + ") break in that period.")
+    context = _contexts(found, ["operator_a", "operator_b", "operator_running", "operator_missing", "first_date",
+                                "last_date", "days", "service_days", "gap_kind", "missing_start", "missing_end", "shared_hubs",
+                                "hub_ids", "station_names"])
+    return _findings(CALENDAR_GAP, message, context)
+
+
+# --- all of them ----------------------------------------------------------------------------------
+
+def pool_checks(feeds: Mapping[str, NormalisedFeed], match: MatchResult, stops: pd.DataFrame,
+                settings: PoolCheckSettings = PoolCheckSettings()) -> pd.DataFrame:
+    """Every pool-level finding (module docstring), in code order: id collisions, duplicate trips,
+    unlinked nearby stops, calendar gaps. `stops`: the combined stops frame the match was made on
+    (e.g. `pool_stops(feeds)`)."""
+    hub_of = stop_hubs(match, stops)
+    frames = [id_collisions(feeds), duplicate_trips(feeds, hub_of, settings),
+              unlinked_nearby_stops(stops, match, hub_of, settings), calendar_gaps(feeds, match, settings)]
+    frames = [frame for frame in frames if len(frame)]
+    if not frames:
+        return notices_frame()
+    return notices_frame(pd.concat(frames, ignore_index=True))
+
+
+__all__ = ["CALENDAR_GAP", "CODES", "DUPLICATE_TRIP", "ID_COLLISION", "UNLINKED_NEARBY_STOPS", "PoolCheckSettings",
+           "calendar_gaps", "duplicate_trips", "id_collisions", "pool_checks", "pool_stops", "shared_hubs",
+           "stop_hubs", "unlinked_nearby_stops"]
