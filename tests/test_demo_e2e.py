@@ -7,7 +7,9 @@ succeeds and archives nothing new.
 
 from __future__ import annotations
 
+import csv
 import json
+import zipfile
 
 import pytest
 from click.testing import CliRunner
@@ -57,6 +59,26 @@ def test_demo_twice_then_status(tmp_path):
             else:
                 assert feed["versions"] == 1
                 assert gate["verdict"] == "accepted" and gate["accepted_version"] == gate["latest_version"]
+
+    # integration: normalised feeds, the regional feeds, hubs, transfers, reconciliation
+    integration = data / "integration"
+    for operator_id in ("kosta-rail", "hiribus", "mugabus", "txingudi-ferry"):
+        assert (integration / "normalised" / operator_id / "feed.zip").is_file()
+        assert (integration / "normalised" / operator_id / "reconciliation.csv").is_file()
+    assert not (integration / "normalised" / "bizi").exists()  # GBFS only
+    for name in ("hubs", "stop_matches", "stop_match_review", "transfers", "reconciliation", "pool_checks"):
+        assert (integration / "internal" / f"{name}.csv").is_file(), name
+    in_force = {op["id"]: op["feeds"][0]["gate"]["accepted_version"] for op in report["operators"] if op["id"] != "bizi"}
+    merged = {row["operator_id"]: row for row in csv.DictReader((integration / "internal" / "operators.csv").open())}
+    for operator_id, version in in_force.items():  # the versions in force, never Mugabus's blocked one
+        assert merged[operator_id]["versions"].startswith(version), operator_id
+    with zipfile.ZipFile(integration / "internal" / "regional.zip") as internal:
+        assert b"mugabus:" in internal.read("stops.txt")
+    with zipfile.ZipFile(integration / "open" / "regional.zip") as published:
+        assert all(b"mugabus" not in published.read(m).lower() for m in published.namelist())
+    for name in ("internal", "open"):
+        verdict = json.loads((data / "reports" / "_region" / name / "report.json").read_text())
+        assert verdict["summary"]["counts"]["ERROR"] == 0, name
 
     # fees: every demo operator's statement and the regional summary, and `regie fees`
     year_dir = data / "fees" / "2026"
