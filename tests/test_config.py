@@ -484,3 +484,12 @@ def test_example_commented_nap_feed_is_valid_once_uncommented(tmp_path: Path) ->
     assert nap.url == "https://nap.transportes.gob.es/api/Fichero/download/1263"
     assert nap.header_values() == {"ApiKey": "nap-secret"}
     assert "nap-secret" not in repr(registry)
+
+
+@pytest.mark.parametrize("reserved", ["hub", "pool"])
+def test_operator_ids_of_the_pools_own_records_are_reserved(reserved: str) -> None:
+    from regie.config.operators import Operator
+
+    with pytest.raises(ValueError, match="is reserved"):
+        Operator(id=reserved, name="X", modes=["bus"], contact="a@b.c", licence="CC0-1.0", openness="open",
+                 member_from="2020-01-01", feeds=[{"id": "main", "kind": "gtfs", "url": "https://x.example/a.zip"}])

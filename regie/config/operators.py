@@ -160,6 +160,10 @@ class Ridership(_Model):
     source: str | None = None
 
 
+RESERVED_OPERATOR_IDS = frozenset({"hub", "pool"})
+"""Namespaces of the records the integrator creates itself (hub stations `hub:<n>`)."""
+
+
 class Operator(_Model):
     id: Slug
     name: str = Field(min_length=1)
@@ -173,6 +177,14 @@ class Operator(_Model):
     feeds: list[Feed] = Field(min_length=1)
     country: str | None = None
     website: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value in RESERVED_OPERATOR_IDS:
+            raise ValueError(f"operator id {value!r} is reserved (ids of the pool's own records: "
+                             f"{', '.join(sorted(RESERVED_OPERATOR_IDS))}); choose another")
+        return value
 
     @field_validator("feeds")
     @classmethod
