@@ -95,10 +95,10 @@ def assert_references_resolve(result: NormalisedFeed) -> None:
 
 def assert_reconciles(result: NormalisedFeed) -> None:
     rec = result.reconciliation
-    assert list(rec.columns) == ["table", "rows_in", "rows_out", "rows_dropped", "reason"]
+    assert list(rec.columns) == ["table", "rows_in", "rows_out", "rows_dropped", "rows_added", "reason"]
     for table, group in rec.groupby("table"):
         assert group["rows_in"].nunique() == 1 and group["rows_out"].nunique() == 1
-        assert group["rows_in"].iloc[0] - group["rows_out"].iloc[0] == group["rows_dropped"].sum(), table
+        assert group["rows_in"].iloc[0] + group["rows_added"].sum() - group["rows_out"].iloc[0] == group["rows_dropped"].sum(), table
         assert group["rows_out"].iloc[0] == len(result.tables.get(table, [])), table
     assert not rec.duplicated(["table", "reason"]).any()
 
@@ -249,12 +249,28 @@ def test_calendar_dates_only_feed_is_shifted(tmp_path: Path) -> None:
     assert_references_resolve(result)
 
 
-def test_zone_whose_offset_changes_within_a_service_is_refused(tmp_path: Path) -> None:
-    # New York and Paris change to summer time on different Sundays of March 2025
+def test_service_spanning_different_daylight_saving_dates_is_split(tmp_path: Path) -> None:
+    # New York and Paris change to summer time on different Sundays of March 2025 (9th and 30th):
+    # Paris is 6 h ahead, except from 10 to 28 March, when it is 5 h ahead
     calendar = ("service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\n"
                 "wk,1,1,1,1,1,0,0,20250301,20250430\nwe,0,0,0,0,0,1,1,20250601,20250630")
-    with pytest.raises(TimezoneError, match=r"'bus'.*America/New_York.*Europe/Paris.*1 service\(s\) \(wk\)"):
-        normalise(tmp_path, zone="America/New_York", calendar=calendar)
+    result = normalise(tmp_path, zone="America/New_York", calendar=calendar)
+    assert_reconciles(result)
+    assert_references_resolve(result)
+    trips = result.tables["trips"].set_index("trip_id")
+    assert trips.loc["bus:t1", "service_id"] == "bus:wk@tz1" and trips.loc["bus:t1@tz2", "service_id"] == "bus:wk@tz2"
+    assert trips.loc["bus:t3", "service_id"] == "bus:we"  # constant offset in June: untouched
+    times = result.tables["stop_times"].set_index(["trip_id", "stop_sequence"])["arrival_time"]
+    assert times[("bus:t1", "1")] == "13:05:00" and times[("bus:t1@tz2", "1")] == "12:05:00"
+    dates = result.tables["calendar_dates"]
+    summer_gap = dates.loc[dates["service_id"] == "bus:wk@tz2", "date"].tolist()
+    assert summer_gap == [d.strftime("%Y%m%d") for d in pd.bdate_range("2025-03-10", "2025-03-28")]
+    first = set(dates.loc[dates["service_id"] == "bus:wk@tz1", "date"])
+    assert "20250303" in first and "20250430" in first and "20250310" not in first
+    assert "bus:wk" not in set(result.tables["calendar"]["service_id"])
+    rec = result.reconciliation.set_index(["table", "reason"])
+    assert rec.loc[("trips", "trip copied for another time-zone offset of its service"), "rows_added"] == 2
+    assert any("2 trips copied" in note and "daylight-saving" in note for note in result.notes)
 
 
 def test_refuse_policy_raises_for_other_rules(tmp_path: Path) -> None:
@@ -264,10 +280,19 @@ def test_refuse_policy_raises_for_other_rules(tmp_path: Path) -> None:
                            timezone_policy="refuse")
 
 
-def test_shift_before_midnight_is_refused(tmp_path: Path) -> None:
+def test_trip_shifted_before_midnight_moves_to_the_previous_service_day(tmp_path: Path) -> None:
     stop_times = "trip_id,arrival_time,departure_time,stop_id,stop_sequence\nt1,00:30:00,00:30:00,760,1"
-    with pytest.raises(TimezoneError, match="before 00:00:00"):
-        normalise(tmp_path, zone="Europe/Paris", stop_times=stop_times, region_timezone="Europe/London")
+    result = normalise(tmp_path, zone="Europe/Paris", stop_times=stop_times, region_timezone="Europe/London")
+    assert_reconciles(result)
+    assert_references_resolve(result)
+    assert result.tables["stop_times"]["arrival_time"].tolist() == ["23:30:00"]
+    trips = result.tables["trips"].set_index("trip_id")
+    moved = trips.loc["bus:t1", "service_id"]
+    dates = result.tables["calendar_dates"]
+    days = sorted(dates.loc[dates["service_id"] == moved, "date"])
+    # wk ran Monday-Friday 2-27 June 2025 except 9 June: now the evening before each of those days
+    assert days[0] == "20250601" and "20250608" not in days and days[-1] == "20250626"
+    assert trips.loc["bus:t2", "service_id"] != moved  # t2 has no times: stays on its days
 
 
 # ---------------------------------------------------------------- several feeds of one operator

@@ -90,7 +90,7 @@ def _reconciliation(integration, name: str) -> pd.DataFrame:
                     for op, f in integration.normalised.items() if op in feed.operators]
     merged = feed.reconciliation.assign(stage=f"merge {name}")
     frame = pd.concat([*per_operator, merged], ignore_index=True)
-    return frame[["stage", "operator_id", "table", "rows_in", "rows_out", "rows_dropped", "reason"]]
+    return frame[["stage", "operator_id", "table", "rows_in", "rows_out", "rows_dropped", "rows_added", "reason"]]
 
 
 def write_integration(integration, root: Path) -> dict[str, Path]:

@@ -141,14 +141,14 @@ def merge_feeds(name: str, feeds: Mapping[str, NormalisedFeed], match: MatchResu
     for table in names:
         parts = [(op, feed.tables[table]) for op, feed in feeds.items() if table in feed.tables]
         if table == "feed_info":
-            records += [(op, table, len(frame), 0, len(frame), "replaced by the pool's feed_info") for op, frame in parts]
+            records += [(op, table, len(frame), 0, len(frame), 0, "replaced by the pool's feed_info") for op, frame in parts]
             continue
         if not any(len(frame) for _, frame in parts):
-            records += [(op, table, 0, 0, 0, "empty table left out") for op, _ in parts]
+            records += [(op, table, 0, 0, 0, 0, "empty table left out") for op, _ in parts]
             continue
         if table == "stop_times" and any("timepoint" in frame.columns for _, frame in parts):
             parts = [(op, frame if "timepoint" in frame.columns else _explicit_timepoints(frame)) for op, frame in parts]
-        records += [(op, table, len(frame), len(frame), 0, "") for op, frame in parts]
+        records += [(op, table, len(frame), len(frame), 0, 0, "") for op, frame in parts]
         tables[table] = _concat([frame for _, frame in parts])
     notes = []
     if "stops" in tables:
@@ -156,7 +156,7 @@ def merge_feeds(name: str, feeds: Mapping[str, NormalisedFeed], match: MatchResu
         tables["stops"] = hub_stops(tables["stops"], match)
         added = len(tables["stops"]) - before
         if added:
-            records.append((POOL, "stops", 0, added, 0, "hub stations created"))
+            records.append((POOL, "stops", 0, added, 0, added, "hub stations created"))
         notes.append(f"{len(match.hubs)} interchange hubs; {len(match.reparent)} stops re-parented; "
                      f"{added} hub stations created")
     before = len(tables.get("transfers", ()))
@@ -164,9 +164,10 @@ def merge_feeds(name: str, feeds: Mapping[str, NormalisedFeed], match: MatchResu
     if len(transfers):
         tables["transfers"] = transfers
         if len(transfers) > before:
-            records.append((POOL, "transfers", 0, len(transfers) - before, 0, "walking transfers generated"))
+            records.append((POOL, "transfers", 0, len(transfers) - before, 0, len(transfers) - before,
+                            "walking transfers generated"))
     tables["feed_info"] = _feed_info_row(info, service_span(tables))
-    records.append((POOL, "feed_info", 0, 1, 0, "the pool's feed_info"))
+    records.append((POOL, "feed_info", 0, 1, 0, 1, "the pool's feed_info"))
     reconciliation = pd.DataFrame.from_records(records, columns=MERGE_RECONCILIATION_COLUMNS)
     own_info = pd.concat(operator_info, ignore_index=True).fillna("") if operator_info else pd.DataFrame()
     return RegionalFeed(name=name, tables=tables, operators=list(feeds), reconciliation=reconciliation,

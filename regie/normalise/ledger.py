@@ -8,7 +8,7 @@ import pandas as pd
 
 REGIONAL_FILTER = "regional_filter"
 UNREFERENCED = "unreferenced_after_filter"
-RECONCILIATION_COLUMNS = ["table", "rows_in", "rows_out", "rows_dropped", "reason"]
+RECONCILIATION_COLUMNS = ["table", "rows_in", "rows_out", "rows_dropped", "rows_added", "reason"]
 
 
 class RowsLost(RuntimeError):
@@ -19,6 +19,7 @@ class Ledger:
     def __init__(self) -> None:
         self.rows_in: dict[str, int] = defaultdict(int)
         self.dropped: dict[tuple[str, str], int] = defaultdict(int)
+        self.added: dict[tuple[str, str], int] = defaultdict(int)
 
     def start(self, tables: dict[str, pd.DataFrame]) -> None:
         for name, frame in tables.items():
@@ -35,25 +36,33 @@ class Ledger:
             self.dropped[(name, reason)] += dropped
             tables[name] = frame[mask.to_numpy()].reset_index(drop=True)
 
+    def add(self, name: str, count: int, reason: str) -> None:
+        """Count rows added to `name` (e.g. trips copied) under `reason`."""
+        if count:
+            self.added[(name, reason)] += count
+
     def merge(self, other: Ledger) -> None:
         for name, count in other.rows_in.items():
             self.rows_in[name] += count
         for key, count in other.dropped.items():
             self.dropped[key] += count
+        for key, count in other.added.items():
+            self.added[key] += count
 
     def reconciliation(self, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-        """One row per (table, reason); a table with nothing dropped gets one row, reason "".
+        """One row per (table, reason); a table with nothing dropped or added gets one row, reason "".
 
-        Raises RowsLost when rows_in - rows_out differs from the rows dropped with a reason."""
+        Raises RowsLost when rows_in + added - dropped differs from rows_out."""
         records = []
         for name in sorted(set(self.rows_in) | set(tables)):
             rows_in = self.rows_in.get(name, 0)
             rows_out = len(tables[name]) if name in tables else 0
-            reasons = {reason: n for (table, reason), n in self.dropped.items() if table == name}
-            if rows_in - rows_out != sum(reasons.values()):
-                raise RowsLost(f"{name}: {rows_in} rows in, {rows_out} out, but {sum(reasons.values())} "
-                               f"dropped with a reason ({reasons})")
-            for reason, count in sorted(reasons.items()) or [("", 0)]:
-                records.append((name, rows_in, rows_out, count, reason))
+            dropped = {reason: n for (table, reason), n in self.dropped.items() if table == name}
+            added = {reason: n for (table, reason), n in self.added.items() if table == name}
+            if rows_in + sum(added.values()) - sum(dropped.values()) != rows_out:
+                raise RowsLost(f"{name}: {rows_in} rows in, {rows_out} out, but {sum(dropped.values())} "
+                               f"dropped ({dropped}) and {sum(added.values())} added ({added}) with a reason")
+            for reason in sorted(set(dropped) | set(added)) or [""]:
+                records.append((name, rows_in, rows_out, dropped.get(reason, 0), added.get(reason, 0), reason))
         return pd.DataFrame.from_records(records, columns=RECONCILIATION_COLUMNS).astype(
-            {"rows_in": "int64", "rows_out": "int64", "rows_dropped": "int64"})
+            {"rows_in": "int64", "rows_out": "int64", "rows_dropped": "int64", "rows_added": "int64"})

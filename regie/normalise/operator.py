@@ -31,7 +31,7 @@ from regie.normalise.timezones import align_timezone
 @dataclass
 class NormalisedFeed:
     """tables: GTFS name -> all-string frame (GTFS columns, no `_row`), ids `<operator>:<id>`;
-    reconciliation: table, rows_in, rows_out, rows_dropped, reason (one row per table and reason);
+    reconciliation: table, rows_in, rows_out, rows_dropped, rows_added, reason (one row per table and reason);
     extra_files: non-standard tables, unchanged (key `<name>`, or `<feed>/<name>` for a second feed
     with the same name); notes: what was changed or left out."""
 
@@ -119,7 +119,8 @@ def normalise_operator(operator: Operator, feeds: list[FeedTables], *, region_ti
         notes += [where + n for n in _fill_agency_ids(tables, spec.id)]
         notes += [where + n for n in apply_regional_filter(tables, spec.filter, ledger)]
         notes += [where + n for n in align_timezone(tables, operator_id=operator.id,
-                                                     region_timezone=region_timezone, policy=timezone_policy)]
+                                                     region_timezone=region_timezone, policy=timezone_policy,
+                                                     ledger=ledger)]
         cleaned.append(tables)
     if extra_files:
         notes.append(f"non-standard files kept aside: {', '.join(sorted(extra_files))}")

@@ -4,11 +4,11 @@
   e.g. Europe/Madrid in a Europe/Paris region) is rewritten to the region's zone.
 - A zone with other rules: stop_times (and frequencies) are shifted by
   offset(region) - offset(feed) at noon of each service date (GTFS times count from "noon minus
-  12 h" of the service date, so this is exact, daylight-saving changes included). What is
-  implemented: the shift must be constant over all the dates of each service (it may differ
-  between services); otherwise, or when a shifted time would fall before 00:00:00, or when the
-  policy is "refuse", a TimezoneError names the operator, both zones and the services. Splitting a
-  service into date groups of constant offset is not implemented.
+  12 h" of the service date, so this is exact, daylight-saving changes included). When that shift
+  is constant over each service's dates and no time falls before 00:00:00, times are shifted in
+  place; otherwise services are split into dates of constant offset and early trips move to the
+  previous service day (`service_split`). With the policy "refuse", a TimezoneError names the
+  operator and both zones instead.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 from quality.rules._common import column, gtfs_dates, gtfs_seconds
+from regie.normalise.ledger import Ledger
+from regie.normalise.service_split import first_times, split_and_shift
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -88,17 +90,27 @@ def feed_zone(tables: dict[str, pd.DataFrame]) -> str:
 
 
 def format_seconds(seconds: pd.Series) -> pd.Series:
-    """Seconds after midnight as HH:MM:SS (hours may exceed 24); "" where NaN."""
-    valid = seconds.notna()
-    total = seconds.fillna(0).astype("int64")
-    text = ((total // 3600).astype(str).str.zfill(2) + ":" + (total % 3600 // 60).astype(str).str.zfill(2)
-            + ":" + (total % 60).astype(str).str.zfill(2))
-    return text.where(valid, "")
+    """Seconds after midnight as HH:MM:SS (hours may exceed 24); "" where NaN. Formats each
+    distinct value once (a timetable repeats few distinct times)."""
+    codes, uniques = pd.factorize(seconds.to_numpy(dtype=float), use_na_sentinel=True)
+    total = uniques.astype("int64")
+    text = np.array([f"{t // 3600:02d}:{t % 3600 // 60:02d}:{t % 60:02d}" for t in total.tolist()] + [""], dtype=object)
+    return pd.Series(text[codes], index=seconds.index, dtype="str")
+
+
+def _any_negative(tables: dict[str, pd.DataFrame], service_shift: pd.Series, first: pd.Series) -> bool:
+    """Would a constant shift per service put any trip's first time (`first`) before 00:00:00?"""
+    if not (service_shift < 0).any() or "trips" not in tables:
+        return False
+    trips = tables["trips"]
+    shift = column(trips, "service_id").map(service_shift).to_numpy(dtype=float)
+    return bool((column(trips, "trip_id").map(first).to_numpy(dtype=float) + shift < 0).any())
 
 
 def align_timezone(tables: dict[str, pd.DataFrame], *, operator_id: str, region_timezone: str,
-                   policy: str = "shift") -> list[str]:
-    """Bring the feed's times into the region's zone (tables replaced in place). Returns notes."""
+                   policy: str = "shift", ledger: Ledger | None = None) -> list[str]:
+    """Bring the feed's times into the region's zone (tables replaced in place; rows copied or
+    replaced are counted in `ledger`). Returns notes."""
     zone = feed_zone(tables)
     if not zone or zone == region_timezone:
         return []
@@ -111,16 +123,20 @@ def align_timezone(tables: dict[str, pd.DataFrame], *, operator_id: str, region_
         raise TimezoneError(f"operator {operator_id!r}: feed time zone {zone} has other rules than the "
                             f"region's {region_timezone}, and the time zone policy is 'refuse'")
     dates = service_dates(tables)
-    shift = (noon_offsets(dates["date"], region_timezone) - noon_offsets(dates["date"], zone))
-    per_service = pd.DataFrame({"service_id": dates["service_id"], "shift": shift}).groupby("service_id")["shift"]
-    varying = per_service.nunique()
-    varying = varying[varying > 1]
-    if len(varying):
-        listed = ", ".join(sorted(varying.index)[:5])
-        raise TimezoneError(
-            f"operator {operator_id!r}: feed time zone {zone} has other rules than the region's "
-            f"{region_timezone}, and the offset between them changes within {len(varying)} service(s) "
-            f"({listed}); shifting would need splitting those services by date, which is not supported")
+    shifts = dates.assign(shift=(noon_offsets(dates["date"], region_timezone) - noon_offsets(dates["date"], zone)))
+    per_service = shifts.groupby("service_id")["shift"]
+    varying = bool((per_service.nunique() > 1).any())
+    first = first_times(tables) if varying or (per_service.first() < 0).any() else pd.Series(dtype=float)
+    if varying or _any_negative(tables, per_service.first(), first):
+        counts = split_and_shift(tables, shifts, ledger if ledger is not None else Ledger(), first)
+        tables["agency"] = agency
+        listed = ", ".join(f"{int(s):+d} s" for s in sorted(shifts["shift"].unique()))
+        why = "the offset changes on the zones' different daylight-saving dates" if varying else "early trips"
+        return [f"times shifted from {zone} to {region_timezone} by {listed} per service date ({why}): "
+                f"{counts['services_split']} services split into dates of constant offset, "
+                f"{counts['trips_copied']} trips copied, "
+                f"{counts['trips_moved']} trips moved to the previous service day (times + 24 h); "
+                "agency_timezone rewritten"]
     service_shift = per_service.first()
     trips = tables.get("trips")
     trip_shift = pd.Series((column(trips, "service_id").map(service_shift).fillna(0)).to_numpy(),
@@ -136,11 +152,6 @@ def align_timezone(tables: dict[str, pd.DataFrame], *, operator_id: str, region_
             if field not in frame.columns:
                 continue
             seconds = gtfs_seconds(column(frame, field)) + delta
-            if (seconds < 0).any():
-                raise TimezoneError(
-                    f"operator {operator_id!r}: shifting times from {zone} to {region_timezone} puts "
-                    f"{int((seconds < 0).sum())} {name}.{field} values before 00:00:00 of their service day; "
-                    "moving them to the previous service date is not supported")
             frame[field] = format_seconds(seconds).where(seconds.notna(), column(frame, field))
         tables[name] = frame
     tables["agency"] = agency
