@@ -135,6 +135,8 @@ def parse_member(raw: bytes, file: str) -> tuple[pd.DataFrame, TableProblem | No
     if not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and b"\x00" not in data:
         try:
             return (*parse_csv_bytes(data, file), "utf-8-sig" if utf8_bom else "utf-8")
+        except UnicodeDecodeError:
+            pass  # raised by pyarrow's invalid-row handler: a ragged row that is not UTF-8 either
         except pa.ArrowInvalid as exc:
             if "utf8" not in str(exc).lower():
                 raise

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
@@ -26,7 +25,12 @@ from regie.config.region import Region
 from regie.merge.pool_checks import PoolCheckSettings, pool_checks
 from regie.merge.regional import FeedInfo, RegionalFeed, merge_feeds
 from regie.normalise import NormalisedFeed, TimezoneError, normalise_operator
-from regie.stops import StopMatchOverrides, combined_stops, match_stops, walking_transfers
+from regie.stops import (
+    StopMatchOverrides,
+    combined_stops,
+    match_stops,
+    walking_transfers,
+)
 from regie.stops.matching import MatchResult, restrict_match
 
 FEED_NAMES = ("internal", "open")
@@ -154,8 +158,7 @@ def integrate_normalised(normalised: dict[str, NormalisedFeed], operators: Seque
     transfers = walking_transfers(stops, match.matches, max_walk_m=walk.max_walk_m, detour_factor=walk.detour_factor,
                                   walk_speed_mps=walk.walk_speed_mps, min_transfer_s=walk.mode_pair_minimums(),
                                   default_min_transfer_s=walk.default_min_transfer_s)
-    findings = pool_checks(normalised, match, stops, PoolCheckSettings(
-        near_stop_m=settings.pool_checks.near_stop_m, calendar_gap_min_days=settings.pool_checks.calendar_gap_min_days))
+    findings = pool_checks(normalised, match, stops, PoolCheckSettings(**settings.pool_checks.model_dump()))
     open_ids = [op.id for op in operators if op.openness == "open" and op.id in normalised]
     open_match = restrict_match(stops, match, open_ids)
     open_stops = set(stops.loc[stops["operator_id"].isin(open_ids), "stop_id"])

@@ -74,7 +74,7 @@ def test_bay_area_regional_feeds_pass_the_gate_and_read_back_with_gtfs_kit(bay, 
 
 
 def test_internal_feed_has_every_operator_and_open_feed_only_open_ones(bay):
-    integration, files, root = bay
+    integration, _, root = bay
     internal, open_ = integration.feeds["internal"], integration.feeds["open"]
     assert internal.operators == ["bart", "caltrain", "countyconnection"]
     assert open_.operators == ["bart", "caltrain"]
@@ -187,8 +187,7 @@ def test_reconciliation_and_normalised_outputs_round_trip(bay):
     assert again.reconciliation["rows_in"].sum() == integration.normalised["bart"].reconciliation["rows_in"].sum()
 
 
-def test_publishing_needs_a_publisher_url(bay):
-    integration, _, _ = bay
+def test_publishing_needs_a_publisher_url():
     region = Region.model_validate({"name": "x", "timezone": "Europe/Paris", "languages": ["fr"],
                                     "bbox": {"min_lon": 0, "min_lat": 0, "max_lon": 1, "max_lat": 1}})
     with pytest.raises(PublisherMissing, match="integration.publisher.url"):

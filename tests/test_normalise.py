@@ -11,7 +11,13 @@ import pytest
 
 from quality.feed_tables import read_feed_tables
 from regie.config.operators import Operator
-from regie.normalise import ID_COLUMNS, NormalisedFeed, TimezoneError, normalise_operator, same_rules
+from regie.normalise import (
+    ID_COLUMNS,
+    NormalisedFeed,
+    TimezoneError,
+    normalise_operator,
+    same_rules,
+)
 from regie.normalise.schema import DEFINED_BY
 
 BAYAREA = "regional_bayarea"
@@ -293,6 +299,33 @@ def test_trip_shifted_before_midnight_moves_to_the_previous_service_day(tmp_path
     # wk ran Monday-Friday 2-27 June 2025 except 9 June: now the evening before each of those days
     assert days[0] == "20250601" and "20250608" not in days and days[-1] == "20250626"
     assert trips.loc["bus:t2", "service_id"] != moved  # t2 has no times: stays on its days
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "cp1252", "latin-1"])
+def test_encodings_are_converted_to_utf8(tmp_path: Path, encoding: str) -> None:
+    from regie.merge.outputs import write_normalised
+
+    name = "Hendaye – Côte Basque" if encoding != "latin-1" else "Hendaye · Côte Basque"  # no dash in Latin-1
+    tables = tiny()
+    folder = write_feed(tmp_path / "f", tables)
+    stops = tables["stops"].replace(" Gare ", name)
+    (folder / "stops.txt").write_bytes((stops.strip() + "\n").encode(encoding))
+    result = normalise_operator(operator("bus"), [read_feed_tables(folder)], region_timezone="Europe/Paris")
+    assert result.tables["stops"].set_index("stop_id").loc["bus:760", "stop_name"] == name.strip()
+    assert any("converted to UTF-8" in note and "stops.txt" in note for note in result.notes) or encoding == "utf-8"
+    write_normalised(result, tmp_path / "out")
+    with zipfile.ZipFile(tmp_path / "out" / "feed.zip") as archive:
+        data = archive.read("stops.txt")
+    assert not data.startswith(b"\xef\xbb\xbf") and name.encode("utf-8") in data
+
+
+def test_cp1252_file_with_ragged_rows_is_read(tmp_path: Path) -> None:
+    folder = write_feed(tmp_path / "f", tiny())
+    stops = tiny()["stops"].replace(" Gare ", "Côte").replace("S2,Plage,43.31,-1.91,0,,z1,", "S2,Plage,43.31,-1.91,0,,z1")
+    (folder / "stops.txt").write_bytes((stops.strip() + "\n").encode("cp1252"))
+    feed = read_feed_tables(folder)
+    assert feed.tables["stops"].set_index("stop_id").loc["760 ", "stop_name"] == "Côte"
+    assert {p.kind for p in feed.problems if p.file == "stops.txt"} == {"encoding", "ragged_rows"}
 
 
 # ---------------------------------------------------------------- several feeds of one operator

@@ -6,11 +6,17 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    ValidationError,
+    field_validator,
+)
 
 from regie.config.errors import ConfigError, format_validation_error, read_yaml
 from regie.config.operators import BoundingBox
@@ -89,7 +95,9 @@ class PoolCheckThresholds(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     near_stop_m: float = Field(25.0, gt=0, le=500, description="unlinked stops of two operators closer than this")
-    calendar_gap_min_days: int = Field(1, ge=1)
+    calendar_gap_min_days: int = Field(1, ge=1, description="shorter gaps are not reported")
+    corridor_min_shared_hubs: int = Field(1, ge=1, description="operators sharing this many hubs serve one corridor")
+    duplicate_trip_min_stops: int = Field(2, ge=2, description="shorter trips are never reported as duplicates")
 
 
 class IntegrationSettings(BaseModel):

@@ -6,6 +6,7 @@
 - `outputs`: the files written for the normalised feeds, the internal and the open feed.
 """
 
+from regie.merge.pool_checks import CODES, PoolCheckSettings, pool_checks, pool_stops
 from regie.merge.regional import FeedInfo, RegionalFeed, merge_feeds
 
-__all__ = ["FeedInfo", "RegionalFeed", "merge_feeds"]
+__all__ = ["CODES", "FeedInfo", "PoolCheckSettings", "RegionalFeed", "merge_feeds", "pool_checks", "pool_stops"]

@@ -19,7 +19,13 @@ from quality.feed_tables import read_feed_tables
 from regie.catalogue import Catalogue
 from regie.config.operators import Operator, Registry
 from regie.config.region import Region
-from regie.integrate import Integration, OperatorFeeds, combined_version, integrate_normalised, normalise_all
+from regie.integrate import (
+    Integration,
+    OperatorFeeds,
+    combined_version,
+    integrate_normalised,
+    normalise_all,
+)
 from regie.merge.outputs import read_normalised, write_integration, write_normalised
 from regie.settings import Paths
 from regie.stops import StopMatchOverrides, load_stop_matches

@@ -42,7 +42,7 @@ from quality.rules._common import column, gtfs_seconds
 from regie.normalise import NormalisedFeed
 from regie.normalise.schema import DEFINED_BY
 from regie.normalise.timezones import service_dates
-from regie.stops.frame import STOP_COLUMNS, operator_stops
+from regie.stops.frame import combined_stops
 from regie.stops.matching import MatchResult
 from regie.stops.spatial import pairs_within
 
@@ -73,37 +73,10 @@ class PoolCheckSettings:
 
 # --- shared helpers -------------------------------------------------------------------------------
 
-class _Unprefixed:
-    """A FeedTables-like view of a normalised feed with the operator prefix taken off the stop ids,
-    so that `operator_stops` (which namespaces) gives the normalised ids back, not `op:op:id`."""
-
-    def __init__(self, feed: NormalisedFeed) -> None:
-        self.feed = feed
-        self.prefix = f"{feed.operator_id}:"
-
-    def _strip(self, values: pd.Series) -> pd.Series:
-        values = values.fillna("").astype("str")
-        return values.where(~values.str.startswith(self.prefix), values.str.slice(len(self.prefix)))
-
-    def get(self, name: str) -> pd.DataFrame | None:
-        frame = self.feed.tables.get(name)
-        columns = {"stops": ("stop_id", "parent_station"), "stop_times": ("stop_id",)}.get(name, ())
-        if frame is None or not any(c in frame.columns for c in columns):
-            return frame
-        frame = frame.copy()
-        for name_ in columns:
-            if name_ in frame.columns:
-                frame[name_] = self._strip(frame[name_])
-        return frame
-
-
 def pool_stops(feeds: Mapping[str, NormalisedFeed]) -> pd.DataFrame:
-    """The combined stops frame (`regie.stops.frame` shape) of normalised feeds, ids unchanged."""
-    frames = [operator_stops(feed.operator_id, _Unprefixed(feed)) for feed in feeds.values()]
-    if not frames:
-        return pd.DataFrame({name: pd.Series([], dtype=float if name in ("stop_lat", "stop_lon") else "str")
-                             for name in STOP_COLUMNS})
-    return pd.concat(frames, ignore_index=True)
+    """The combined stops frame (`regie.stops.frame` shape) of normalised feeds, ids unchanged
+    (`combined_stops(feeds, namespace=False)`, keyed by each feed's operator id)."""
+    return combined_stops({feed.operator_id: feed for feed in feeds.values()}, namespace=False)
 
 
 def stop_hubs(match: MatchResult, stops: pd.DataFrame) -> pd.Series:
@@ -213,12 +186,20 @@ def id_collisions(feeds: Mapping[str, NormalisedFeed]) -> pd.DataFrame:
 
 # --- 2. duplicate trips ---------------------------------------------------------------------------
 
-def _operator_dates(feed: NormalisedFeed) -> pd.DataFrame:
-    """service_id, date of the services some trip of the feed uses."""
-    dates = service_dates(feed.tables)
-    trips = feed.tables.get("trips")
-    used = set(column(trips, "service_id")) if trips is not None else set()
-    return dates[dates["service_id"].isin(used)].reset_index(drop=True)
+class OperatorDates:
+    """service_id, date of the services some trip of a feed uses, computed once per operator
+    (shared by the duplicate-trip and calendar-gap checks)."""
+
+    def __init__(self) -> None:
+        self._memo: dict[str, pd.DataFrame] = {}
+
+    def __call__(self, feed: NormalisedFeed) -> pd.DataFrame:
+        if feed.operator_id not in self._memo:
+            dates = service_dates(feed.tables)
+            trips = feed.tables.get("trips")
+            used = pd.unique(column(trips, "service_id")) if trips is not None else []
+            self._memo[feed.operator_id] = dates[dates["service_id"].isin(used)].reset_index(drop=True)
+        return self._memo[feed.operator_id]
 
 
 def _trip_signatures(feeds: Mapping[str, NormalisedFeed], hub_of: pd.Series, min_stops: int) -> pd.DataFrame:
@@ -266,7 +247,8 @@ def _clock(seconds: pd.Series) -> pd.Series:
 
 
 def duplicate_trips(feeds: Mapping[str, NormalisedFeed], hub_of: pd.Series,
-                    settings: PoolCheckSettings = PoolCheckSettings()) -> pd.DataFrame:
+                    settings: PoolCheckSettings = PoolCheckSettings(), *,
+                    operator_dates: OperatorDates | None = None) -> pd.DataFrame:
     """pool_duplicate_trip findings: one per pair of trips of two operators (module docstring)."""
     signatures = _trip_signatures(feeds, hub_of, max(settings.duplicate_trip_min_stops, 1))
     keys = ["h1", "h2", "stops"]
@@ -274,14 +256,15 @@ def duplicate_trips(feeds: Mapping[str, NormalisedFeed], hub_of: pd.Series,
     candidates = signatures[spread > 1]
     if not len(candidates):
         return notices_frame()
+    operator_dates, involved = operator_dates or OperatorDates(), set(candidates["operator_id"])
     trip_parts, date_parts = [], []
     for feed in feeds.values():
         trips = feed.tables.get("trips")
-        if trips is None:
+        if trips is None or feed.operator_id not in involved:
             continue
         trip_parts.append(pd.DataFrame({"trip_id": column(trips, "trip_id"), "route_id": column(trips, "route_id"),
                                         "service_id": column(trips, "service_id")}))
-        date_parts.append(_operator_dates(feed))
+        date_parts.append(operator_dates(feed))
     trips = pd.concat(trip_parts, ignore_index=True).drop_duplicates("trip_id")
     dates = pd.concat(date_parts, ignore_index=True)
     running = candidates.merge(trips, on="trip_id").merge(dates, on="service_id")
@@ -377,11 +360,22 @@ def shared_hubs(match: MatchResult) -> pd.DataFrame:
     return out.rename(columns={"operator_id_a": "operator_a", "operator_id_b": "operator_b"})[columns]
 
 
+def _weekly_pattern(days: np.ndarray) -> np.ndarray:
+    """Which weekdays (0 = Monday) an operator serves in at least half of the weeks of its span."""
+    if not len(days):
+        return np.zeros(7, dtype=bool)
+    weekday = (days + 3) % 7  # epoch day 0 was a Thursday
+    weeks = max((days.max() - days.min() + 1) / 7, 1)
+    return np.bincount(weekday, minlength=7) >= weeks / 2
+
+
 def _gaps(running: np.ndarray, missing: np.ndarray, min_days: int) -> pd.DataFrame:
     """Periods (epoch days, inclusive) in which `missing` has no service day and `running` has:
     from the first to the last `running` day within each stretch without `missing` service (days
-    when neither runs inside it belong to the period, e.g. weekends of a weekday-only service);
-    at least `min_days` long. Columns first, last, service_days (days `running` runs in it)."""
+    when neither runs inside it belong to the period); at least `min_days` long. A weekday that
+    `missing` does not serve in most weeks is its pattern, not a gap (a weekday-only service's
+    weekends), while a day it usually serves (a holiday) is. Columns first, last, service_days
+    (days `running` runs in it)."""
     columns = ["first", "last", "service_days"]
     if not len(running):
         return pd.DataFrame(columns=columns)
@@ -389,19 +383,25 @@ def _gaps(running: np.ndarray, missing: np.ndarray, min_days: int) -> pd.DataFra
     high = max(running.max(), missing.max()) if len(missing) else running.max()
     days = np.arange(int(low), int(high) + 1)
     silent = ~np.isin(days, missing)
+    runs = np.isin(days, running)
     stretch = np.cumsum(np.r_[0, silent[1:] != silent[:-1]])  # one label per stretch of equal `silent`
-    alone = np.flatnonzero(silent & np.isin(days, running))
+    usual = _weekly_pattern(missing)[(days + 3) % 7] if len(missing) else np.ones(len(days), dtype=bool)
+    alone = np.flatnonzero(silent & runs & usual)
     if not len(alone):
         return pd.DataFrame(columns=columns)
     labels = stretch[alone]
     starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
     ends = np.r_[starts[1:] - 1, len(alone) - 1]
-    found = pd.DataFrame({"first": days[alone[starts]], "last": days[alone[ends]], "service_days": ends - starts + 1})
+    running_before = np.r_[0, np.cumsum(runs)]
+    first, last = alone[starts], alone[ends]
+    found = pd.DataFrame({"first": days[first], "last": days[last],
+                          "service_days": running_before[last + 1] - running_before[first]})
     return found[found["last"] - found["first"] + 1 >= min_days]
 
 
 def calendar_gaps(feeds: Mapping[str, NormalisedFeed], match: MatchResult,
-                  settings: PoolCheckSettings = PoolCheckSettings()) -> pd.DataFrame:
+                  settings: PoolCheckSettings = PoolCheckSettings(), *,
+                  operator_dates: OperatorDates | None = None) -> pd.DataFrame:
     """pool_calendar_gap findings: one per gap period of a pair of operators sharing hubs."""
     corridors = shared_hubs(match)
     corridors = corridors[corridors["hubs"] >= max(settings.corridor_min_shared_hubs, 1)]
@@ -410,7 +410,8 @@ def calendar_gaps(feeds: Mapping[str, NormalisedFeed], match: MatchResult,
     if not len(corridors):
         return notices_frame()
     epoch = np.datetime64("1970-01-01", "D")
-    days = {op: np.unique(_operator_dates(by_operator[op])["date"].to_numpy().astype("datetime64[D]")
+    operator_dates = operator_dates or OperatorDates()
+    days = {op: np.unique(operator_dates(by_operator[op])["date"].to_numpy().astype("datetime64[D]")
                           - epoch).astype(np.int64)
             for op in pd.unique(corridors[["operator_a", "operator_b"]].to_numpy().ravel())}
     parts = []
@@ -447,10 +448,14 @@ def calendar_gaps(feeds: Mapping[str, NormalisedFeed], match: MatchResult,
                      "; it has no service dates at all"], default="")
     names = found["station_names"].map(lambda names: ", ".join(names))
     more = np.where(found["shared_hubs"] > SAMPLE_SIZE, ", ...", "")
-    message = (found["operator_missing"] + " has no service " + period + " (" + found["days"].astype(str) + " day(s)"
-               + why + ") while " + found["operator_running"] + " runs on " + found["service_days"].astype(str)
-               + " of them, so connections at their "
-               + found["shared_hubs"].astype(str) + " shared hub(s) (" + names + more + ") break in that period.")
+    days = np.where(found["days"] == 1, "1 day", found["days"].astype(str) + " days")
+    runs = np.select([found["days"] == 1, found["service_days"] == found["days"]],
+                     ["", " on every one of them"], default=" on " + found["service_days"].astype(str) + " of them")
+    hubs = np.where(found["shared_hubs"] == 1, "their shared hub (",
+                    "their " + found["shared_hubs"].astype(str) + " shared hubs (")
+    message = (found["operator_missing"] + " has no service " + period + " (" + days + why + ") while "
+               + found["operator_running"] + " runs" + runs + ", so connections at " + hubs + names + more
+               + ") break in that period.")
     context = _contexts(found, ["operator_a", "operator_b", "operator_running", "operator_missing", "first_date",
                                 "last_date", "days", "service_days", "gap_kind", "missing_start", "missing_end", "shared_hubs",
                                 "hub_ids", "station_names"])
@@ -465,14 +470,16 @@ def pool_checks(feeds: Mapping[str, NormalisedFeed], match: MatchResult, stops: 
     unlinked nearby stops, calendar gaps. `stops`: the combined stops frame the match was made on
     (e.g. `pool_stops(feeds)`)."""
     hub_of = stop_hubs(match, stops)
-    frames = [id_collisions(feeds), duplicate_trips(feeds, hub_of, settings),
-              unlinked_nearby_stops(stops, match, hub_of, settings), calendar_gaps(feeds, match, settings)]
+    dates = OperatorDates()
+    frames = [id_collisions(feeds), duplicate_trips(feeds, hub_of, settings, operator_dates=dates),
+              unlinked_nearby_stops(stops, match, hub_of, settings),
+              calendar_gaps(feeds, match, settings, operator_dates=dates)]
     frames = [frame for frame in frames if len(frame)]
     if not frames:
         return notices_frame()
     return notices_frame(pd.concat(frames, ignore_index=True))
 
 
-__all__ = ["CALENDAR_GAP", "CODES", "DUPLICATE_TRIP", "ID_COLLISION", "UNLINKED_NEARBY_STOPS", "PoolCheckSettings",
-           "calendar_gaps", "duplicate_trips", "id_collisions", "pool_checks", "pool_stops", "shared_hubs",
-           "stop_hubs", "unlinked_nearby_stops"]
+__all__ = ["CALENDAR_GAP", "CODES", "DUPLICATE_TRIP", "ID_COLLISION", "UNLINKED_NEARBY_STOPS", "OperatorDates",
+           "PoolCheckSettings", "calendar_gaps", "duplicate_trips", "id_collisions", "pool_checks", "pool_stops",
+           "shared_hubs", "stop_hubs", "unlinked_nearby_stops"]

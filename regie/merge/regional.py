@@ -174,5 +174,13 @@ def merge_feeds(name: str, feeds: Mapping[str, NormalisedFeed], match: MatchResu
                         operator_feed_info=own_info, notes=notes)
 
 
-__all__ = ["FeedInfo", "MERGE_RECONCILIATION_COLUMNS", "POOL", "RegionalFeed", "hub_stops", "merge_feeds",
-           "merged_transfers", "service_span"]
+__all__ = [
+    "MERGE_RECONCILIATION_COLUMNS",
+    "POOL",
+    "FeedInfo",
+    "RegionalFeed",
+    "hub_stops",
+    "merge_feeds",
+    "merged_transfers",
+    "service_span",
+]

@@ -101,6 +101,9 @@ def normalise_operator(operator: Operator, feeds: list[FeedTables], *, region_ti
             notes.append(f"{where}junk members dropped: {', '.join(junk)}")
         for problem in feed.problems:
             notes.append(f"{where}{problem.file}: {problem.kind}: {problem.detail}")
+        converted = sorted(f"{file} ({encoding})" for file, encoding in feed.encodings.items() if encoding != "utf-8")
+        if converted:
+            notes.append(f"{where}converted to UTF-8 without BOM: {', '.join(converted)}")
         tables: dict[str, pd.DataFrame] = {}
         trimmed = padded = 0
         for name, frame in feed.tables.items():
