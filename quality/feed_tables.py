@@ -59,9 +59,16 @@ class FeedTables:
 
 
 def decode(raw: bytes) -> tuple[str, str]:
-    """Text and the encoding used: BOM first, then UTF-8, then cp1252 (never fails)."""
+    """Text and the encoding used: BOM first, then UTF-16 without BOM (NUL bytes in every other
+    position), then UTF-8, then cp1252 (never fails)."""
     for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if raw.startswith(bom):
+            return raw.decode(encoding, errors="replace"), encoding
+    if b"\x00" in raw[:4096]:  # UTF-16 without a BOM: ASCII text has a NUL in every other byte
+        sample = raw[:4096]
+        odd, even = sample[1::2].count(0), sample[0::2].count(0)
+        if max(odd, even) > len(sample) // 4:
+            encoding = "utf-16-le" if odd > even else "utf-16-be"
             return raw.decode(encoding, errors="replace"), encoding
     try:
         return raw.decode("utf-8"), "utf-8"

@@ -301,7 +301,7 @@ def test_trip_shifted_before_midnight_moves_to_the_previous_service_day(tmp_path
     assert trips.loc["bus:t2", "service_id"] != moved  # t2 has no times: stays on its days
 
 
-@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "cp1252", "latin-1"])
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "cp1252", "latin-1"])
 def test_encodings_are_converted_to_utf8(tmp_path: Path, encoding: str) -> None:
     from regie.merge.outputs import write_normalised
 
