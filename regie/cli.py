@@ -123,6 +123,20 @@ def _print_gate(paths: Paths) -> None:
             if gate["serving_older"]:
                 line += f" (newest {gate['latest_version']} blocked: {gate['latest_errors']} errors)"
             click.echo(line)
+    _print_regional(report)
+
+
+def _print_regional(report: dict) -> None:
+    click.echo("\nRegional feeds:")
+    for name, feed in report["regional_feeds"].items():
+        if feed is None:
+            click.echo(f"  {name:<9} not built yet")
+            continue
+        gate = feed["gate"] or {}
+        click.echo(f"  {name:<9} {feed['feed_version']}  {len(feed['operators'])} operators "
+                   f"({', '.join(feed['operators'])}), {feed['rows'].get('stops', 0)} stops, "
+                   f"{feed['rows'].get('trips', 0)} trips; gate: {gate.get('ERROR', '?')} errors, "
+                   f"{gate.get('WARNING', '?')} warnings")
 
 
 def _demo_server(root: Path, port: int):
@@ -228,6 +242,7 @@ def status(as_json: bool) -> None:
             if fetch and fetch["error"]:
                 fetch_text += f": {fetch['error']}"
             click.echo(f"  {feed['feed']:<18} {feed['kind']:<8} {version_text:<32} {fetch_text}")
+    _print_regional(report)
 
 
 @main.command()

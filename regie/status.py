@@ -42,10 +42,13 @@ def pool_status(paths: Paths, *, now: datetime) -> dict[str, Any]:
                               "openness": operator.openness, "feeds": feeds})
     finally:
         catalogue.dispose()
+    from regie.merge.pool import regional_status
+
     return {
         "region": region.name,
         "as_of": region.as_of.isoformat(),
         "data_dir": str(paths.data_dir),
         "generated_at": now.isoformat(),
         "operators": operators,
+        "regional_feeds": regional_status(paths),
     }

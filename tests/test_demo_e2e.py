@@ -79,6 +79,10 @@ def test_demo_twice_then_status(tmp_path):
     for name in ("internal", "open"):
         verdict = json.loads((data / "reports" / "_region" / name / "report.json").read_text())
         assert verdict["summary"]["counts"]["ERROR"] == 0, name
+    regional = report["regional_feeds"]
+    assert regional["internal"]["operators"] == ["kosta-rail", "hiribus", "mugabus", "txingudi-ferry"]
+    assert regional["open"]["operators"] == ["kosta-rail", "hiribus", "txingudi-ferry"]
+    assert regional["open"]["gate"]["ERROR"] == 0 and regional["open"]["rows"]["stops"] > 50
 
     # fees: every demo operator's statement and the regional summary, and `regie fees`
     year_dir = data / "fees" / "2026"

@@ -116,8 +116,37 @@ def region_integration(paths: Paths, region: Region, registry: Registry) -> tupl
     return integration, write_integration(integration, paths.integration_dir)
 
 
-__all__ = ["NormalisedOperator", "RegionalVerdict", "gate_regional_feeds", "normalise_for_pool", "normalised_folder", "operator_feeds", "region_integration",
+__all__ = ["NormalisedOperator", "RegionalVerdict", "gate_regional_feeds", "normalise_for_pool", "regional_status", "normalised_folder", "operator_feeds", "region_integration",
            "stop_match_overrides"]
+
+
+def regional_status(paths: Paths) -> dict[str, dict[str, Any] | None]:
+    """The regional feeds as last written: path, feed_version, operators, row counts of the main
+    tables and the quality gate's counts (None for a feed not built yet)."""
+    import csv
+    import zipfile
+
+    from quality.feed_tables import parse_csv_bytes
+
+    status: dict[str, dict[str, Any] | None] = {}
+    for name in ("internal", "open"):
+        path = paths.integration_dir / name / "regional.zip"
+        if not path.is_file():
+            status[name] = None
+            continue
+        with zipfile.ZipFile(path) as archive:
+            info, _ = parse_csv_bytes(archive.read("feed_info.txt"), "feed_info.txt")
+            rows = {member.removesuffix(".txt"): max(archive.read(member).count(b"\n") - 1, 0)
+                    for member in ("stops.txt", "trips.txt", "transfers.txt") if member in archive.namelist()}
+        with (path.parent / "operators.csv").open(encoding="utf-8") as handle:
+            operators = [row["operator_id"] for row in csv.DictReader(handle)  # open/operators.csv: only those in it
+                         if row.get("in_internal", "True") == "True"]
+        report = paths.reports_dir / "_region" / name / "report.json"
+        counts = json.loads(report.read_text(encoding="utf-8"))["summary"]["counts"] if report.is_file() else None
+        status[name] = {"path": str(path), "feed_version": str(info["feed_version"].iloc[0]) if "feed_version" in info
+                        else None, "operators": operators, "rows": rows, "gate": counts,
+                        "report": str(report.with_suffix(".html")) if report.is_file() else None}
+    return status
 
 
 @dataclass
