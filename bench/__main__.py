@@ -6,7 +6,8 @@ import importlib
 import json
 import sys
 
-BENCHMARKS = {"collect": "bench.collect", "validate": "bench.validate", "costs": "bench.costs"}
+BENCHMARKS = {"collect": "bench.collect", "validate": "bench.validate", "costs": "bench.costs",
+              "merge": "bench.merge"}
 
 
 def main(argv: list[str]) -> int:

@@ -86,7 +86,7 @@ class ValidationOutcome:
                     {"file": r.file, "row": None if pd.isna(r.row) else int(r.row), "field": r.field,
                      "message": r.message, "waived": bool(getattr(r, "waived", False)), **r.context}
                     for r in rows.head(samples).itertuples(index=False)
-                ],
+                ] if samples > 0 else [],
             })
         groups.sort(key=lambda g: (order.get(g["severity"], 3), -g["count"], g["code"]))
         return groups

@@ -398,6 +398,31 @@ def test_fast_travel_uses_the_mode_limit_and_seconds_precision(tmp_path: Path) -
     assert fast["row"].tolist() == [4] and "same second" in fast.loc[0, "message"]
 
 
+def test_fast_travel_follows_stop_sequence_not_file_order(tmp_path: Path) -> None:
+    legs = [(3_611, "08:01:40"), (1_000, "08:04:00"), (2_500, "08:04:00"), (500, "08:06:00")]
+    in_order = run(timed_trip("3", legs, tmp_path / "in_order"))
+    tables = timed_trip("3", legs, tmp_path / "split")  # the trip split in two, its second half first
+    stop_times = tables.get("stop_times")
+    tables.tables["stop_times"] = pd.concat([stop_times.iloc[3:], stop_times.iloc[:3]])
+    split = run(tables)
+    assert coded(split, "fast_travel_over_pool_limit")["row"].tolist() == [3, 5]
+    assert split.equals(in_order)
+
+
+def test_fast_travel_reads_departures_apart_from_arrivals(tmp_path: Path) -> None:
+    tables = timed_trip("3", [(3_611, "08:01:40"), (3_000, "08:03:20")], tmp_path)
+    assert coded(run(tables), "fast_travel_over_pool_limit")["row"].tolist() == [3]  # then 3 km in 100 s
+    tables.get("stop_times").loc[1, "departure_time"] = "08:01:55"  # a 15 s dwell: 3 km in 85 s, 127 km/h
+    assert coded(run(tables), "fast_travel_over_pool_limit")["row"].tolist() == [3, 4]
+
+
+@pytest.mark.parametrize("missing", ["trips", "routes", "stops"])
+def test_fast_travel_without_a_table_it_joins(tmp_path: Path, missing: str) -> None:
+    tables = timed_trip("3", [(3_611, "08:01:40")], tmp_path)
+    del tables.tables[missing]
+    assert coded(run(tables), "fast_travel_over_pool_limit").empty
+
+
 def test_shape_point_outlier(tmp_path: Path) -> None:
     points = [(north(0), LON), (north(50), LON), (LON, north(100)), (north(150), LON), (north(200), LON), (0.0, 0.0)]
     shapes = [{"shape_id": "SH", "shape_pt_lat": lat, "shape_pt_lon": lon, "shape_pt_sequence": str(i)}

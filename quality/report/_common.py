@@ -26,7 +26,16 @@ SAMPLE_KEYS_SHOWN_ELSEWHERE = frozenset({"filename", "csvRowNumber", "fieldName"
 def jsonable(value: Any) -> Any:
     """`value` as plain JSON types: NaN, NA, NaT and infinities become None, numpy scalars Python
     numbers, dates ISO strings, paths strings, sets sorted lists; anything else its str()."""
-    if value is None or isinstance(value, bool | str):
+    kind = type(value)  # the plain types first: reports hold tens of thousands of them
+    if kind is str or kind is bool or kind is int or value is None:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is dict:
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if kind is list:
+        return [jsonable(item) for item in value]
+    if isinstance(value, bool | str):
         return value
     if isinstance(value, int | np.integer):
         return int(value)
@@ -141,13 +150,10 @@ def findings(outcome: ValidationOutcome, samples: int = 20) -> list[dict[str, An
         frame = frame.assign(**{column: _flag(frame, column)})
     if "waiver" not in frame.columns:
         frame = frame.assign(waiver=None)
-    by_key = {key: rows for key, rows in frame.groupby(["code", "severity"], sort=False)}
-    result = []
-    for group in groups:
-        rows = by_key[(group["code"], group["severity"])]
-        records = rows.head(samples).to_dict("records")
-        result.append({**group, "samples": [_sample(record) for record in records]})
-    return result
+    by_key: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
+    for record in frame.groupby(["code", "severity"], sort=False).head(samples).to_dict("records"):
+        by_key.setdefault((record["code"], record["severity"]), []).append(_sample(record))
+    return [{**group, "samples": by_key.get((group["code"], group["severity"]), [])} for group in groups]
 
 
 def relative_link(link: Any) -> str | None:

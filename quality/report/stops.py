@@ -90,7 +90,8 @@ def map_layer(outcome: ValidationOutcome, flags: Mapping[str, Mapping[str, Any]]
     kinds = (pd.to_numeric(stops["location_type"], errors="coerce") if "location_type" in stops.columns
              else pd.Series(0, index=stops.index))
     rows = []
-    for stop_id, name, kind, y, x, ok in zip(stops["stop_id"], names, kinds, lat, lon, usable, strict=True):
+    columns = (stops["stop_id"], names, kinds, lat, lon, usable)
+    for stop_id, name, kind, y, x, ok in zip(*(column.tolist() for column in columns), strict=True):
         if not ok:
             continue
         stop_id = str(stop_id)

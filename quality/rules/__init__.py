@@ -48,7 +48,8 @@ import pandas as pd
 
 from quality.config import RuleThresholds
 from quality.feed_tables import FeedTables
-from quality.notices import Severity, Source, concat_notices, notice, notices_frame
+from quality.notices import Severity, Source, notice, notices_frame
+from quality.rules._common import combined
 from regie.config.operators import BoundingBox
 
 
@@ -128,7 +129,7 @@ def run_own_rules(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
                 "its findings are missing from this report.",
                 family=name, error=f"{type(exc).__name__}: {exc}",
             )]))
-    return concat_notices(frames)
+    return combined(frames)
 
 
 __all__ = ["OWN_CODES", "RuleContext", "rule_families", "run_own_rules"]

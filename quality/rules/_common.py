@@ -12,9 +12,30 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from quality.feed_tables import ROW, FeedTables
-from quality.notices import NOTICE_COLUMNS, Severity, Source, notices_frame
+from quality.notices import (
+    NOTICE_COLUMNS,
+    Severity,
+    Source,
+    concat_notices,
+    notices_frame,
+)
 
 EARTH_RADIUS_M = 6_371_008.8
+
+
+_NO_NOTICES = notices_frame()
+
+
+def no_notices() -> pd.DataFrame:
+    """An empty notice frame: a copy of one built once (`notices_frame()` takes ~2 ms, and most
+    checks find nothing on most feeds)."""
+    return _NO_NOTICES.copy()
+
+
+def combined(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """`concat_notices` of the frames, `no_notices()` when none has a finding."""
+    found = [frame for frame in frames if len(frame)]
+    return concat_notices(found) if found else no_notices()
 
 
 def table(feed: FeedTables, name: str) -> pd.DataFrame:
@@ -25,14 +46,34 @@ def table(feed: FeedTables, name: str) -> pd.DataFrame:
     return frame
 
 
-def column(frame: pd.DataFrame, name: str) -> pd.Series:
-    """The column as stripped strings ("" for missing values); all "" when the table lacks it.
-
-    A duplicated header name gives its first column (the canonical rules report the header)."""
+def raw_column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """The column as read; all "" when the table lacks it. A duplicated header name gives its
+    first column (the canonical rules report the header)."""
     if name not in frame.columns:
         return pd.Series("", index=frame.index, dtype="str")
-    values = frame.iloc[:, list(frame.columns).index(name)]
+    return frame.iloc[:, list(frame.columns).index(name)]
+
+
+def column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """The column as stripped strings ("" for missing values); all "" when the table lacks it."""
+    return _stripped(raw_column(frame, name))
+
+
+def _stripped(values: pd.Series) -> pd.Series:
     return values.astype("str").fillna("").str.strip()
+
+
+def text_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """The values as `column` gives them (stripped strings), factorized: one integer code per row
+    into the distinct values. GTFS ids, times and sequences repeat a lot, so converting the
+    distinct values only is faster and allocates far less on large tables."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    uniques = pd.Series(uniques)
+    text = _stripped(uniques)
+    if text.equals(uniques):  # nothing to strip (the usual case): the codes hold
+        return codes, pd.Index(text)
+    merged, distinct = pd.factorize(text)
+    return merged[codes], distinct
 
 
 _NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
@@ -48,14 +89,10 @@ def _floats(array: pa.Array | pa.ChunkedArray, valid: pa.Array | pa.ChunkedArray
 
 
 def _per_distinct(values: pd.Series, convert: Any) -> pd.Series:
-    """Apply `convert` to the distinct values only, then spread back: GTFS columns such as times
-    and stop sequences repeat a lot, so this is faster and allocates far less on large tables."""
-    if len(values) < 10_000:
-        return convert(values)
-    codes, uniques = pd.factorize(values)
-    converted = convert(pd.Series(uniques)).to_numpy(dtype=float)
-    spread = np.where(codes >= 0, converted[np.maximum(codes, 0)], np.nan)
-    return pd.Series(spread, index=values.index, dtype=float)
+    """Apply `convert` to the distinct stripped values only, then spread back (see `text_codes`)."""
+    codes, distinct = text_codes(values)
+    converted = convert(pd.Series(distinct)).to_numpy(dtype=float)
+    return pd.Series(converted[codes], index=values.index, dtype=float)
 
 
 def _to_numbers(values: pd.Series) -> pd.Series:
@@ -71,7 +108,7 @@ def to_numbers(values: pd.Series) -> pd.Series:
 
 def numeric(frame: pd.DataFrame, name: str) -> pd.Series:
     """The column as floats, NaN where empty or not a number."""
-    return to_numbers(column(frame, name))
+    return to_numbers(raw_column(frame, name))
 
 
 def rows(frame: pd.DataFrame) -> pd.Series:
@@ -135,7 +172,7 @@ def notices(
     """A notice frame of own findings, built column-wise (all arguments aligned on one index)."""
     size = len(context)
     if size == 0:
-        return notices_frame()
+        return no_notices()
 
     def values(value: Any) -> list[Any]:
         if isinstance(value, pd.Series | np.ndarray):

@@ -18,9 +18,17 @@ from __future__ import annotations
 import pandas as pd
 
 from quality.feed_tables import FeedTables
-from quality.notices import Severity, concat_notices
+from quality.notices import Severity
 from quality.rules import RuleContext
-from quality.rules._common import column, notices, records, rows, table
+from quality.rules._common import (
+    column,
+    combined,
+    no_notices,
+    notices,
+    records,
+    rows,
+    table,
+)
 from quality.rules.references import Reference, ref, unresolved
 
 CANONICAL_REFERENCES = (
@@ -85,13 +93,13 @@ def _trips_without_stop_times(feed: FeedTables, rejected: set[str]) -> pd.DataFr
     stop_times = feed.get("stop_times")
     readable = stop_times is not None and "trip_id" in stop_times.columns
     if readable and "stop_times" not in rejected:
-        return concat_notices([])  # canonical's unused_trip / unusable_trip
+        return no_notices()  # canonical's unused_trip / unusable_trip
     trips = table(feed, "trips")
     frame = pd.DataFrame({"trip_id": column(trips, "trip_id"), "row": rows(trips)})
     used = column(stop_times, "trip_id") if readable else pd.Series([], dtype=object)
     hits = frame[(frame["trip_id"] != "") & ~frame["trip_id"].isin(used)].reset_index(drop=True)
     if hits.empty:
-        return concat_notices([])
+        return no_notices()
     why = "stop_times.txt has no stop for it" if readable else "stop_times.txt is missing or has no trip_id column"
     message = "Trip " + hits["trip_id"] + f" has no stop times ({why}): no rider can take it."
     return notices("trip_without_stop_times", Severity.WARNING, file="trips.txt", row=hits["row"], field="trip_id",
@@ -105,5 +113,5 @@ def fallback_references(rejected: set[str]) -> list[Reference]:
 def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
     rejected = rejected_tables(feed)
     if not rejected:
-        return concat_notices([])
-    return concat_notices([unresolved(feed, fallback_references(rejected)), _trips_without_stop_times(feed, rejected)])
+        return no_notices()
+    return combined([unresolved(feed, fallback_references(rejected)), _trips_without_stop_times(feed, rejected)])

@@ -17,9 +17,17 @@ from __future__ import annotations
 import pandas as pd
 
 from quality.feed_tables import FeedTables
-from quality.notices import Severity, concat_notices
+from quality.notices import Severity
 from quality.rules import RuleContext
-from quality.rules._common import column, notices, records, rows, table
+from quality.rules._common import (
+    column,
+    combined,
+    no_notices,
+    notices,
+    records,
+    rows,
+    table,
+)
 from quality.rules.references import ref, unresolved
 
 FARE_REFERENCES = (
@@ -36,7 +44,7 @@ def ambiguous_rider_categories(feed: FeedTables) -> pd.DataFrame:
     defaults = column(categories, "rider_category_id")[column(categories, "is_default_fare_category") == "1"]
     defaults = defaults[defaults != ""].drop_duplicates()
     if len(defaults) < 2 or not len(products):
-        return concat_notices([])
+        return no_notices()
     frame = pd.DataFrame({"product": column(products, "fare_product_id"),
                           "category": column(products, "rider_category_id"), "row": rows(products)})
     explicit = frame[frame["category"].isin(defaults)]
@@ -47,7 +55,7 @@ def ambiguous_rider_categories(feed: FeedTables) -> pd.DataFrame:
     covered["nth"] = covered.groupby("product").cumcount()
     hits = covered[covered["nth"] == 1].drop_duplicates("product").reset_index(drop=True)
     if hits.empty:
-        return concat_notices([])
+        return no_notices()
     names = covered.groupby("product")["category"].agg(", ".join)
     hits["default_categories"] = hits["product"].map(names)
     message = ("Fare product " + hits["product"] + " applies to several default rider categories ("
@@ -58,4 +66,4 @@ def ambiguous_rider_categories(feed: FeedTables) -> pd.DataFrame:
 
 
 def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
-    return concat_notices([unresolved(feed, FARE_REFERENCES), ambiguous_rider_categories(feed)])
+    return combined([unresolved(feed, FARE_REFERENCES), ambiguous_rider_categories(feed)])

@@ -8,15 +8,25 @@ from __future__ import annotations
 import pandas as pd
 
 from quality.feed_tables import FeedTables
-from quality.notices import Severity, concat_notices
+from quality.notices import Severity
 from quality.rules import RuleContext
-from quality.rules._common import column, gtfs_seconds, int_text, notices, numeric, records, rows, table
+from quality.rules._common import (
+    column,
+    gtfs_seconds,
+    int_text,
+    no_notices,
+    notices,
+    numeric,
+    records,
+    rows,
+    table,
+)
 
 
 def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
     frequencies = table(feed, "frequencies")
     if not len(frequencies):
-        return concat_notices([])
+        return no_notices()
     frame = pd.DataFrame({
         "trip_id": column(frequencies, "trip_id"), "start_time": column(frequencies, "start_time"),
         "end_time": column(frequencies, "end_time"), "headway_secs": numeric(frequencies, "headway_secs"),
@@ -25,7 +35,7 @@ def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
     frame["period_secs"] = gtfs_seconds(frame["end_time"]) - gtfs_seconds(frame["start_time"])
     hits = frame[(frame["period_secs"] > 0) & (frame["period_secs"] < frame["headway_secs"])].reset_index(drop=True)
     if hits.empty:
-        return concat_notices([])
+        return no_notices()
     hits["period_secs"] = hits["period_secs"].astype("int64")
     hits["headway_secs"] = hits["headway_secs"].astype("int64")
     message = ("Trip " + hits["trip_id"] + " runs every " + int_text(hits["headway_secs"]) + " s from "

@@ -7,17 +7,18 @@ from __future__ import annotations
 import pandas as pd
 
 from quality.feed_tables import FeedTables
-from quality.notices import Severity, Source, concat_notices, notice, notices_frame
+from quality.notices import Severity, Source, notice, notices_frame
 from quality.rules import RuleContext
+from quality.rules._common import no_notices
 
 
 def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
     if context.last_changed is None:
-        return concat_notices([])
+        return no_notices()
     age = (context.validation_date - context.last_changed).days
     limit = context.thresholds.max_days_since_update
     if age <= limit:
-        return concat_notices([])
+        return no_notices()
     return notices_frame([notice(
         "feed_not_updated", Severity.WARNING, Source.REGIE,
         f"The operator's timetable has not changed since {context.last_changed.isoformat()}, {age} days before "

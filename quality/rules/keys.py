@@ -11,9 +11,9 @@ from __future__ import annotations
 import pandas as pd
 
 from quality.feed_tables import FeedTables
-from quality.notices import Severity, concat_notices
+from quality.notices import Severity
 from quality.rules import RuleContext
-from quality.rules._common import column, notices, records, rows
+from quality.rules._common import column, combined, no_notices, notices, records, rows
 
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "shapes": ("shape_id", "shape_pt_sequence"),
@@ -30,15 +30,17 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
 
 def duplicates(frame: pd.DataFrame, name: str, key: tuple[str, ...]) -> pd.DataFrame:
     keys = pd.DataFrame({field: column(frame, field) for field in key})
-    if name == "shapes":  # sequences are numbers: 1 and 01 are the same point
-        number = pd.to_numeric(keys["shape_pt_sequence"], errors="coerce")
-        keys["shape_pt_sequence"] = number.astype(str).where(number.notna(), keys["shape_pt_sequence"])
+    if name == "shapes":  # sequences are numbers: 1 and 01 are the same point (converted per distinct value)
+        codes, distinct = pd.factorize(keys["shape_pt_sequence"])
+        text = pd.Series(distinct)
+        number = pd.to_numeric(text, errors="coerce")
+        keys["shape_pt_sequence"] = number.astype(str).where(number.notna(), text).to_numpy()[codes]
     filled = (keys != "").any(axis=1)
     keys["row"] = rows(frame)
     keys = keys[filled]
     repeated = keys.duplicated(list(key), keep="first")
     if not repeated.any():
-        return concat_notices([])
+        return no_notices()
     first_rows = keys.drop_duplicates(list(key)).set_index(list(key))["row"].rename("first_row")
     hits = keys[repeated].join(first_rows, on=list(key)).reset_index(drop=True)
     for field in key:  # report the values as written
@@ -60,4 +62,4 @@ def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
         frame = feed.get(name)
         if frame is not None and len(frame):
             frames.append(duplicates(frame, name, key))
-    return concat_notices(frames)
+    return combined(frames)

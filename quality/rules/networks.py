@@ -10,15 +10,15 @@ import numpy as np
 import pandas as pd
 
 from quality.feed_tables import FeedTables
-from quality.notices import Severity, concat_notices
+from quality.notices import Severity
 from quality.rules import RuleContext
-from quality.rules._common import column, notices, records, rows, table
+from quality.rules._common import column, no_notices, notices, records, rows, table
 
 
 def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
     routes, route_networks = table(feed, "routes"), table(feed, "route_networks")
     if not len(routes) or not len(route_networks) or "network_id" not in routes.columns:
-        return concat_notices([])
+        return no_notices()
     in_routes = pd.DataFrame({"route_id": column(routes, "route_id"), "routes_network_id": column(routes, "network_id")})
     in_routes = in_routes[(in_routes["route_id"] != "") & (in_routes["routes_network_id"] != "")]
     listed = pd.DataFrame({"route_id": column(route_networks, "route_id"),
@@ -26,7 +26,7 @@ def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
                            "row": rows(route_networks)})
     hits = listed.merge(in_routes.drop_duplicates("route_id"), on="route_id").reset_index(drop=True)
     if hits.empty:
-        return concat_notices([])
+        return no_notices()
     differ = hits["routes_network_id"] != hits["route_networks_network_id"]
     hits["networks_differ"] = differ
     message = ("Route " + hits["route_id"] + " has network " + hits["routes_network_id"]

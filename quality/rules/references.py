@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from quality.feed_tables import FeedTables
-from quality.notices import Severity, concat_notices
-from quality.rules._common import column, notices, records, rows, table
+from quality.notices import Severity
+from quality.rules._common import column, combined, notices, records, rows, table
 
 
 @dataclass(frozen=True)
@@ -59,4 +59,4 @@ def unresolved(feed: FeedTables, references: Iterable[Reference]) -> pd.DataFram
             field=reference.field, message=message,
             context=records(hits, {"field": "field", "value": reference.field, "referenced": "referenced_file"}),
         ))
-    return concat_notices(frames)
+    return combined(frames)

@@ -9,15 +9,24 @@ from __future__ import annotations
 import pandas as pd
 
 from quality.feed_tables import FeedTables
-from quality.notices import Severity, concat_notices
+from quality.notices import Severity
 from quality.rules import RuleContext
-from quality.rules._common import column, location_types, notices, numeric, records, rows, table
+from quality.rules._common import (
+    column,
+    location_types,
+    no_notices,
+    notices,
+    numeric,
+    records,
+    rows,
+    table,
+)
 
 
 def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
     box = context.bbox
     if box is None:
-        return concat_notices([])
+        return no_notices()
     stops = table(feed, "stops")
     frame = pd.DataFrame({
         "stop_id": column(stops, "stop_id"), "lat": numeric(stops, "stop_lat"), "lon": numeric(stops, "stop_lon"),
@@ -28,7 +37,7 @@ def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
     inside = located["lat"].between(box.min_lat, box.max_lat) & located["lon"].between(box.min_lon, box.max_lon)
     hits = located[~inside].reset_index(drop=True)
     if hits.empty:
-        return concat_notices([])
+        return no_notices()
     bbox_text = f"{box.min_lon:g},{box.min_lat:g},{box.max_lon:g},{box.max_lat:g}"
     message = (
         "Stop " + hits["stop_id"] + " at " + hits["lat"].astype(str) + ", " + hits["lon"].astype(str)

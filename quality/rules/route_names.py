@@ -11,9 +11,9 @@ from __future__ import annotations
 import pandas as pd
 
 from quality.feed_tables import FeedTables
-from quality.notices import Severity, concat_notices
+from quality.notices import Severity
 from quality.rules import RuleContext
-from quality.rules._common import column, notices, records, rows, table
+from quality.rules._common import column, combined, notices, records, rows, table
 
 ALLOWED = r"[^\W_]|[\s.,()*+\-/&<>'\":’‘“”«»–—·]"
 """One allowed character: a letter or digit of any script, a space, or usual punctuation."""
@@ -38,4 +38,4 @@ def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
                               row=hits["row"], field=field, message=message,
                               context=records(hits, {"route_id": "route_id", "name": field,
                                                      "characters": "unexpected_characters"})))
-    return concat_notices(frames)
+    return combined(frames)

@@ -22,9 +22,18 @@ import numpy as np
 import pandas as pd
 
 from quality.feed_tables import FeedTables
-from quality.notices import Severity, concat_notices
+from quality.notices import Severity
 from quality.rules import RuleContext
-from quality.rules._common import column, gtfs_dates, notices, records, rows, table
+from quality.rules._common import (
+    column,
+    combined,
+    gtfs_dates,
+    no_notices,
+    notices,
+    records,
+    rows,
+    table,
+)
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
@@ -67,7 +76,7 @@ def last_service_day(feed: FeedTables) -> pd.DataFrame:
 def _window_notices(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
     last = last_service_day(feed)
     if last.empty:
-        return concat_notices([])
+        return no_notices()
     validation_day = pd.Timestamp(context.validation_date)
     days_ahead = int((last["last_day"].iloc[0] - validation_day).days)
     minimum = context.thresholds.min_days_valid_ahead
@@ -85,7 +94,7 @@ def _window_notices(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
                    f"the pool asks for at least {minimum} days of service ahead.")
         last["min_days_valid_ahead"] = minimum
     else:
-        return concat_notices([])
+        return no_notices()
     keys = ["last_service_date", "validation_date", "days_ahead", "service_id"]
     keys += ["min_days_valid_ahead"] if "min_days_valid_ahead" in last else []
     return notices(code, severity, file=last["file"], row=last["row"], field=last["field"], message=message,
@@ -99,7 +108,7 @@ def _single_day_calendars(feed: FeedTables) -> pd.DataFrame:
                           "row": rows(calendar)})
     hits = frame[start.notna() & (start == end)].reset_index(drop=True)
     if hits.empty:
-        return concat_notices([])
+        return no_notices()
     message = ("Service " + hits["service_id"] + " in calendar.txt covers the single day " + hits["date"]
                + "; a one-off date belongs in calendar_dates.txt (exception_type 1).")
     return notices("calendar_covers_single_day", Severity.INFO, file="calendar.txt", row=hits["row"], field="end_date",
@@ -107,5 +116,5 @@ def _single_day_calendars(feed: FeedTables) -> pd.DataFrame:
 
 
 def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
-    return concat_notices([_window_notices(feed, context), _single_day_calendars(feed)])
+    return combined([_window_notices(feed, context), _single_day_calendars(feed)])
 

@@ -11,9 +11,19 @@ from __future__ import annotations
 import pandas as pd
 
 from quality.feed_tables import FeedTables
-from quality.notices import Severity, concat_notices
+from quality.notices import Severity
 from quality.rules import RuleContext
-from quality.rules._common import column, haversine_m, int_text, notices, numeric, records, rows, table
+from quality.rules._common import (
+    column,
+    haversine_m,
+    int_text,
+    no_notices,
+    notices,
+    numeric,
+    records,
+    rows,
+    table,
+)
 
 SPIKE_MIN_DETOUR_M = 5_000.0
 SPIKE_RATIO = 10.0
@@ -22,7 +32,7 @@ SPIKE_RATIO = 10.0
 def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
     shapes = table(feed, "shapes")
     if not len(shapes):
-        return concat_notices([])
+        return no_notices()
     frame = pd.DataFrame({
         "shape_id": column(shapes, "shape_id"), "sequence": numeric(shapes, "shape_pt_sequence"),
         "lat": numeric(shapes, "shape_pt_lat"), "lon": numeric(shapes, "shape_pt_lon"), "row": rows(shapes),
@@ -38,7 +48,7 @@ def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
     spike = inner & (detour > SPIKE_MIN_DETOUR_M) & (detour > SPIKE_RATIO * pd.Series(direct, index=frame.index))
     hits = frame[spike].assign(detour_m=detour[spike].round(0)).reset_index(drop=True)
     if hits.empty:
-        return concat_notices([])
+        return no_notices()
     hits["sequence"] = hits["sequence"].astype(str).str.removesuffix(".0")
     message = ("Shape " + hits["shape_id"] + " point " + hits["sequence"] + " (" + hits["lat"].astype(str) + ", "
                + hits["lon"].astype(str) + ") is a " + int_text(hits["detour_m"] / 1000) + " km detour off the line "

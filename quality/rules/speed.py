@@ -15,13 +15,28 @@ stops without coordinates or at 0,0 are skipped (canonical reports point_near_or
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from quality.feed_tables import FeedTables
-from quality.notices import Severity, concat_notices
+from quality.notices import Severity
 from quality.rules import RuleContext
-from quality.rules._common import column, gtfs_seconds, haversine_m, int_text, notices, numeric, records, rows, table
+from quality.rules._common import (
+    column,
+    gtfs_seconds,
+    haversine_m,
+    int_text,
+    no_notices,
+    notices,
+    numeric,
+    raw_column,
+    records,
+    rows,
+    table,
+    text_codes,
+)
 
 CANONICAL_LIMITS_KMH = {"tram": 100, "metro": 150, "rail": 500, "bus": 150, "ferry": 80, "cable": 30, "aerial": 50,
                         "funicular": 50, "trolleybus": 150, "monorail": 150}
@@ -45,107 +60,174 @@ def basic_mode(route_type: pd.Series) -> pd.Series:
     return pd.Series(np.select(conditions, names, default=""), index=route_type.index).replace("", None)
 
 
-def legs(feed: FeedTables) -> pd.DataFrame:
-    """Consecutive timed stops of every trip, as integer codes: (legs, trip ids, stop ids, route id
-    per trip code). Legs: trip_code, from_stop, to_stop, distance_m, seconds (raw), whole_minutes,
-    row (of the arriving stop time), route_type; and the basic mode name per trip code.
+@dataclass(frozen=True)
+class Legs:
+    """Consecutive timed stops of every trip: per leg (numpy arrays), its trip code, the stop
+    times it leaves from and arrives at (as positions in trip and stop_sequence order), distance
+    and times; and what turns codes and positions back into ids and rows."""
+
+    trip: np.ndarray  # trip code
+    frm: np.ndarray  # ordered position of the stop time left
+    to: np.ndarray  # ordered position of the stop time reached
+    distance_m: np.ndarray  # NaN when a stop on the way has no coordinates
+    leave: np.ndarray  # departure, seconds after midnight
+    arrive: np.ndarray  # arrival
+    stop: np.ndarray  # stop code per ordered position
+    position: np.ndarray | None  # row in stop_times per ordered position (None: the same)
+    trip_ids: np.ndarray
+    stop_ids: np.ndarray
+    route_ids: np.ndarray  # per trip code; None when the trip is unknown
+    route_types: np.ndarray  # per trip code; NaN when unknown
+
+
+def legs(feed: FeedTables) -> Legs:
+    """Every leg between consecutive timed stops of a trip, ordered by trip and stop_sequence.
 
     Works on integer codes and numpy arrays (no string sort, no merge): the distance between two
     timed stops is the difference of a running sum of stop-to-stop steps over the whole table.
     """
-    stop_times, stops = table(feed, "stop_times"), table(feed, "stops")
-    trips, routes = table(feed, "trips"), table(feed, "routes")
-    trip_codes, trip_ids = pd.factorize(column(stop_times, "trip_id"))
-    sequence = numeric(stop_times, "stop_sequence").to_numpy()
-    keep = ~np.isnan(sequence)
-    order = np.flatnonzero(keep)[np.lexsort((sequence[keep], trip_codes[keep]))]
-    trip = trip_codes[order]
-    stop_codes, stop_ids = pd.factorize(column(stop_times, "stop_id"))
-    stop = stop_codes[order]
-    arrival = gtfs_seconds(column(stop_times, "arrival_time")).to_numpy()[order]
-    departure = gtfs_seconds(column(stop_times, "departure_time")).to_numpy()[order]
-    row = rows(stop_times).to_numpy()[order]
+    stop_times = table(feed, "stop_times")
+    trip, trip_ids = text_codes(raw_column(stop_times, "trip_id"))
+    position = trip_order(trip, numeric(stop_times, "stop_sequence").to_numpy())
 
-    lat, lon = numeric(stops, "stop_lat").to_numpy(), numeric(stops, "stop_lon").to_numpy()
-    lat = np.where((lat == 0) & (lon == 0), np.nan, lat)
-    where = first_rows(column(stops, "stop_id"), stop_ids)[stop]  # first row of a duplicated id
-    stop_lat = np.where(where >= 0, lat[where], np.nan)
-    stop_lon = np.where(where >= 0, lon[where], np.nan)
+    def ordered(values: np.ndarray) -> np.ndarray:
+        return values if position is None else values[position]
 
-    same_trip = np.zeros(len(trip), dtype=bool)
-    same_trip[1:] = trip[1:] == trip[:-1]
-    step = np.zeros(len(trip))
-    step[1:] = haversine_m(stop_lat[:-1], stop_lon[:-1], stop_lat[1:], stop_lon[1:])
-    step = np.where(same_trip, step, 0.0)
-    unknown = np.cumsum(np.isnan(step))  # a leg over a stop without coordinates has no distance
-    along = np.cumsum(np.nan_to_num(step))
+    trip = ordered(trip)
+    stop_codes, stop_ids = text_codes(raw_column(stop_times, "stop_id"))
+    stop = ordered(stop_codes)
+    del stop_codes
+    along, unknown = _running_distance(feed, trip, stop, stop_ids)
 
+    arrival_text = raw_column(stop_times, "arrival_time")
+    arrival = gtfs_seconds(arrival_text).to_numpy()
+    departure = ordered(_seconds_like(raw_column(stop_times, "departure_time"), arrival_text, arrival))
+    arrival = ordered(arrival)
     arrival = np.where(np.isnan(arrival), departure, arrival)
     departure = np.where(np.isnan(departure), arrival, departure)
     timed = np.flatnonzero(~np.isnan(arrival))
     to, frm = timed[1:], timed[:-1]
     inside = trip[to] == trip[frm]
     to, frm = to[inside], frm[inside]
+    del timed, inside
 
-    # route and route type per trip code (a few thousand), then per leg by integer indexing
+    distance = along[to] - along[frm]
+    if unknown is not None:
+        distance[unknown[to] != unknown[frm]] = np.nan
+    route_ids, route_types = _routes(feed, np.asarray(trip_ids, dtype=object))
+    return Legs(
+        trip=trip[to], frm=frm, to=to, distance_m=distance, leave=departure[frm], arrive=arrival[to], stop=stop,
+        position=position, trip_ids=np.asarray(trip_ids, dtype=object), stop_ids=np.asarray(stop_ids, dtype=object),
+        route_ids=route_ids, route_types=route_types,
+    )
+
+
+def _seconds_like(values: pd.Series, twin: pd.Series, twin_seconds: np.ndarray) -> np.ndarray:
+    """`gtfs_seconds(values)`, converting only the rows that differ from `twin`, whose seconds are
+    known: departure times mostly repeat the arrival times."""
+    differs = (values != twin).to_numpy(dtype=bool, na_value=True)
+    seconds = twin_seconds.copy()
+    if differs.any():
+        seconds[differs] = gtfs_seconds(values[differs]).to_numpy()
+    return seconds
+
+
+def trip_order(trip: np.ndarray, sequence: np.ndarray) -> np.ndarray | None:
+    """Row positions by trip code, then stop_sequence (ties in file order), rows without a
+    sequence left out; None when the table is in that order already (the usual case)."""
+    kept = np.flatnonzero(~np.isnan(sequence)) if np.isnan(sequence).any() else None
+    trips = trip if kept is None else trip[kept]
+    sequences = sequence if kept is None else sequence[kept]
+    step = np.diff(trips)
+    if not (step < 0).any() and not (np.diff(sequences)[step == 0] < 0).any():
+        return kept
+    # one stable sort on an integer key, trip then sequence rank: fast on rows nearly in order
+    codes, distinct = pd.factorize(sequences)
+    rank = np.unique(distinct, return_inverse=True)[1].reshape(-1)[codes]
+    order = np.argsort(trips * (int(rank.max()) + 1) + rank, kind="stable")
+    return order if kept is None else kept[order]
+
+
+def _running_distance(feed: FeedTables, trip: np.ndarray, stop: np.ndarray,
+                      stop_ids: pd.Index) -> tuple[np.ndarray, np.ndarray | None]:
+    """Metres travelled since the table's start at each stop time (trip by trip: a new trip adds
+    nothing), and the running count of steps without a distance (None when there is none)."""
+    stops = table(feed, "stops")
+    lat, lon = numeric(stops, "stop_lat").to_numpy(), numeric(stops, "stop_lon").to_numpy()
+    lat = np.where((lat == 0) & (lon == 0), np.nan, lat)
+    where = first_rows(column(stops, "stop_id"), stop_ids)  # first row of a duplicated id
+    stop_lat = np.where(where >= 0, lat[where], np.nan) if len(lat) else np.full(len(where), np.nan)
+    stop_lon = np.where(where >= 0, lon[where], np.nan) if len(lon) else np.full(len(where), np.nan)
+    # a step per distinct pair of consecutive stops (trips repeat their patterns)
+    width = max(len(stop_ids), 1)
+    pairs, distinct = pd.factorize(stop[:-1].astype(np.int64) * width + stop[1:])
+    first, second = np.divmod(np.asarray(distinct), width)
+    step = np.zeros(len(trip))
+    step[1:] = haversine_m(stop_lat[first], stop_lon[first], stop_lat[second], stop_lon[second])[pairs]
+    del pairs
+    step[1:][trip[1:] != trip[:-1]] = 0.0
+    missing = np.isnan(step)
+    unknown = np.cumsum(missing) if missing.any() else None  # a leg over a stop without coordinates has no distance
+    step[missing] = 0.0
+    return np.cumsum(step, out=step), unknown
+
+
+def _routes(feed: FeedTables, trip_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Route id (None when the trip is unknown) and route type (NaN when unknown) per trip code."""
+    trips, routes = table(feed, "trips"), table(feed, "routes")
     trip_rows = first_rows(column(trips, "trip_id"), trip_ids)
-    route_ids = np.where(trip_rows >= 0, column(trips, "route_id").to_numpy()[trip_rows], None)
+    route_id = column(trips, "route_id").to_numpy(dtype=object)
+    route_ids = np.where(trip_rows >= 0, route_id[trip_rows] if len(route_id) else None, None)
     route_rows = first_rows(column(routes, "route_id"), pd.Index(route_ids).fillna(""))
-    route_types = np.where(route_rows >= 0, numeric(routes, "route_type").to_numpy()[route_rows], np.nan)
-    leg_trip = trip[to]
-    mode_per_trip = basic_mode(pd.Series(route_types))
-    result = pd.DataFrame({
-        "trip_code": leg_trip, "from_stop": stop[frm], "to_stop": stop[to],
-        "distance_m": np.where(unknown[to] == unknown[frm], along[to] - along[frm], np.nan),
-        "seconds": arrival[to] - departure[frm],
-        "whole_minutes": (arrival[to] % 60 == 0) & (departure[frm] % 60 == 0), "row": row[to],
-        "route_type": route_types[leg_trip],
-    })
-    return result, np.asarray(trip_ids, dtype=object), np.asarray(stop_ids, dtype=object), route_ids, mode_per_trip
+    route_type = numeric(routes, "route_type").to_numpy()
+    route_types = np.where(route_rows >= 0, route_type[route_rows] if len(route_type) else np.nan, np.nan)
+    return route_ids, route_types
 
 
 def first_rows(values: pd.Series, keys: object) -> np.ndarray:
     """Row position of each key's first occurrence in `values`, -1 where absent (ids may repeat)."""
-    positions = pd.Series(np.arange(len(values)), index=values.to_numpy())
-    positions = positions[~positions.index.duplicated()]
-    found = positions.index.get_indexer(keys)
-    return np.where(found >= 0, positions.to_numpy()[found], -1)
+    codes, distinct = pd.factorize(values)
+    first = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())  # by code: codes number first sightings
+    found = pd.Index(distinct).get_indexer(keys)
+    return np.where(found >= 0, first[found] if len(first) else -1, -1)
 
 
-def _named(hits: pd.DataFrame, trip_ids: np.ndarray, stop_ids: np.ndarray, route_ids: np.ndarray) -> pd.DataFrame:
-    """Turn the integer codes of the (few) reported legs back into ids."""
-    hits = hits.copy()
-    hits["trip_id"] = trip_ids[hits["trip_code"].to_numpy()]
-    hits["route_id"] = route_ids[hits["trip_code"].to_numpy()]
-    hits["from_stop_id"] = stop_ids[hits["from_stop"].to_numpy()]
-    hits["to_stop_id"] = stop_ids[hits["to_stop"].to_numpy()]
-    return hits
+def _whole_minutes(found: Legs, leg: np.ndarray) -> np.ndarray:
+    """Whether both times of these legs are on a whole minute."""
+    return (found.arrive[leg] % 60 == 0) & (found.leave[leg] % 60 == 0)
 
 
 def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
     if not feed.has("stop_times"):
-        return concat_notices([])
-    frame, trip_ids, stop_ids, route_ids, mode_per_trip = legs(feed)
-    codes = frame["trip_code"].to_numpy()
-    limit_per_trip = mode_per_trip.map(context.thresholds.max_speed_kmh).astype(float).to_numpy()
-    canonical_per_trip = mode_per_trip.map(CANONICAL_LIMITS_KMH).astype(float).to_numpy()
-    frame["limit_kmh"] = limit_per_trip[codes] if len(codes) else np.array([], dtype=float)
-    frame["canonical_limit_kmh"] = canonical_per_trip[codes] if len(codes) else np.array([], dtype=float)
-    frame["mode"] = mode_per_trip.to_numpy(dtype=object)[codes] if len(codes) else np.array([], dtype=object)
-    frame = frame[frame["limit_kmh"].notna() & frame["distance_m"].notna() & (frame["distance_m"] > 0)
-                  & (frame["seconds"] >= 0)]
-    zero = frame["seconds"] == 0
-    effective = frame["seconds"].where(~zero, np.where(frame["whole_minutes"], 60.0, 1.0))
-    frame = frame.assign(speed_kmh=frame["distance_m"] / effective * 3.6)
-    canonical_reports = ~zero & (frame["speed_kmh"] > frame["canonical_limit_kmh"].fillna(200.0))
-    hits = frame[(frame["speed_kmh"] > frame["limit_kmh"]) & ~canonical_reports].reset_index(drop=True)
-    if hits.empty:
-        return concat_notices([])
-    hits = _named(hits, trip_ids, stop_ids, route_ids)
-    hits["speed_kmh"] = hits["speed_kmh"].round(1)
-    hits["distance_m"] = hits["distance_m"].round(1)
-    hits["seconds"] = hits["seconds"].astype("int64")
-    hits["route_type"] = hits["route_type"].astype("int64")
+        return no_notices()
+    found = legs(feed)
+    mode_per_trip = basic_mode(pd.Series(found.route_types))
+    limit = mode_per_trip.map(context.thresholds.max_speed_kmh).astype(float).to_numpy()[found.trip]
+    distance, seconds = found.distance_m, found.arrive - found.leave
+    with np.errstate(invalid="ignore"):
+        leg = np.flatnonzero(~np.isnan(limit) & (distance > 0) & (seconds >= 0))
+    # from here on, only the legs with a limit, a distance and no negative time
+    seconds, distance, limit, trip = seconds[leg], distance[leg], limit[leg], found.trip[leg]
+    zero = seconds == 0
+    effective = seconds.copy()
+    effective[zero] = np.where(_whole_minutes(found, leg[zero]), 60.0, 1.0)
+    speed = distance / effective * 3.6
+    canonical = mode_per_trip.map(CANONICAL_LIMITS_KMH).astype(float).fillna(200.0).to_numpy()[trip]
+    too_fast = (speed > limit) & ~(~zero & (speed > canonical))  # canonical reports the latter
+    if not too_fast.any():
+        return no_notices()
+    trip, leg = trip[too_fast], leg[too_fast]
+    position = np.arange(len(found.stop)) if found.position is None else found.position
+    hits = pd.DataFrame({
+        "trip_id": found.trip_ids[trip], "route_id": found.route_ids[trip],
+        "route_type": found.route_types[trip].astype("int64"),
+        "from_stop_id": found.stop_ids[found.stop[found.frm[leg]]],
+        "to_stop_id": found.stop_ids[found.stop[found.to[leg]]],
+        "distance_m": np.round(distance[too_fast], 1), "seconds": seconds[too_fast].astype("int64"),
+        "speed_kmh": np.round(speed[too_fast], 1), "limit_kmh": limit[too_fast],
+        "mode": mode_per_trip.to_numpy(dtype=object)[trip], "whole_minutes": _whole_minutes(found, leg),
+        "row": rows(table(feed, "stop_times")).to_numpy()[position[found.to[leg]]],
+    })
     same_time = np.where(
         hits["seconds"] == 0,
         np.where(hits["whole_minutes"], " (same minute: counted as 60 s)", " (same second: counted as 1 s)"), "")

@@ -22,9 +22,21 @@ import numpy as np
 import pandas as pd
 
 from quality.feed_tables import FeedTables
-from quality.notices import Severity, concat_notices
+from quality.notices import Severity
 from quality.rules import RuleContext
-from quality.rules._common import column, haversine_m, int_text, location_types, notices, numeric, records, rows, table
+from quality.rules._common import (
+    column,
+    combined,
+    haversine_m,
+    int_text,
+    location_types,
+    no_notices,
+    notices,
+    numeric,
+    records,
+    rows,
+    table,
+)
 
 CHILD_TYPES = (0, 2, 3, 4)
 ERROR_FACTOR = 10
@@ -60,7 +72,7 @@ def child_parent_pairs(feed: FeedTables) -> pd.DataFrame:
 def too_far(pairs: pd.DataFrame, threshold_m: float) -> pd.DataFrame:
     hits = pairs[pairs["distance_m"] > threshold_m].reset_index(drop=True)
     if hits.empty:
-        return concat_notices([])
+        return no_notices()
     severity = np.where(hits["distance_m"] > ERROR_FACTOR * threshold_m, Severity.ERROR.value, Severity.WARNING.value)
     hits["distance_m"] = hits["distance_m"].round(1)
     hits["threshold_m"] = threshold_m
@@ -79,7 +91,7 @@ def too_far(pairs: pd.DataFrame, threshold_m: float) -> pd.DataFrame:
 
 def suspect_parents(pairs: pd.DataFrame, threshold_m: float) -> pd.DataFrame:
     if pairs.empty:
-        return concat_notices([])
+        return no_notices()
     groups = pairs.groupby("parent_station", sort=False)
     parents = groups.agg(
         children=("stop_id", "size"), centroid_lat=("lat", "mean"), centroid_lon=("lon", "mean"),
@@ -96,7 +108,7 @@ def suspect_parents(pairs: pd.DataFrame, threshold_m: float) -> pd.DataFrame:
     hits = parents[(parents["children"] >= MIN_CHILDREN) & (parents["spread_m"] <= threshold_m)
                    & (parents["distance_m"] > threshold_m)].reset_index()
     if hits.empty:
-        return concat_notices([])
+        return no_notices()
     swapped = haversine_m(hits["parent_lon"], hits["parent_lat"], hits["centroid_lat"], hits["centroid_lon"]) <= threshold_m
     zero = (hits["parent_lat"].abs() < 1e-6) & (hits["parent_lon"].abs() < 1e-6)
     hits["likely_cause"] = np.select([zero, swapped], ["zero_coordinates", "swapped_lat_lon"], "wrong_coordinates")
@@ -127,4 +139,4 @@ def suspect_parents(pairs: pd.DataFrame, threshold_m: float) -> pd.DataFrame:
 def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
     threshold = context.thresholds.parent_station_max_distance_m
     pairs = child_parent_pairs(feed)
-    return concat_notices([too_far(pairs, threshold), suspect_parents(pairs, threshold)])
+    return combined([too_far(pairs, threshold), suspect_parents(pairs, threshold)])

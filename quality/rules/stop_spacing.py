@@ -11,9 +11,19 @@ import numpy as np
 import pandas as pd
 
 from quality.feed_tables import FeedTables
-from quality.notices import Severity, concat_notices
+from quality.notices import Severity
 from quality.rules import RuleContext
-from quality.rules._common import column, haversine_m, location_types, notices, numeric, records, rows, table
+from quality.rules._common import (
+    column,
+    haversine_m,
+    location_types,
+    no_notices,
+    notices,
+    numeric,
+    records,
+    rows,
+    table,
+)
 
 MIN_SPACING_M = 1.0
 _CELL_DEG = 2 * MIN_SPACING_M / 111_000  # grid cell a bit over twice the spacing, in degrees of latitude
@@ -30,24 +40,22 @@ def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
     frame = frame[(frame["location_type"] == 0) & (frame["parent"] == "") & frame["lat"].notna()
                   & frame["lon"].notna() & ~((frame["lat"] == 0) & (frame["lon"] == 0))]
     if len(frame) < 2:
-        return concat_notices([])
+        return no_notices()
     # Neighbours through a grid: cells in latitude degrees, narrowed in longitude by cos(lat).
     frame = frame.assign(
         cy=np.floor(frame["lat"] / _CELL_DEG).astype("int64"),
         cx=np.floor(frame["lon"] * np.cos(np.radians(frame["lat"].clip(-89, 89))) / _CELL_DEG).astype("int64"),
     )
-    pairs = []
-    for dy in (-1, 0, 1):
-        for dx in (-1, 0, 1):
-            shifted = frame.assign(cy=frame["cy"] + dy, cx=frame["cx"] + dx)
-            pairs.append(frame.merge(shifted, on=["cy", "cx"], suffixes=("", "_other")))
-    pairs = pd.concat(pairs, ignore_index=True)
+    shifts = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]  # each stop's own cell and the 8 around
+    neighbours = pd.concat([frame.assign(cy=frame["cy"] + dy, cx=frame["cx"] + dx) for dy, dx in shifts],
+                           ignore_index=True)
+    pairs = frame.merge(neighbours, on=["cy", "cx"], suffixes=("", "_other"))
     pairs = pairs[pairs["row_other"] < pairs["row"]]
     pairs = pairs.assign(distance_m=haversine_m(pairs["lat"], pairs["lon"], pairs["lat_other"], pairs["lon_other"]))
     hits = (pairs[pairs["distance_m"] < MIN_SPACING_M].sort_values(["row", "row_other"])
             .drop_duplicates(["row", "row_other"]).reset_index(drop=True))
     if hits.empty:
-        return concat_notices([])
+        return no_notices()
     hits["distance_m"] = hits["distance_m"].round(2)
     message = (
         "Stop " + hits["stop_id"] + " is " + hits["distance_m"].astype(str) + " m from stop " + hits["stop_id_other"]

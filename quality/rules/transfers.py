@@ -10,15 +10,23 @@ from __future__ import annotations
 import pandas as pd
 
 from quality.feed_tables import FeedTables
-from quality.notices import Severity, concat_notices
+from quality.notices import Severity
 from quality.rules import RuleContext
-from quality.rules._common import column, notices, records, rows, table
+from quality.rules._common import (
+    column,
+    combined,
+    no_notices,
+    notices,
+    records,
+    rows,
+    table,
+)
 
 
 def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
     transfers = table(feed, "transfers")
     if not len(transfers) or "transfer_type" not in transfers.columns:
-        return concat_notices([])
+        return no_notices()
     frame = pd.DataFrame({
         "from_stop_id": column(transfers, "from_stop_id"), "to_stop_id": column(transfers, "to_stop_id"),
         "transfer_type": column(transfers, "transfer_type"), "min_transfer_time": column(transfers, "min_transfer_time"),
@@ -46,4 +54,4 @@ def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
             + ignored["transfer_type"].where(ignored["transfer_type"] != "", "0 (empty)")
             + ": it only applies to transfer_type 2 and is ignored.",
             context=records(ignored, keys)))
-    return concat_notices(frames)
+    return combined(frames)

@@ -4,15 +4,30 @@ Members are sorted by name, stamped 1980-01-01 00:00:00 with mode 0644 and defla
 level; CSV uses '\n' line endings, GTFS column order, minimal quoting, coordinates with six
 decimals and other floats with `FLOAT_DECIMALS`. The archive is written to a temporary file in the
 target folder and moved into place with `os.replace`, so readers never see half a zip.
+
+Large tables are streamed: CSV is rendered CSV_BATCH_ROWS rows at a time (pyarrow kernels on the
+columns' Arrow data) and deflated in DEFLATE_BLOCK-byte blocks on a thread pool, each block primed
+with the 32 KiB before it and ending on a byte boundary, so the blocks concatenate into one
+deflate stream (pigz's scheme). Memory stays bounded by a batch and the blocks in flight; the
+bytes depend only on the tables (a member of one block is exactly zlib's stream). The zip
+structure (local headers, central directory, ZIP64 fields past 2 GiB as zipfile writes them) is
+written here, since zipfile cannot take already-deflated data.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import struct
 import tempfile
+import threading
 import zipfile
-from collections.abc import Mapping
+import zlib
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -24,6 +39,8 @@ ZIP_MODE = 0o644 << 16
 COMPRESS_LEVEL = 6
 COORD_DECIMALS = 6
 FLOAT_DECIMALS = 1
+CSV_BATCH_ROWS = 65_536  # rows rendered to CSV at a time
+DEFLATE_BLOCK = 1 << 20  # bytes of CSV per deflate block (blocks are compressed in parallel)
 
 # GTFS column order per table (spec order); unknown columns follow in alphabetical order
 COLUMN_ORDER: dict[str, tuple[str, ...]] = {
@@ -77,66 +94,260 @@ def _fixed(values: np.ndarray, decimals: int) -> pa.Array:
     return pc.if_else(pa.array(missing), pa.scalar(None, pa.string()), text)
 
 
-def _column_text(name: str, series: pd.Series) -> pa.Array:
-    """One column as CSV-ready strings (quoted where needed, nulls as empty strings)."""
+def _text_chunks(name: str, series: pd.Series) -> pa.ChunkedArray:
+    """One column as strings before quoting (large_string; nulls kept): floats with fixed
+    decimals, integers and booleans as numbers, text zero-copy when it already is Arrow text."""
     if pd.api.types.is_float_dtype(series.dtype):
         lat_lon = name.endswith(("_lat", "_lon"))
-        arr = _fixed(series.to_numpy(dtype=float, na_value=np.nan),
-                     COORD_DECIMALS if lat_lon else FLOAT_DECIMALS)
+        arr = _fixed(series.to_numpy(dtype=float, na_value=np.nan), COORD_DECIMALS if lat_lon else FLOAT_DECIMALS)
     elif pd.api.types.is_bool_dtype(series.dtype):
         arr = pc.cast(pa.array(series.astype("Int64")), pa.string())
     elif pd.api.types.is_integer_dtype(series.dtype):
         arr = pc.cast(pa.array(series), pa.string())
     else:
-        arr = pc.cast(pa.array(series.astype("string")), pa.string())
-        needs = pc.match_substring_regex(arr, r'[",\r\n]')
-        quoted = pc.binary_join_element_wise(
-            '"', pc.replace_substring(arr, '"', '""'), '"', "",
-        )
-        arr = pc.if_else(needs, quoted, arr)
-    return pc.fill_null(arr, "")
+        values = series.array
+        arrow = pa.array(values) if isinstance(values, pd.arrays.ArrowStringArray) else None
+        if arrow is None or not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
+            arrow = pa.array(series.astype("string"))
+        arr = arrow
+    if isinstance(arr, pa.Array):
+        arr = pa.chunked_array([arr])
+    return arr if pa.types.is_large_string(arr.type) else arr.cast(pa.large_string())
+
+
+_SCAN_BYTES = 1 << 23
+
+
+def _may_need_quotes(arr: pa.ChunkedArray) -> bool:
+    """True when some value holds a quote, comma or line break (a memchr scan of the text, in
+    slices of at most 8 MiB)."""
+    for view in _buffer_views(arr):
+        for start in range(0, len(view), _SCAN_BYTES):
+            text = view[start:start + _SCAN_BYTES].tobytes()
+            if b'"' in text or b"," in text or b"\n" in text or b"\r" in text:
+                return True
+    return False
+
+
+def _text(value: str) -> pa.Scalar:
+    return pa.scalar(value, pa.large_string())
+
+
+def _quoted(arr: pa.ChunkedArray) -> pa.ChunkedArray:
+    needs = pc.match_substring_regex(arr, r'[",\r\n]')
+    quoted = pc.binary_join_element_wise(_text('"'), pc.replace_substring(arr, '"', '""'), _text('"'), _text(""))
+    return pc.if_else(needs, quoted, arr)
+
+
+def _buffer_views(lines: pa.ChunkedArray | pa.Array) -> Iterator[memoryview]:
+    """The text of a non-null large_string array, chunk by chunk, without copying."""
+    for chunk in lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]:
+        if not len(chunk):
+            continue
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)
+        start, end = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
+        if end > start:
+            yield memoryview(chunk.buffers()[2])[start:end]
+
+
+def table_csv_chunks(table: str, frame: pd.DataFrame | list[dict], *,
+                     batch_rows: int = CSV_BATCH_ROWS) -> Iterator[bytes | memoryview]:
+    """A GTFS table as UTF-8 CSV ('\n' line endings), in pieces of about `batch_rows` rows, so a
+    large table is never held as one CSV text (see `table_csv` for the format)."""
+    frame = pd.DataFrame(frame) if not isinstance(frame, pd.DataFrame) else frame
+    columns = ordered_columns(table, [str(c) for c in frame.columns])
+    yield (",".join(columns) + "\n").encode()
+    if frame.empty:
+        return
+    texts: list[pa.ChunkedArray] = []
+    quoting: list[bool] = []
+    for name in columns:
+        series = frame[name]
+        texts.append(_text_chunks(name, series))
+        quoting.append(not pd.api.types.is_numeric_dtype(series.dtype) and _may_need_quotes(texts[-1]))
+    for start in range(0, len(frame), batch_rows):
+        cols = []
+        for text, quote in zip(texts, quoting, strict=True):
+            part = text.slice(start, batch_rows)
+            cols.append(pc.fill_null(_quoted(part) if quote else part, _text("")))
+        rows = pc.binary_join_element_wise(*cols, _text(",")) if len(cols) > 1 else cols[0]
+        yield from _buffer_views(pc.binary_join_element_wise(rows, _text(""), _text("\n")))
 
 
 def table_csv(table: str, frame: pd.DataFrame | list[dict]) -> bytes:
     """A GTFS table as UTF-8 CSV bytes with '\n' line endings."""
-    frame = pd.DataFrame(frame) if not isinstance(frame, pd.DataFrame) else frame
-    columns = ordered_columns(table, [str(c) for c in frame.columns])
-    header = (",".join(columns) + "\n").encode()
-    if frame.empty:
-        return header
-    cols = [_column_text(c, frame[c]) for c in columns]
-    rows = pc.binary_join_element_wise(*cols, ",") if len(cols) > 1 else cols[0]
-    lines = pc.binary_join_element_wise(rows, "", "\n")
-    if isinstance(lines, pa.ChunkedArray):
-        lines = lines.combine_chunks()
-    lines = lines.cast(pa.large_string())
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)
-    start, end = offsets[lines.offset], offsets[lines.offset + len(lines)]
-    return header + memoryview(lines.buffers()[2])[start:end].tobytes()
+    return b"".join(table_csv_chunks(table, frame))
+
+
+def _text_bytes(arr: pa.ChunkedArray) -> int:
+    total = 0
+    for chunk in arr.chunks:
+        if len(chunk):
+            offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)
+            total += int(offsets[chunk.offset + len(chunk)] - offsets[chunk.offset])
+    return total
+
+
+def csv_size_bound(frame: pd.DataFrame) -> int:
+    """An upper bound of the CSV size of `frame` (for the zip64 decision before writing): every
+    text value quoted with each of its bytes a doubled quote, numbers at most 32 characters."""
+    total = 2 * len(",".join(map(str, frame.columns)).encode()) + 1
+    for name in frame.columns:
+        series = frame[name]
+        if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+            total += 33 * len(series)
+        else:
+            total += 2 * _text_bytes(_text_chunks(str(name), series)) + 3 * len(series)
+    return total
+
+
+# --- zip --------------------------------------------------------------------------------------------
+
+_ZIP64_LIMIT = (1 << 31) - 1  # as zipfile: beyond this a size or an offset is written in a zip64 field
+_DOS_DATE = (ZIP_DATE_TIME[0] - 1980) << 9 | ZIP_DATE_TIME[1] << 5 | ZIP_DATE_TIME[2]
+_DOS_TIME = ZIP_DATE_TIME[3] << 11 | ZIP_DATE_TIME[4] << 5 | ZIP_DATE_TIME[5] // 2
+_LOCAL = struct.Struct("<4s2B4HL2L2H")
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
+_END = struct.Struct("<4s4H2LH")
+_WORKERS = max(1, min(os.cpu_count() or 1, 8))
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _forget_pool_after_fork() -> None:
+    """A forked child has none of the parent's threads: it starts its own pool when it needs one."""
+    global _pool, _pool_lock
+    _pool, _pool_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool_after_fork)
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="gtfs-zip-deflate")
+        return _pool
+
+
+def _deflate_block(block: bytes, dictionary: bytes, last: bool) -> bytes:
+    """Raw deflate of one block, primed with the 32 KiB before it, ending byte-aligned (sync
+    flush) so that the blocks of a member concatenate into one deflate stream (as pigz does)."""
+    if dictionary:
+        compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15, 8, zlib.Z_DEFAULT_STRATEGY, dictionary)
+    else:
+        compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+    return compressor.compress(block) + compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+
+def _deflated(pieces: Iterable[bytes | memoryview], state: dict) -> Iterator[bytes]:
+    """The deflate stream of the concatenated pieces, cut into DEFLATE_BLOCK-byte blocks that are
+    compressed in parallel threads (zlib releases the GIL), in order. The output depends only on
+    the bytes (fixed block size and dictionary), never on timing or thread count. Sets
+    state["crc"] and state["size"]."""
+    crc, size = 0, 0
+    pending: deque[Future[bytes]] = deque()
+    buffer = bytearray()
+    tail = b""
+    limit = 2 * (_WORKERS + 1)  # blocks in flight: bounded memory
+
+    def submit(block: bytes, last: bool) -> None:
+        nonlocal tail
+        if not pending and last:  # the member's only (or final, nothing in flight) block: no thread
+            done: Future[bytes] = Future()
+            done.set_result(_deflate_block(block, tail, last))
+            pending.append(done)
+        else:
+            pending.append(_executor().submit(_deflate_block, block, tail, last))
+        tail = block[-32768:]
+
+    for piece in pieces:
+        crc = zlib.crc32(piece, crc)
+        size += len(piece)
+        buffer += piece
+        while len(buffer) >= DEFLATE_BLOCK:
+            submit(bytes(buffer[:DEFLATE_BLOCK]), False)
+            del buffer[:DEFLATE_BLOCK]
+            while len(pending) >= limit or (pending and pending[0].done()):
+                yield pending.popleft().result()
+    submit(bytes(buffer), True)
+    while pending:
+        yield pending.popleft().result()
+    state["crc"], state["size"] = crc, size
+
+
+def _write_zip(fh: BinaryIO, members: Iterable[tuple[str, Callable[[], Iterable[bytes | memoryview]], int]]) -> None:
+    """A zip of the members (name, pieces of its content, an upper bound of its size), in the
+    given order, deflated, with fixed metadata; `fh` must be seekable (the local header is
+    completed once the member is written). ZIP64 fields as zipfile writes them."""
+    entries = []
+    for name, pieces, bound in members:
+        encoded, flags = (name.encode("ascii"), 0) if name.isascii() else (name.encode("utf-8"), 0x800)
+        zip64 = bound * 1.05 > _ZIP64_LIMIT
+        offset = fh.tell()
+        extra_len = 20 if zip64 else 0
+        fh.write(b"\0" * (_LOCAL.size + len(encoded) + extra_len))
+        state: dict = {}
+        compressed = 0
+        for data in _deflated(pieces(), state):
+            fh.write(data)
+            compressed += len(data)
+        crc, size = state["crc"], state["size"]
+        if not zip64 and (size > _ZIP64_LIMIT or compressed > _ZIP64_LIMIT):
+            raise RuntimeError(f"{name}: {size} bytes, more than the size bound {bound} (zip64 needed)")
+        end = fh.tell()
+        version = 45 if zip64 else 20
+        extra = struct.pack("<HHQQ", 1, 16, size, compressed) if zip64 else b""
+        fh.seek(offset)
+        fh.write(_LOCAL.pack(b"PK\003\004", version, 0, flags, zipfile.ZIP_DEFLATED, _DOS_TIME, _DOS_DATE, crc,
+                             0xFFFFFFFF if zip64 else compressed, 0xFFFFFFFF if zip64 else size, len(encoded),
+                             len(extra)) + encoded + extra)
+        fh.seek(end)
+        entries.append((encoded, flags, crc, compressed, size, offset))
+    directory_start = fh.tell()
+    for encoded, flags, crc, compressed, size, offset in entries:
+        extra_values = []
+        if size > _ZIP64_LIMIT or compressed > _ZIP64_LIMIT:
+            extra_values += [size, compressed]
+            size = compressed = 0xFFFFFFFF
+        if offset > _ZIP64_LIMIT:
+            extra_values.append(offset)
+            offset = 0xFFFFFFFF
+        extra = struct.pack("<HH" + "Q" * len(extra_values), 1, 8 * len(extra_values), *extra_values) if extra_values else b""
+        version = 45 if extra_values else 20
+        fh.write(_CENTRAL.pack(b"PK\001\002", version, 3, version, 0, flags, zipfile.ZIP_DEFLATED, _DOS_TIME,
+                               _DOS_DATE, crc, compressed, size, len(encoded), len(extra), 0, 0, 0, ZIP_MODE, offset)
+                 + encoded + extra)
+    directory_end = fh.tell()
+    count, directory_size = len(entries), directory_end - directory_start
+    if count > 0xFFFF or directory_size > _ZIP64_LIMIT or directory_start > _ZIP64_LIMIT:
+        fh.write(struct.pack("<4sQ2H2L4Q", b"PK\006\006", 44, 45, 45, 0, 0, count, count, directory_size,
+                             directory_start))
+        fh.write(struct.pack("<4sLQL", b"PK\006\007", 0, directory_end, 1))
+        fh.write(_END.pack(b"PK\005\006", 0, 0, min(count, 0xFFFF), min(count, 0xFFFF), 0xFFFFFFFF, 0xFFFFFFFF, 0))
+    else:
+        fh.write(_END.pack(b"PK\005\006", 0, 0, count, count, directory_size, directory_start, 0))
+
+
+def _raw_member(content: bytes) -> tuple[Callable[[], Iterable[bytes]], int]:
+    return (lambda: [content]), len(content)
 
 
 def zip_bytes(members: Mapping[str, bytes]) -> bytes:
     """A zip archive of `members` (name -> bytes) with sorted names and fixed metadata."""
-    with tempfile.SpooledTemporaryFile() as buffer:
-        with zipfile.ZipFile(buffer, "w") as zf:
-            for name in sorted(members):
-                info = zipfile.ZipInfo(name, date_time=ZIP_DATE_TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.create_system = 3
-                info.external_attr = ZIP_MODE
-                zf.writestr(info, members[name], compresslevel=COMPRESS_LEVEL)
-        buffer.seek(0)
-        return buffer.read()
+    buffer = io.BytesIO()
+    _write_zip(buffer, [(name, *_raw_member(members[name])) for name in sorted(members)])
+    return buffer.getvalue()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary sibling file and `os.replace`."""
+def _replace_atomic(path: Path, write: Callable[[BinaryIO], None]) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            write(fh)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
@@ -144,14 +355,22 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary sibling file and `os.replace`."""
+    _replace_atomic(path, lambda fh: fh.write(data))
+
+
 def write_gtfs_zip(path: Path, tables: Mapping[str, Table]) -> None:
     """Write a GTFS zip: `tables` maps a table name ('stops') or a member name ('stops.txt',
-    '__MACOSX/._stops.txt') to a DataFrame, a list of row dicts, or raw bytes/str content."""
-    members: dict[str, bytes] = {}
+    '__MACOSX/._stops.txt') to a DataFrame, a list of row dicts, or raw bytes/str content.
+    Tables are rendered to CSV and deflated in pieces, straight into the temporary file."""
+    members: dict[str, tuple[Callable[[], Iterable[bytes | memoryview]], int]] = {}
     for name, content in tables.items():
         if isinstance(content, (bytes, str)):
-            members[name] = content.encode() if isinstance(content, str) else content
+            members[name] = _raw_member(content.encode() if isinstance(content, str) else content)
             continue
         member = name if "." in name.rsplit("/", 1)[-1] else f"{name}.txt"
-        members[member] = table_csv(member.rsplit("/", 1)[-1].removesuffix(".txt"), content)
-    write_atomic(Path(path), zip_bytes(members))
+        frame = pd.DataFrame(content) if not isinstance(content, pd.DataFrame) else content
+        table = member.rsplit("/", 1)[-1].removesuffix(".txt")
+        members[member] = ((lambda table=table, frame=frame: table_csv_chunks(table, frame)), csv_size_bound(frame))
+    _replace_atomic(Path(path), lambda fh: _write_zip(fh, [(name, *members[name]) for name in sorted(members)]))

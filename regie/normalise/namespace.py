@@ -11,7 +11,8 @@ from regie.normalise.schema import DEFINED_BY, TRANSLATION_RECORD_KIND, id_colum
 
 def _prefixed(values: pd.Series, prefix: str) -> pd.Series:
     values = values.fillna("").astype("str")
-    return values.where(values == "", prefix + values)
+    empty = values == ""
+    return values.where(empty, prefix + values) if empty.any() else prefix + values
 
 
 def namespace_tables(tables: dict[str, pd.DataFrame], prefix: str,

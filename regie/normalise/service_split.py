@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from quality.rules._common import column, gtfs_seconds
+from regie.normalise.arrow_text import positions as id_positions
+from regie.normalise.arrow_text import shifted_times
 from regie.normalise.ledger import Ledger
 
 DAY_S = 86400
@@ -28,16 +30,23 @@ TIMED = {"stop_times": ("arrival_time", "departure_time"), "frequencies": ("star
 
 def first_times(tables: dict[str, pd.DataFrame]) -> pd.Series:
     """Earliest time (seconds) of each trip in stop_times and frequencies."""
-    parts = []
+    trip_ids, times = [], []
     for name, fields in TIMED.items():
         frame = tables.get(name)
         if frame is None or not len(frame):
             continue
-        seconds = pd.concat([gtfs_seconds(column(frame, f)) for f in fields if f in frame.columns], axis=1).min(axis=1)
-        parts.append(pd.DataFrame({"trip_id": column(frame, "trip_id").to_numpy(), "t": seconds.to_numpy()}))
-    if not parts:
+        seconds = [gtfs_seconds(column(frame, f)).to_numpy(dtype=float) for f in fields if f in frame.columns]
+        if not seconds:
+            raise ValueError(f"{name} has none of the columns {', '.join(fields)}")
+        with np.errstate(invalid="ignore"):
+            times.append(np.fmin.reduce(seconds) if len(seconds) > 1 else seconds[0])
+        trip_ids.append(column(frame, "trip_id"))
+    if not trip_ids:
         return pd.Series(dtype=float)
-    return pd.concat(parts, ignore_index=True).groupby("trip_id")["t"].min()
+    codes, uniques = pd.factorize(pd.concat(trip_ids, ignore_index=True), use_na_sentinel=False)
+    first = pd.Series(np.concatenate(times)).groupby(codes).min()  # NaN only when every time is
+    out = pd.Series(first.to_numpy(), index=pd.Index(uniques, name="trip_id")[first.index.to_numpy()], name="t")
+    return out.sort_index()
 
 
 def trip_variants(tables: dict[str, pd.DataFrame], shifts: pd.DataFrame, first: pd.Series | None = None) -> pd.DataFrame:
@@ -75,12 +84,9 @@ def _new_calendar_dates(shifts: pd.DataFrame, copies: pd.DataFrame) -> pd.DataFr
 
 
 def _shift_times(frame: pd.DataFrame, fields: tuple[str, ...], delta: np.ndarray) -> pd.DataFrame:
-    from regie.normalise.timezones import format_seconds
-
     for field in fields:
         if field in frame.columns:
-            seconds = gtfs_seconds(column(frame, field)) + delta
-            frame[field] = format_seconds(seconds).where(seconds.notna(), column(frame, field))
+            frame[field] = shifted_times(column(frame, field), delta)
     return frame
 
 
@@ -94,6 +100,11 @@ def split_and_shift(tables: dict[str, pd.DataFrame], shifts: pd.DataFrame, ledge
     for name, fields in TIMED.items():
         frame = tables.get(name)
         if frame is None or not len(frame):
+            continue
+        if not len(extra):  # no trip copied: every row stays, shifted by its trip's delta
+            found = id_positions(column(frame, "trip_id"), copies["trip_id"])
+            delta = np.where(found >= 0, copies["delta"].to_numpy(dtype=float)[found], 0.0)
+            tables[name] = _shift_times(frame.reset_index(drop=True), fields, delta)
             continue
         rows = pd.DataFrame({"trip_id": column(frame, "trip_id").to_numpy(), "_pos": np.arange(len(frame))})
         expanded = rows.merge(copies[["trip_id", "new_trip_id", "delta"]], on="trip_id", how="left", sort=False)

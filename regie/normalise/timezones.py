@@ -17,8 +17,10 @@ import functools
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from quality.rules._common import column, gtfs_dates, gtfs_seconds
+from quality.rules._common import column, gtfs_dates
+from regie.normalise.arrow_text import clock, positions, shifted_times, text_series
 from regie.normalise.ledger import Ledger
 from regie.normalise.service_split import first_times, split_and_shift
 
@@ -92,10 +94,12 @@ def feed_zone(tables: dict[str, pd.DataFrame]) -> str:
 def format_seconds(seconds: pd.Series) -> pd.Series:
     """Seconds after midnight as HH:MM:SS (hours may exceed 24); "" where NaN. Formats each
     distinct value once (a timetable repeats few distinct times)."""
-    codes, uniques = pd.factorize(seconds.to_numpy(dtype=float), use_na_sentinel=True)
-    total = uniques.astype("int64")
-    text = np.array([f"{t // 3600:02d}:{t % 3600 // 60:02d}:{t % 60:02d}" for t in total.tolist()] + [""], dtype=object)
-    return pd.Series(text[codes], index=seconds.index, dtype="str")
+    values = seconds.to_numpy(dtype=float)
+    valid = ~np.isnan(values)
+    distinct, inverse = np.unique(values[valid].astype("int64"), return_inverse=True)
+    picks = np.full(len(values), len(distinct), dtype=np.int64)
+    picks[valid] = inverse.reshape(-1)
+    return text_series(pa.concat_arrays([clock(distinct), pa.array([""], pa.large_string())]), picks, seconds.index)
 
 
 def _any_negative(tables: dict[str, pd.DataFrame], service_shift: pd.Series, first: pd.Series) -> bool:
@@ -147,12 +151,11 @@ def align_timezone(tables: dict[str, pd.DataFrame], *, operator_id: str, region_
         if frame is None or not len(frame):
             continue
         frame = frame.copy()
-        delta = column(frame, "trip_id").map(trip_shift).fillna(0).to_numpy()
+        found = positions(column(frame, "trip_id"), trip_shift.index.to_numpy())
+        delta = np.where(found >= 0, trip_shift.to_numpy(dtype=float)[found], 0.0)
         for field in fields:
-            if field not in frame.columns:
-                continue
-            seconds = gtfs_seconds(column(frame, field)) + delta
-            frame[field] = format_seconds(seconds).where(seconds.notna(), column(frame, field))
+            if field in frame.columns:
+                frame[field] = shifted_times(column(frame, field), delta)
         tables[name] = frame
     tables["agency"] = agency
     shifts = sorted({int(s) for s in service_shift.unique()})

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from quality.feed_tables import FeedTables
 from quality.rules._common import column, numeric, table
 from regie.modes import mode_names
+from regie.normalise.arrow_text import positions
 
 STOP_COLUMNS = ["operator_id", "stop_id", "stop_name", "stop_lat", "stop_lon", "location_type",
                 "parent_station", "mode"]
@@ -41,6 +43,28 @@ def operator_stops(operator_id: str, feed: FeedTables, *, namespace: bool = True
     return _stops_frame(operator_id, feed, lambda ids: namespaced(operator_id, ids))
 
 
+def _served_modes(feed: FeedTables, namespaced_ids, rank: dict[str, int]) -> pd.Series:
+    """stop_id (namespaced) -> the mode of the routes serving it through trips and stop_times,
+    the first of `rank` when several do. Positions and codes on Arrow data: the stop_times rows
+    are never joined or de-duplicated as strings."""
+    routes, trips, stop_times = (table(feed, name) for name in ("routes", "trips", "stop_times"))
+    unknown = len(rank)
+    route_modes = basic_mode(column(routes, "route_type"))
+    route_rank = route_modes.map(rank).fillna(unknown).to_numpy(dtype=np.int64)
+    trip_route = positions(column(trips, "route_id"), column(routes, "route_id"))
+    served_trips = trip_route >= 0  # a trip whose route is missing serves no mode
+    trip_ids = column(trips, "trip_id")[served_trips]
+    trip_rank = route_rank[trip_route[served_trips]]
+    row_trip = positions(column(stop_times, "trip_id"), trip_ids)  # first trips row of the id
+    served = row_trip >= 0
+    stop_codes, stop_ids = pd.factorize(column(stop_times, "stop_id"), use_na_sentinel=False)
+    best = pd.Series(trip_rank[row_trip[served]]).groupby(stop_codes[served]).min()
+    ids = namespaced_ids(pd.Series(stop_ids[best.index.to_numpy()], dtype="str"))
+    best = pd.Series(best.to_numpy(), index=ids.to_numpy()).groupby(level=0).min()  # ids equal once namespaced
+    names = np.asarray(MODE_ORDER + [""], dtype=object)
+    return pd.Series(names[np.minimum(best.to_numpy(), unknown)], index=best.index, dtype="str")
+
+
 def _stops_frame(operator_id: str, feed: FeedTables, namespaced_ids) -> pd.DataFrame:
     stops = table(feed, "stops")
     raw_type = column(stops, "location_type")
@@ -53,17 +77,11 @@ def _stops_frame(operator_id: str, feed: FeedTables, namespaced_ids) -> pd.DataF
         "location_type": pd.to_numeric(raw_type.where(raw_type != "", "0"), errors="coerce").fillna(0).astype("int64"),
         "parent_station": namespaced_ids(column(stops, "parent_station")),
     })
-    routes, trips, stop_times = (table(feed, name) for name in ("routes", "trips", "stop_times"))
-    route_mode = pd.DataFrame({"route_id": column(routes, "route_id"), "mode": basic_mode(column(routes, "route_type"))})
-    trip_mode = pd.DataFrame({"trip_id": column(trips, "trip_id"), "route_id": column(trips, "route_id")}).merge(
-        route_mode, on="route_id")[["trip_id", "mode"]].drop_duplicates("trip_id")
-    served = pd.DataFrame({"trip_id": column(stop_times, "trip_id"), "stop_id": column(stop_times, "stop_id")})
-    served = served.drop_duplicates().merge(trip_mode, on="trip_id")[["stop_id", "mode"]].drop_duplicates()
-    served["stop_id"] = namespaced_ids(served["stop_id"])
     rank = {mode: n for n, mode in enumerate(MODE_ORDER)}
-    served["rank"] = served["mode"].map(rank).fillna(len(rank))
-    stop_mode = served.sort_values(["stop_id", "rank"]).drop_duplicates("stop_id").set_index("stop_id")["mode"]
-    frame["mode"] = frame["stop_id"].map(stop_mode).fillna("").astype("str")
+    stop_mode = _served_modes(feed, namespaced_ids, rank)
+    found = positions(frame["stop_id"], stop_mode.index.to_numpy())
+    modes = np.asarray(list(stop_mode.to_numpy()) + [""], dtype=object)
+    frame["mode"] = pd.Series(modes[np.where(found >= 0, found, len(stop_mode))], index=frame.index, dtype="str")
     children = frame[(frame["parent_station"] != "") & (frame["mode"] != "")]
     children = children.assign(rank=children["mode"].map(rank).fillna(len(rank)))
     station_mode = children.sort_values(["parent_station", "rank"]).drop_duplicates("parent_station")
