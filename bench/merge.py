@@ -51,6 +51,11 @@ def input_zips() -> list[tuple[str, Path, str]]:
             + [(op, base / "large" / name, openness) for op, name, openness in LARGE])
 
 
+def _txt_bytes(path: Path) -> int:
+    with zipfile.ZipFile(path) as archive:
+        return sum(info.file_size for info in archive.infolist() if info.filename.endswith(".txt"))
+
+
 def operator(op_id: str, openness: str = "open"):
     from regie.config.operators import Operator
 
@@ -220,8 +225,7 @@ def child(which: str) -> dict:
             zips = input_zips()
             inputs = [OperatorFeeds(operator(op, openness), [read_feed_tables(path)], [path.stem])
                       for op, path, openness in zips]
-            csv_bytes = sum(i.file_size for _, path, _ in zips for i in zipfile.ZipFile(path).infolist()
-                            if i.filename.endswith(".txt"))
+            csv_bytes = sum(_txt_bytes(path) for _, path, _ in zips)
             result = _timed_runs(inputs, region("America/Los_Angeles", "2018-10-15"), out,
                                  read=[path for _, path, _ in zips])
         else:
@@ -254,7 +258,8 @@ def _in_child(which: str) -> dict:
 def run() -> dict:
     zips = input_zips()
     pyarrow_s = best_of(3, lambda: [read_all_tables(path) for _, path, _ in zips])
-    hart_pyarrow_s = best_of(3, lambda: read_all_tables(zips[3][1]))
+    hart = {op: path for op, path, _ in zips}["hart"]
+    hart_pyarrow_s = best_of(3, lambda: read_all_tables(hart))
     bay = _in_child("bayarea")
     scales = {n: _in_child(str(n)) for n in SCALES}
     big = scales[SCALES[-1]]

@@ -105,23 +105,28 @@ def _validate_feed(path: Path, request: ValidationRequest, engine: CanonicalEngi
             gx = run_expectations(feed, bbox=request.bbox, thresholds=config.thresholds)
             frames.append(gx.notices)
             expectations = gx.summary
+    # what the feed alone tells, worked out while the engine may still run
+    row_counts = feed.row_counts() if feed is not None else {}
+    feed_start, feed_end = service_span(feed) if feed is not None else (None, None)
+    completeness = Completeness.from_feed(feed) if feed is not None else None
+    stops = stops_for_map(feed)
+    engine_version = engine.version()
+    if job is not None:
         frames.append(job.result())
     notices = concat_notices(frames)
     waivers = config.waivers_for(request.operator_id) if request.operator_id else []
     gated, uses = apply_gate(notices, config.blocking, waivers, request.validation_date)
-    row_counts = feed.row_counts() if feed is not None else {}
-    feed_start, feed_end = service_span(feed) if feed is not None else (None, None)
     score = None
-    if feed is not None:
+    if completeness is not None:
         score = compute_score(
             notices=gated, row_counts=row_counts, frame=config.scoring, validation_date=request.validation_date,
             feed_end=feed_end, last_changed=request.last_changed, fetch_outcomes=list(request.fetch_outcomes),
-            completeness=Completeness.from_feed(feed),
+            completeness=completeness,
         )
     outcome = ValidationOutcome(
         feed_path=path, validation_date=request.validation_date, notices=gated, row_counts=row_counts,
-        stops=stops_for_map(feed), score=score, expectations=expectations, engine=engine.name,
-        engine_version=engine.version(), duration_s=round(time.perf_counter() - started, 3),
+        stops=stops, score=score, expectations=expectations, engine=engine.name,
+        engine_version=engine_version, duration_s=round(time.perf_counter() - started, 3),
         engine_peak_rss_mib=job.peak_rss_mib if job is not None else None,
         operator_id=request.operator_id, feed_id=request.feed_id, content_hash=request.content_hash,
         feed_start=feed_start, feed_end=feed_end,

@@ -111,7 +111,8 @@ def flagged_stop_rows(outcome: ValidationOutcome, flags: Mapping[str, Mapping[st
     stops = outcome.stops
     if stops is not None and not stops.empty and "stop_id" in stops.columns:
         column = stops["stop_name"] if "stop_name" in stops.columns else pd.Series(None, index=stops.index)
-        names = {str(stop): (None if name is None or pd.isna(name) else str(name)) for stop, name in zip(stops["stop_id"], column, strict=True)}
+        names = {str(stop): (None if name is None or pd.isna(name) else str(name))
+                 for stop, name in zip(stops["stop_id"].tolist(), column.tolist(), strict=True)}
     rows = [
         {"stop_id": stop, "name": names.get(stop), "known": stop in names, **flag}
         for stop, flag in flags.items()

@@ -36,6 +36,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from quality.notices import NOTICE_COLUMNS, Severity, Source, notices_frame
 from quality.rules._common import column, gtfs_seconds
@@ -60,7 +62,7 @@ DEFINITIONS: dict[str, tuple[tuple[str, str], ...]] = {
                       "shape": (("shapes", "shape_id"),)}.get(kind, ())
     for kind, where in DEFINED_BY.items()
 }
-_HASH_KEYS = ("regie-pool-hash1", "regie-pool-hash2")  # 16 characters each (pandas' hash key)
+_STOP_KEY_HASH = "regie-pool-hash1"  # 16 characters (pandas' hash key)
 
 
 @dataclass(frozen=True)
@@ -202,40 +204,71 @@ class OperatorDates:
         return self._memo[feed.operator_id]
 
 
+_SEEDS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))  # two independent 64-bit hashes
+
+
+def _mix(values: np.ndarray, seed: np.uint64) -> np.ndarray:
+    """splitmix64 of uint64 values (vectorised, wraps modulo 2**64)."""
+    z = values.astype(np.uint64) + seed
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
 def _trip_signatures(feeds: Mapping[str, NormalisedFeed], hub_of: pd.Series, min_stops: int) -> pd.DataFrame:
-    """operator_id, trip_id, stops, first_departure, h1, h2 for trips with at least `min_stops` rows."""
-    parts = []
+    """operator_id, trip_id, stops, first_departure, h1, h2 for trips with at least `min_stops` rows.
+
+    A trip's signature sums, over its stop times in sequence order, a hash of (stop key = its hub
+    or its own id, arrival, departure, position): equal trips of two operators collide. Works on
+    integer codes (trip rank, stop code): no string sort, no string hashing per row."""
+    ops, trips, seqs, stops, arr, dep = [], [], [], [], [], []
     for feed in feeds.values():
         times = feed.tables.get("stop_times")
         if times is None or not len(times):
             continue
-        parts.append(pd.DataFrame({
-            "operator_id": feed.operator_id,
-            "trip_id": column(times, "trip_id"),
-            "sequence": pd.to_numeric(column(times, "stop_sequence"), errors="coerce"),
-            "stop_id": column(times, "stop_id"),
-            "arrival": gtfs_seconds(column(times, "arrival_time")).fillna(-1).astype("int64"),
-            "departure": gtfs_seconds(column(times, "departure_time")).fillna(-1).astype("int64"),
-        }))
+        ops.append(np.full(len(times), len(ops)))
+        trips.append(column(times, "trip_id"))
+        codes, uniques = pd.factorize(column(times, "stop_sequence"), use_na_sentinel=False)
+        seqs.append(pd.to_numeric(pd.Series(uniques, dtype="str"), errors="coerce").to_numpy(dtype=float)[codes])
+        stops.append(column(times, "stop_id"))
+        arr.append(gtfs_seconds(column(times, "arrival_time")).fillna(-1).to_numpy(dtype=np.int64))
+        dep.append(gtfs_seconds(column(times, "departure_time")).fillna(-1).to_numpy(dtype=np.int64))
     empty = pd.DataFrame(columns=["operator_id", "trip_id", "stops", "first_departure", "h1", "h2"])
-    if not parts:
+    if not trips:
         return empty
-    rows = pd.concat(parts, ignore_index=True).sort_values(["trip_id", "sequence"], kind="stable", ignore_index=True)
-    hubs = rows["stop_id"].map(hub_of).astype(object)
-    rows["stop_key"] = hubs.where(hubs.notna(), rows["stop_id"])
-    rows["position"] = rows.groupby("trip_id", sort=False).cumcount()
-    counts = rows.groupby("trip_id", sort=False).size()
-    rows = rows[rows["trip_id"].map(counts) >= min_stops].reset_index(drop=True)
-    if not len(rows):
+    op_names = [f.operator_id for f in feeds.values()
+                if f.tables.get("stop_times") is not None and len(f.tables["stop_times"])]
+    op = np.concatenate(ops)
+    trip_codes, trip_ids = pd.factorize(pd.concat(trips, ignore_index=True), use_na_sentinel=False)
+    rank = np.empty(len(trip_ids), dtype=np.int64)
+    rank[pc.sort_indices(pa.array(trip_ids)).to_numpy()] = np.arange(len(trip_ids))
+    row_rank = rank[trip_codes]
+    order = np.lexsort((np.concatenate(seqs), row_rank))
+    row_rank = row_rank[order]
+    stop_codes, stop_ids = pd.factorize(pd.concat(stops, ignore_index=True), use_na_sentinel=False)
+    keys = pd.Series(stop_ids, dtype="str")
+    hubbed = keys.map(hub_of)
+    keys = hubbed.where(hubbed.notna(), keys).astype("str")
+    key_hash = pd.util.hash_array(keys.to_numpy(dtype=object), hash_key=_STOP_KEY_HASH)
+    starts = np.flatnonzero(np.r_[True, row_rank[1:] != row_rank[:-1]])
+    counts = np.diff(np.r_[starts, len(order)])
+    position = np.arange(len(order)) - np.repeat(starts, counts)
+    keep_trip = counts >= min_stops
+    if not keep_trip.any():
         return empty
-    starts = np.flatnonzero(np.r_[True, rows["trip_id"].to_numpy()[1:] != rows["trip_id"].to_numpy()[:-1]])
-    hashed = rows[["stop_key", "arrival", "departure", "position"]]
-    out = rows.iloc[starts][["operator_id", "trip_id"]].reset_index(drop=True)
-    out["stops"] = np.diff(np.r_[starts, len(rows)])
-    out["first_departure"] = rows["departure"].to_numpy()[starts]
-    for name, key in zip(("h1", "h2"), _HASH_KEYS, strict=True):
-        values = pd.util.hash_pandas_object(hashed, index=False, hash_key=key).to_numpy(dtype=np.uint64)
-        out[name] = np.add.reduceat(values, starts)  # wraps modulo 2**64: fine for a hash
+    a, d = np.concatenate(arr)[order], np.concatenate(dep)[order]
+    k = key_hash[stop_codes[order]]
+    first = order[starts]
+    out = pd.DataFrame({"operator_id": np.asarray(op_names, dtype=object)[op[first]],
+                        "trip_id": pd.Series(trip_ids[trip_codes[first]], dtype="str").to_numpy(),
+                        "stops": counts, "first_departure": d[starts]})
+    fields = (k, a.astype(np.uint64), d.astype(np.uint64), position.astype(np.uint64))
+    for name, seed in zip(("h1", "h2"), _SEEDS, strict=True):
+        h = np.zeros(len(order), dtype=np.uint64)
+        for n, values in enumerate(fields):
+            h ^= _mix(values, seed + np.uint64(n)) * np.uint64(2 * n + 1)
+        out[name] = np.add.reduceat(h, starts)  # wraps modulo 2**64: fine for a hash
+    out = out[keep_trip].reset_index(drop=True)
     return out
 
 

@@ -33,11 +33,24 @@ def _flat(values: pd.Series | np.ndarray | list) -> pa.Array:
 def positions(values: pd.Series, keys: pd.Series | np.ndarray | list) -> np.ndarray:
     """For each value, the position of its first occurrence in `keys`; -1 when absent (what
     `values.map(pd.Series(range(n), index=keys))` gives, without Python objects)."""
-    found = pc.index_in(arrow(values), value_set=_flat(keys))
-    found = pc.fill_null(found, -1)
+    try:
+        value_set = _flat(keys)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # keys that are not all text: pandas does it
+        index = pd.Index(keys)
+        unique = ~index.duplicated()
+        first = pd.Series(np.arange(len(index))[unique], index=index[unique])
+        return values.map(first).fillna(-1).to_numpy(dtype=np.int64)
+    found = pc.fill_null(pc.index_in(arrow(values), value_set=value_set), -1)
     if isinstance(found, pa.ChunkedArray):
         found = found.combine_chunks() if found.num_chunks != 1 else found.chunk(0)
     return found.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+
+
+def mapped(values: pd.Series, mapping: pd.Series) -> np.ndarray:
+    """`values.map(mapping)` as floats (NaN where absent) for a numeric mapping keyed by text."""
+    found = positions(values, mapping.index.to_numpy())
+    return np.where(found >= 0, mapping.to_numpy(dtype=float)[np.maximum(found, 0)] if len(mapping) else np.nan,
+                    np.nan)
 
 
 def text_series(texts: list[str] | pa.Array | pa.ChunkedArray, codes: np.ndarray,
@@ -89,4 +102,4 @@ def shifted_times(values: pd.Series, delta: np.ndarray) -> pd.Series:
     return text_series(texts, target[inverse.reshape(-1)], values.index)
 
 
-__all__ = ["arrow", "clock", "positions", "shifted_times", "text_series"]
+__all__ = ["arrow", "clock", "mapped", "positions", "shifted_times", "text_series"]

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from quality.rules._common import column, gtfs_seconds
+from regie.normalise.arrow_text import mapped, shifted_times
 from regie.normalise.arrow_text import positions as id_positions
-from regie.normalise.arrow_text import shifted_times
 from regie.normalise.ledger import Ledger
 
 DAY_S = 86400
@@ -58,7 +58,7 @@ def trip_variants(tables: dict[str, pd.DataFrame], shifts: pd.DataFrame, first: 
     trips = tables["trips"]
     first = first_times(tables) if first is None else first
     t = pd.DataFrame({"trip_id": column(trips, "trip_id").to_numpy(), "service_id": column(trips, "service_id").to_numpy()})
-    t["t"] = t["trip_id"].map(first).to_numpy(dtype=float)
+    t["t"] = mapped(t["trip_id"], first)
     copies = t.merge(variants, on="service_id", how="inner")
     copies["moved"] = (copies["t"] + copies["shift"]) < 0
     keys = copies[["service_id", "shift", "moved", "first"]].drop_duplicates().sort_values(
@@ -117,10 +117,12 @@ def split_and_shift(tables: dict[str, pd.DataFrame], shifts: pd.DataFrame, ledge
     positions = pd.Series(np.arange(len(trips)), index=column(trips, "trip_id").to_numpy())
     positions = positions[~positions.index.duplicated()]
     kept = copies[copies["new_trip_id"] == copies["trip_id"]]
-    unchanged = ~column(trips, "trip_id").isin(copies["trip_id"]).to_numpy()  # trips of a service without dates
+    first_service = kept.drop_duplicates("trip_id")
+    found = id_positions(column(trips, "trip_id"), first_service["trip_id"])  # -1: a service without dates
     base = trips.copy()
-    first_service = kept.drop_duplicates("trip_id").set_index("trip_id")["new_service_id"]
-    base["service_id"] = column(trips, "trip_id").map(first_service).where(~unchanged, column(trips, "service_id")).astype("str")
+    services = np.asarray(first_service["new_service_id"].to_numpy(dtype=object).tolist() + [None], dtype=object)
+    base["service_id"] = pd.Series(services[found], index=trips.index, dtype="str").where(
+        found >= 0, column(trips, "service_id")).astype("str")
     clones = trips.iloc[positions.loc[extra["trip_id"]].to_numpy()].reset_index(drop=True)
     clones["trip_id"] = extra["new_trip_id"].to_numpy()
     clones["service_id"] = extra["new_service_id"].to_numpy()
@@ -130,7 +132,8 @@ def split_and_shift(tables: dict[str, pd.DataFrame], shifts: pd.DataFrame, ledge
         for name in ("calendar", "calendar_dates"):
             frame = tables.get(name)
             if frame is not None and len(frame):
-                ledger.keep(tables, name, ~column(frame, "service_id").isin(split), SPLIT_REASON)
+                outside = id_positions(column(frame, "service_id"), sorted(split)) < 0
+                ledger.keep(tables, name, pd.Series(outside, index=frame.index), SPLIT_REASON)
         dates = _new_calendar_dates(shifts, copies)
         before = len(tables.get("calendar_dates", ()))
         existing = tables.get("calendar_dates")

@@ -20,7 +20,13 @@ import pandas as pd
 import pyarrow as pa
 
 from quality.rules._common import column, gtfs_dates
-from regie.normalise.arrow_text import clock, positions, shifted_times, text_series
+from regie.normalise.arrow_text import (
+    clock,
+    mapped,
+    positions,
+    shifted_times,
+    text_series,
+)
 from regie.normalise.ledger import Ledger
 from regie.normalise.service_split import first_times, split_and_shift
 
@@ -107,8 +113,8 @@ def _any_negative(tables: dict[str, pd.DataFrame], service_shift: pd.Series, fir
     if not (service_shift < 0).any() or "trips" not in tables:
         return False
     trips = tables["trips"]
-    shift = column(trips, "service_id").map(service_shift).to_numpy(dtype=float)
-    return bool((column(trips, "trip_id").map(first).to_numpy(dtype=float) + shift < 0).any())
+    shift = mapped(column(trips, "service_id"), service_shift)
+    return bool((mapped(column(trips, "trip_id"), first) + shift < 0).any())
 
 
 def align_timezone(tables: dict[str, pd.DataFrame], *, operator_id: str, region_timezone: str,
@@ -143,7 +149,7 @@ def align_timezone(tables: dict[str, pd.DataFrame], *, operator_id: str, region_
                 "agency_timezone rewritten"]
     service_shift = per_service.first()
     trips = tables.get("trips")
-    trip_shift = pd.Series((column(trips, "service_id").map(service_shift).fillna(0)).to_numpy(),
+    trip_shift = pd.Series(np.nan_to_num(mapped(column(trips, "service_id"), service_shift), nan=0.0),
                            index=column(trips, "trip_id").to_numpy()) if trips is not None else pd.Series(dtype=float)
     trip_shift = trip_shift[~trip_shift.index.duplicated()]
     for name, fields in (("stop_times", ("arrival_time", "departure_time")), ("frequencies", ("start_time", "end_time"))):
