@@ -6,9 +6,10 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from regie.config.errors import format_validation_error, read_yaml
+from regie.modes import MODE_NAMES
 
 
 class _Model(BaseModel):
@@ -65,9 +66,17 @@ class RuleThresholds(_Model):
     max_days_since_update: int = Field(180, ge=1)
     max_speed_kmh: dict[str, float] = Field(
         default_factory=lambda: {"tram": 100, "metro": 150, "rail": 300, "bus": 120, "ferry": 80,
-                                 "cable": 50, "aerial": 50, "funicular": 50, "trolleybus": 120, "monorail": 150},
+                                 "cable_tram": 50, "aerial_lift": 50, "funicular": 50, "trolleybus": 120, "monorail": 150},
         description="above this between two consecutive stops is fast travel (by basic route type name)",
     )
+
+    @field_validator("max_speed_kmh")
+    @classmethod
+    def _known_modes(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(MODE_NAMES))
+        if unknown:
+            raise ValueError(f"unknown mode(s) {', '.join(unknown)}: use {', '.join(MODE_NAMES)}")
+        return value
 
 
 class Indicator(_Model):

@@ -37,27 +37,17 @@ from quality.rules._common import (
     table,
     text_codes,
 )
+from regie.modes import mode_names
 
-CANONICAL_LIMITS_KMH = {"tram": 100, "metro": 150, "rail": 500, "bus": 150, "ferry": 80, "cable": 30, "aerial": 50,
+CANONICAL_LIMITS_KMH = {"tram": 100, "metro": 150, "rail": 500, "bus": 150, "ferry": 80, "cable_tram": 30, "aerial_lift": 50,
                         "funicular": 50, "trolleybus": 150, "monorail": 150}
 """gtfs-guru's thresholds (its notice schema), by the same basic names as the pool's."""
 
 
-BASIC_MODES = {0: "tram", 1: "metro", 2: "rail", 3: "bus", 4: "ferry", 5: "cable", 6: "aerial", 7: "funicular",
-               11: "trolleybus", 12: "monorail"}
-EXTENDED_MODES = (  # [low, high) ranges of extended route types; the first that matches wins
-    (200, 300, "bus"), (405, 406, "monorail"), (100, 400, "rail"), (400, 700, "metro"), (700, 800, "bus"),
-    (800, 900, "trolleybus"), (900, 1000, "tram"), (1000, 1100, "ferry"), (1200, 1300, "ferry"),
-    (1300, 1400, "aerial"), (1400, 1500, "funicular"), (1500, 1600, "bus"),
-)
-
-
 def basic_mode(route_type: pd.Series) -> pd.Series:
-    """Basic mode name of GTFS route types, basic or extended; None when unknown (air, misc)."""
-    t = route_type.to_numpy(dtype=float)
-    conditions = [t == code for code in BASIC_MODES] + [(t >= low) & (t < high) for low, high, _ in EXTENDED_MODES]
-    names = list(BASIC_MODES.values()) + [name for _, _, name in EXTENDED_MODES]
-    return pd.Series(np.select(conditions, names, default=""), index=route_type.index).replace("", None)
+    """Basic mode name of GTFS route types, basic or extended (`regie.modes`); None when unknown
+    (air, miscellaneous)."""
+    return pd.Series(mode_names(route_type), index=route_type.index, dtype=object).replace("", None)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from pydantic import (
 
 from regie.config.errors import ConfigError, format_validation_error, read_yaml
 from regie.config.operators import BoundingBox
+from regie.modes import MODE_NAMES
 
 
 class CollectionSettings(BaseModel):
@@ -63,8 +64,6 @@ class TransferSettings(BaseModel):
     @field_validator("min_transfer_s")
     @classmethod
     def _mode_pairs(cls, value: dict[str, int]) -> dict[str, int]:
-        from regie.modes import MODE_NAMES
-
         for key, seconds in value.items():
             modes = key.split("/")
             unknown = [m for m in modes if m not in MODE_NAMES]
