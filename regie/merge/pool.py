@@ -116,8 +116,17 @@ def region_integration(paths: Paths, region: Region, registry: Registry) -> tupl
     return integration, write_integration(integration, paths.integration_dir)
 
 
-__all__ = ["NormalisedOperator", "RegionalVerdict", "gate_regional_feeds", "normalise_for_pool", "regional_status", "normalised_folder", "operator_feeds", "region_integration",
-           "stop_match_overrides"]
+__all__ = [
+    "NormalisedOperator",
+    "RegionalVerdict",
+    "gate_regional_feeds",
+    "normalise_for_pool",
+    "normalised_folder",
+    "operator_feeds",
+    "region_integration",
+    "regional_status",
+    "stop_match_overrides",
+]
 
 
 def regional_status(paths: Paths) -> dict[str, dict[str, Any] | None]:
