@@ -235,7 +235,8 @@ def prepare_frame(frame: pd.DataFrame, spec: _TableSpec) -> pd.DataFrame:
     for column in spec.text:
         if column in frame.columns:
             values = frame[column]
-            data[column] = values.where(values != "")
+            empty = (values == "").to_numpy()
+            data[column] = values.where(~empty) if empty.any() else values  # (no copy when none is empty)
     for column in spec.numeric:
         if column in frame.columns:
             data[column + _NUMBER] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
