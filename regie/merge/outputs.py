@@ -25,9 +25,6 @@ from regie.demo.gtfs_zip import write_atomic, write_gtfs_zip
 from regie.normalise import NormalisedFeed
 from regie.normalise.schema import STANDARD_TABLES
 
-INTERNAL_TABLES = ("hubs", "stop_matches", "stop_match_review", "transfers", "reconciliation", "pool_checks",
-                   "operators", "operator_feed_info")
-OPEN_TABLES = ("hubs", "transfers", "operators")
 _MATCH_COLUMNS = ["stop_id_a", "stop_id_b", "operator_a", "operator_b", "name_a", "name_b", "distance_m",
                   "distance_score", "name_score", "mode_score", "score", "decision", "reason"]
 
@@ -123,4 +120,4 @@ def write_integration(integration, root: Path) -> dict[str, Path]:
     return paths
 
 
-__all__ = ["INTERNAL_TABLES", "OPEN_TABLES", "read_normalised", "write_csv", "write_integration", "write_normalised"]
+__all__ = ["read_normalised", "write_csv", "write_integration", "write_normalised"]

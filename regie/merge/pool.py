@@ -138,7 +138,7 @@ def regional_status(paths: Paths) -> dict[str, dict[str, Any] | None]:
     from quality.feed_tables import parse_csv_bytes
 
     status: dict[str, dict[str, Any] | None] = {}
-    for name in ("internal", "open"):
+    for name in FEED_NAMES:
         path = paths.integration_dir / name / "regional.zip"
         if not path.is_file():
             status[name] = None
@@ -178,7 +178,7 @@ def gate_regional_feeds(paths: Paths, region: Region, files: dict[str, Path]) ->
 
     config = load_quality_config(paths.quality_file)
     verdicts = []
-    for name in ("internal", "open"):
+    for name in FEED_NAMES:
         request = ValidationRequest(validation_date=region.as_of, config=config, bbox=region.bbox, operator_id="region",
                                     feed_id=name)
         outcome, _ = validate_feed(files[f"{name}/regional"], request)

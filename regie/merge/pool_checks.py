@@ -43,7 +43,7 @@ from quality.notices import NOTICE_COLUMNS, Severity, Source, notices_frame
 from quality.rules._common import column, gtfs_seconds
 from regie.normalise import NormalisedFeed
 from regie.normalise.schema import DEFINED_BY
-from regie.normalise.timezones import service_dates
+from regie.normalise.timezones import format_seconds, service_dates
 from regie.stops.frame import combined_stops
 from regie.stops.matching import MatchResult
 from regie.stops.spatial import pairs_within
@@ -273,10 +273,8 @@ def _trip_signatures(feeds: Mapping[str, NormalisedFeed], hub_of: pd.Series, min
 
 
 def _clock(seconds: pd.Series) -> pd.Series:
-    seconds = seconds.astype("int64")
-    text = ((seconds // 3600).astype(str).str.zfill(2) + ":" + (seconds % 3600 // 60).astype(str).str.zfill(2)
-            + ":" + (seconds % 60).astype(str).str.zfill(2))
-    return text.where(seconds >= 0, "(no time)")
+    """HH:MM:SS, "(no time)" for a missing one (-1)."""
+    return format_seconds(seconds.astype(float).where(seconds >= 0)).replace("", "(no time)")
 
 
 def duplicate_trips(feeds: Mapping[str, NormalisedFeed], hub_of: pd.Series,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from quality.service_span import service_span
 from regie.normalise import NormalisedFeed
 from regie.normalise.ledger import RECONCILIATION_COLUMNS
 from regie.stops.matching import MatchResult
@@ -115,20 +116,6 @@ def _feed_info_row(info: FeedInfo, calendars: tuple[str, str]) -> pd.DataFrame:
                                                                        "feed_lang")}], dtype="str")
 
 
-def service_span(tables: Mapping[str, pd.DataFrame]) -> tuple[str, str]:
-    """(first, last) YYYYMMDD service date named by calendar and calendar_dates ("" when none)."""
-    dates: list[pd.Series] = []
-    calendar = tables.get("calendar")
-    if calendar is not None and len(calendar):
-        dates += [calendar["start_date"], calendar["end_date"]]
-    exceptions = tables.get("calendar_dates")
-    if exceptions is not None and len(exceptions):
-        dates.append(exceptions.loc[exceptions["exception_type"].astype("str").str.strip() == "1", "date"])
-    values = pd.concat(dates, ignore_index=True) if dates else pd.Series([], dtype="str")
-    values = values[values.astype("str").str.fullmatch(r"\d{8}")]
-    return (str(values.min()), str(values.max())) if len(values) else ("", "")
-
-
 def merge_feeds(name: str, feeds: Mapping[str, NormalisedFeed], match: MatchResult, generated_transfers: pd.DataFrame,
                 info: FeedInfo) -> RegionalFeed:
     """One regional feed from `feeds` (operator id -> normalised feed); `match` and
@@ -166,7 +153,9 @@ def merge_feeds(name: str, feeds: Mapping[str, NormalisedFeed], match: MatchResu
         if len(transfers) > before:
             records.append((POOL, "transfers", 0, len(transfers) - before, 0, len(transfers) - before,
                             "walking transfers generated"))
-    tables["feed_info"] = _feed_info_row(info, service_span(tables))
+    first, last = service_span(tables)  # `tables` reads like a feed: `.get(name)`
+    span = (first.strftime("%Y%m%d"), last.strftime("%Y%m%d")) if first and last else ("", "")
+    tables["feed_info"] = _feed_info_row(info, span)
     records.append((POOL, "feed_info", 0, 1, 0, 1, "the pool's feed_info"))
     reconciliation = pd.DataFrame.from_records(records, columns=MERGE_RECONCILIATION_COLUMNS)
     own_info = pd.concat(operator_info, ignore_index=True).fillna("") if operator_info else pd.DataFrame()
@@ -182,5 +171,4 @@ __all__ = [
     "hub_stops",
     "merge_feeds",
     "merged_transfers",
-    "service_span",
 ]
