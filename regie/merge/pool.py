@@ -20,6 +20,7 @@ from regie.catalogue import Catalogue
 from regie.config.operators import Operator, Registry
 from regie.config.region import Region
 from regie.integrate import (
+    FEED_NAMES,
     Integration,
     OperatorFeeds,
     combined_version,
