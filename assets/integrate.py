@@ -136,8 +136,8 @@ def region_integration_assets(context: AssetExecutionContext, pool: PoolResource
         "open": MetadataValue.path(str(files["open/regional"])),
         "preview": MetadataValue.md(markdown_table(
             ["feed", "operators", "stops", "trips", "errors", "warnings", "report"],
-            [[v.name, len(integration.feeds[v.name].operators), len(integration.feeds[v.name].tables.get("stops", ())),
-              len(integration.feeds[v.name].tables.get("trips", ())), v.counts.get("ERROR", 0),
+            [[v.name, len(integration.feeds[v.name].operators), integration.feeds[v.name].row_counts().get("stops", 0),
+              integration.feeds[v.name].row_counts().get("trips", 0), v.counts.get("ERROR", 0),
               v.counts.get("WARNING", 0), str(v.report_html)] for v in verdicts])),
     })
     blocked = {v.name: v.counts for v in verdicts if v.blocked}

@@ -6,31 +6,38 @@ generate walking transfers, run the pool-level checks and merge two regional fee
   open operators' matches alone and its transfers keep only open stops, so nothing of a
   restricted operator (stop, station, name) reaches it.
 
-`integrate_region` works on feed tables in memory; `write_integration` writes everything under
-one folder (layout in its docstring); `region_integration` reads the versions in force from the
-catalogue and archive.
+`integrate_region` takes each operator's feeds as tables in memory or as zip paths, and goes
+one operator at a time: read, normalise, keep what the region step needs (its stops, its trips'
+times as integer arrays, its tables compacted: `prepare_for_region`), let go of the rest. A
+region of many large operators then never holds more than one operator's feeds as text.
+`write_integration` writes everything under one folder (layout in its docstring);
+`region_integration` reads the versions in force from the catalogue and archive.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
-from quality.feed_tables import FeedTables
+from quality.feed_tables import FeedTables, read_feed_tables
 from regie.config.operators import Operator
 from regie.config.region import Region
-from regie.merge.pool_checks import PoolCheckSettings, pool_checks
+from regie.merge.pool_checks import PoolCheckSettings, TripTimes, pool_checks
 from regie.merge.regional import FeedInfo, RegionalFeed, merge_feeds
 from regie.normalise import NormalisedFeed, TimezoneError, normalise_operator
+from regie.normalise.compact import compact_tables
 from regie.stops import (
     StopMatchOverrides,
     combined_stops,
     match_stops,
     walking_transfers,
 )
+from regie.stops.frame import operator_stops
 from regie.stops.matching import MatchResult, restrict_match
 
 FEED_NAMES = ("internal", "open")
@@ -42,13 +49,17 @@ class PublisherMissing(ValueError):
 
 @dataclass(frozen=True)
 class OperatorFeeds:
-    """An operator's accepted versions, one per GTFS feed it publishes (registry order), with
-    their content hashes. `feed_ids` names the feeds given when some have no accepted version."""
+    """An operator's accepted versions, one per GTFS feed it publishes (registry order): their
+    tables, or the paths of their zips (read when the operator's turn comes), with their content
+    hashes. `feed_ids` names the feeds given when some have no accepted version."""
 
     operator: Operator
-    feeds: Sequence[FeedTables]
+    feeds: Sequence[FeedTables | Path]
     versions: Sequence[str] = ()
     feed_ids: Sequence[str] = ()
+
+    def tables(self) -> list[FeedTables]:
+        return [feed if isinstance(feed, FeedTables) else read_feed_tables(Path(feed)) for feed in self.feeds]
 
     def normalisable(self) -> Operator:
         """The operator limited to the GTFS feeds given here."""
@@ -99,20 +110,45 @@ def combined_version(region: Region, versions: dict[str, list[str]]) -> str:
     return f"{region.as_of.isoformat()}-{digest.hexdigest()[:12]}"
 
 
+@dataclass(frozen=True)
+class RegionInput:
+    """What the region step needs of one normalised operator: the feed (large tables compacted),
+    its stops in the combined-frame shape, its trips' times as integer arrays."""
+
+    feed: NormalisedFeed
+    stops: pd.DataFrame
+    trip_times: TripTimes
+
+
+def prepare_for_region(feed: NormalisedFeed) -> RegionInput:
+    """Stops and trip times worked out on the text tables, then the large tables compacted."""
+    stops = operator_stops(feed.operator_id, feed, namespace=False)
+    times = TripTimes.of(feed.get("stop_times"))
+    return RegionInput(dataclasses.replace(feed, tables=compact_tables(feed.tables)), stops, times)
+
+
 def normalise_all(inputs: Sequence[OperatorFeeds], region: Region) -> tuple[dict[str, NormalisedFeed], dict[str, str]]:
     """Normalised feed per operator; operators refused by the time zone policy are listed instead."""
     normalised, refused = {}, {}
     for item in inputs:
-        if not item.feeds:
-            refused[item.operator.id] = "no accepted GTFS version"
-            continue
         try:
-            normalised[item.operator.id] = normalise_operator(
-                item.normalisable(), list(item.feeds), region_timezone=region.timezone,
-                timezone_policy=region.integration.timezone_policy)
+            feed = normalise_input(item, region)
         except TimezoneError as exc:
             refused[item.operator.id] = str(exc)
+            continue
+        if feed is None:
+            refused[item.operator.id] = "no accepted GTFS version"
+        else:
+            normalised[item.operator.id] = feed
     return normalised, refused
+
+
+def normalise_input(item: OperatorFeeds, region: Region) -> NormalisedFeed | None:
+    """The operator's normalised feed (None without a version); raises TimezoneError."""
+    if not item.feeds:
+        return None
+    return normalise_operator(item.normalisable(), item.tables(), region_timezone=region.timezone,
+                              timezone_policy=region.integration.timezone_policy)
 
 
 def _operators_table(operators: Sequence[Operator], versions: dict[str, list[str]],
@@ -134,23 +170,41 @@ def _operators_table(operators: Sequence[Operator], versions: dict[str, list[str
 
 def integrate_region(inputs: Sequence[OperatorFeeds], region: Region, *,
                      overrides: StopMatchOverrides | None = None, version: str | None = None) -> Integration:
-    """Normalise every operator, then `integrate_normalised`."""
-    normalised, refused = normalise_all(inputs, region)
+    """Normalise every operator, one at a time (`prepare_for_region`), then `integrate_normalised`."""
+    feed_info_for(region, "")  # a missing publisher fails before any work
+    prepared, refused = {}, {}
+    for item in inputs:
+        try:
+            feed = normalise_input(item, region)
+        except TimezoneError as exc:
+            refused[item.operator.id] = str(exc)
+            continue
+        if feed is None:
+            refused[item.operator.id] = "no accepted GTFS version"
+            continue
+        prepared[item.operator.id] = prepare_for_region(feed)
+        del feed  # the text tables go: only the prepared input stays
     versions = {item.operator.id: list(item.versions) for item in inputs}
-    return integrate_normalised(normalised, [item.operator for item in inputs], region, overrides=overrides,
+    return integrate_normalised(prepared, [item.operator for item in inputs], region, overrides=overrides,
                                 version=version or combined_version(region, versions), refused=refused,
                                 versions=versions)
 
 
-def integrate_normalised(normalised: dict[str, NormalisedFeed], operators: Sequence[Operator], region: Region, *,
-                         version: str, overrides: StopMatchOverrides | None = None,
+def integrate_normalised(normalised: Mapping[str, NormalisedFeed | RegionInput], operators: Sequence[Operator],
+                         region: Region, *, version: str, overrides: StopMatchOverrides | None = None,
                          refused: dict[str, str] | None = None,
                          versions: dict[str, list[str]] | None = None) -> Integration:
-    """Match, transfer, check and merge normalised operator feeds (module docstring). `operators`:
-    the registry's operators (their openness decides the open feed)."""
+    """Match, transfer, check and merge normalised operator feeds (module docstring), given as
+    feeds or as `prepare_for_region` inputs. `operators`: the registry's operators (their
+    openness decides the open feed)."""
     settings, refused = region.integration, dict(refused or {})
     info = feed_info_for(region, version)
-    stops = combined_stops(normalised, namespace=False)
+    inputs = {op: item if isinstance(item, RegionInput) else prepare_for_region(item)
+              for op, item in normalised.items()}
+    normalised = {op: item.feed for op, item in inputs.items()}
+    trip_times = {op: item.trip_times for op, item in inputs.items()}
+    stops = (pd.concat([item.stops for item in inputs.values()], ignore_index=True) if inputs
+             else combined_stops({}, namespace=False))
     matching = settings.stop_matching
     match = match_stops(stops, overrides, max_distance_m=matching.max_distance_m, min_score=matching.min_score,
                         review_margin=matching.review_margin)
@@ -158,7 +212,8 @@ def integrate_normalised(normalised: dict[str, NormalisedFeed], operators: Seque
     transfers = walking_transfers(stops, match.matches, max_walk_m=walk.max_walk_m, detour_factor=walk.detour_factor,
                                   walk_speed_mps=walk.walk_speed_mps, min_transfer_s=walk.mode_pair_minimums(),
                                   default_min_transfer_s=walk.default_min_transfer_s)
-    findings = pool_checks(normalised, match, stops, PoolCheckSettings(**settings.pool_checks.model_dump()))
+    findings = pool_checks(normalised, match, stops, PoolCheckSettings(**settings.pool_checks.model_dump()),
+                           trip_times=trip_times)
     open_ids = [op.id for op in operators if op.openness == "open" and op.id in normalised]
     open_match = restrict_match(stops, match, open_ids)
     open_stops = set(stops.loc[stops["operator_id"].isin(open_ids), "stop_id"])
@@ -174,5 +229,6 @@ def integrate_normalised(normalised: dict[str, NormalisedFeed], operators: Seque
                        refused=refused)
 
 
-__all__ = ["FEED_NAMES", "Integration", "OperatorFeeds", "PublisherMissing", "combined_version", "feed_info_for",
-           "integrate_normalised", "integrate_region", "normalise_all"]
+__all__ = ["FEED_NAMES", "Integration", "OperatorFeeds", "PublisherMissing", "RegionInput", "combined_version",
+           "feed_info_for", "integrate_normalised", "integrate_region", "normalise_all", "normalise_input",
+           "prepare_for_region"]

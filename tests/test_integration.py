@@ -101,7 +101,7 @@ def test_a_restricted_id_in_the_open_feed_is_caught(bay):
     feed = integration.feeds["open"]
     stops = feed.tables["stops"]
     tampered = pd.concat([stops, stops.head(1).assign(stop_id="countyconnection:760")], ignore_index=True)
-    leaked = type(feed)(name="open", tables={**feed.tables, "stops": tampered}, operators=feed.operators,
+    leaked = type(feed)(name="open", parts={**feed.parts, "stops": tampered}, operators=feed.operators,
                         reconciliation=feed.reconciliation, operator_feed_info=feed.operator_feed_info)
     assert foreign_ids(leaked) == {"stops.stop_id": 1}
     assert unbalanced_tables(leaked) == {"stops": f"expected {len(stops)} rows, found {len(stops) + 1}"}

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+
+from regie.demo.gtfs_zip import TableParts
 from regie.merge.regional import RegionalFeed
+from regie.normalise.compact import is_compact
 from regie.normalise.schema import id_columns
 from regie.stops.matching import HUB_OPERATOR
+
+
+def _foreign(values: pd.Series, prefixes: tuple[str, ...]) -> int:
+    """How many non-empty values start with none of the prefixes (a categorical's distinct
+    values are tested once, then counted through its codes)."""
+    if is_compact(values):
+        text = pd.Series(values.cat.categories, dtype="str")
+        bad = ((text != "") & ~text.str.startswith(prefixes)).to_numpy()
+        codes = values.cat.codes.to_numpy()
+        return int(np.count_nonzero(bad[codes[codes >= 0]]))
+    text = values.astype("str").fillna("")
+    return int(((text != "") & ~text.str.startswith(prefixes)).sum())
 
 
 def foreign_ids(feed: RegionalFeed) -> dict[str, int]:
@@ -12,12 +29,10 @@ def foreign_ids(feed: RegionalFeed) -> dict[str, int]:
     station): in the open feed, any would be a restricted operator's data leaking."""
     prefixes = tuple(f"{op}:" for op in [*feed.operators, HUB_OPERATOR])
     leaks = {}
-    for table, frame in feed.tables.items():
+    for table, content in feed.parts.items():
+        frames = content.frames if isinstance(content, TableParts) else [content]
         for column, _kind in id_columns(table):
-            if column not in frame.columns:
-                continue
-            values = frame[column].astype("str")
-            count = int(((values != "") & ~values.str.startswith(prefixes)).sum())
+            count = sum(_foreign(frame[column], prefixes) for frame in frames if column in frame.columns)
             if count:
                 leaks[f"{table}.{column}"] = count
     return leaks
@@ -29,9 +44,10 @@ def unbalanced_tables(feed: RegionalFeed) -> dict[str, str]:
     rec = feed.reconciliation
     expected = rec.groupby("table")["rows_out"].sum()
     problems = {}
-    for table in sorted(set(expected.index) | set(feed.tables)):
+    counts = feed.row_counts()
+    for table in sorted(set(expected.index) | set(counts)):
         want = int(expected.get(table, 0))
-        found = len(feed.tables[table]) if table in feed.tables else 0
+        found = counts.get(table, 0)
         if want != found:
             problems[table] = f"expected {want} rows, found {found}"
     return problems

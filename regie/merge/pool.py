@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from quality.feed_tables import read_feed_tables
 from regie.catalogue import Catalogue
 from regie.config.operators import Operator, Registry
 from regie.config.region import Region
@@ -26,6 +25,7 @@ from regie.integrate import (
     combined_version,
     integrate_normalised,
     normalise_all,
+    prepare_for_region,
 )
 from regie.merge.outputs import read_normalised, write_integration, write_normalised
 from regie.settings import Paths
@@ -51,7 +51,7 @@ class NormalisedOperator:
 
 def operator_feeds(paths: Paths, region: Region, operator: Operator, catalogue: Catalogue) -> OperatorFeeds:
     """The operator's versions in force (the gate's verdicts from the catalogue; nothing is
-    validated here), read from the archive."""
+    validated here), as paths into the archive (read when normalised)."""
     from quality.pool import Gatekeeper  # quality depends on regie, not the reverse
 
     gatekeeper = Gatekeeper.for_region(paths, region, catalogue)
@@ -60,7 +60,7 @@ def operator_feeds(paths: Paths, region: Region, operator: Operator, catalogue: 
         if gate.accepted is None:
             continue
         record = catalogue.version_by_id(gate.accepted.version_id)
-        feeds.append(read_feed_tables(gatekeeper.archive.root / record.archive_path))
+        feeds.append(gatekeeper.archive.root / record.archive_path)
         versions.append(record.content_hash)
         feed_ids.append(gate.feed_id)
     return OperatorFeeds(operator, feeds, versions, feed_ids)
@@ -109,7 +109,7 @@ def region_integration(paths: Paths, region: Region, registry: Registry) -> tupl
     for operator in registry.operators:
         folder = normalised_folder(paths, operator.id)
         if (folder / SOURCE_FILE).exists():
-            normalised[operator.id] = read_normalised(operator.id, folder)
+            normalised[operator.id] = prepare_for_region(read_normalised(operator.id, folder))  # one at a time
             versions[operator.id] = _source(folder)["versions"]
     integration = integrate_normalised(normalised, registry.operators, region,
                                        version=combined_version(region, versions),

@@ -36,11 +36,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from quality.notices import NOTICE_COLUMNS, Severity, Source, notices_frame
-from quality.rules._common import column, gtfs_seconds
+from quality.rules._common import column, gtfs_seconds, raw_column, text_codes
 from regie.normalise import NormalisedFeed
 from regie.normalise.schema import DEFINED_BY
 from regie.normalise.timezones import format_seconds, service_dates
@@ -215,61 +213,74 @@ def _mix(values: np.ndarray, seed: np.uint64) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
-def _trip_signatures(feeds: Mapping[str, NormalisedFeed], hub_of: pd.Series, min_stops: int) -> pd.DataFrame:
+@dataclass(frozen=True)
+class TripTimes:
+    """One operator's stop_times as integer arrays, rows in trip then stop_sequence order:
+    `trip` and `stop` are codes into `trip_ids` and `stop_ids`, times in seconds (-1: none).
+    About 14 bytes a row, so the region step keeps them for every operator instead of the
+    stop_times text (the duplicate-trip check needs the hubs, known once every operator is in)."""
+
+    trip_ids: np.ndarray
+    stop_ids: np.ndarray
+    trip: np.ndarray
+    stop: np.ndarray
+    arrival: np.ndarray
+    departure: np.ndarray
+
+    @classmethod
+    def of(cls, stop_times: pd.DataFrame | None) -> TripTimes:
+        if stop_times is None or not len(stop_times):
+            empty = np.zeros(0, dtype=np.int32)
+            return cls(np.array([], dtype=object), np.array([], dtype=object), empty, empty, empty, empty)
+        trip, trip_ids = text_codes(raw_column(stop_times, "trip_id"))
+        seq_codes, seq_values = text_codes(raw_column(stop_times, "stop_sequence"))
+        sequence = pd.to_numeric(pd.Series(seq_values, dtype="str"), errors="coerce").to_numpy(dtype=float)[seq_codes]
+        order = np.lexsort((sequence, trip))
+        stop, stop_ids = text_codes(raw_column(stop_times, "stop_id"))
+
+        def seconds(name: str) -> np.ndarray:
+            return gtfs_seconds(raw_column(stop_times, name)).fillna(-1).to_numpy(dtype=np.int32)[order]
+
+        return cls(np.asarray(trip_ids, dtype=object), np.asarray(stop_ids, dtype=object),
+                   trip[order].astype(np.int32), stop[order].astype(np.int32), seconds("arrival_time"),
+                   seconds("departure_time"))
+
+
+def _operator_signatures(operator_id: str, times: TripTimes, hub_of: pd.Series, min_stops: int) -> pd.DataFrame:
+    keys = pd.Series(times.stop_ids, dtype="str")
+    hubbed = keys.map(hub_of)
+    keys = hubbed.where(hubbed.notna(), keys).astype("str")
+    key_hash = pd.util.hash_array(keys.to_numpy(dtype=object), hash_key=_STOP_KEY_HASH)
+    starts = np.flatnonzero(np.r_[True, times.trip[1:] != times.trip[:-1]])
+    counts = np.diff(np.r_[starts, len(times.trip)])
+    position = np.arange(len(times.trip)) - np.repeat(starts, counts)
+    out = pd.DataFrame({"operator_id": operator_id, "trip_id": times.trip_ids[times.trip[starts]],
+                        "stops": counts, "first_departure": times.departure[starts].astype(np.int64)})
+    fields = (key_hash[times.stop], times.arrival.astype(np.int64).astype(np.uint64),
+              times.departure.astype(np.int64).astype(np.uint64), position.astype(np.uint64))
+    for name, seed in zip(("h1", "h2"), _SEEDS, strict=True):
+        h = np.zeros(len(times.trip), dtype=np.uint64)
+        for n, values in enumerate(fields):
+            h ^= _mix(values, seed + np.uint64(n)) * np.uint64(2 * n + 1)
+        out[name] = np.add.reduceat(h, starts)  # wraps modulo 2**64: fine for a hash
+    return out[counts >= min_stops]
+
+
+def _trip_signatures(feeds: Mapping[str, NormalisedFeed], hub_of: pd.Series, min_stops: int,
+                     trip_times: Mapping[str, TripTimes] | None = None) -> pd.DataFrame:
     """operator_id, trip_id, stops, first_departure, h1, h2 for trips with at least `min_stops` rows.
 
     A trip's signature sums, over its stop times in sequence order, a hash of (stop key = its hub
     or its own id, arrival, departure, position): equal trips of two operators collide. Works on
-    integer codes (trip rank, stop code): no string sort, no string hashing per row."""
-    ops, trips, seqs, stops, arr, dep = [], [], [], [], [], []
+    the integer arrays of `TripTimes` (given, or built from the feeds' stop_times)."""
+    parts = []
     for feed in feeds.values():
-        times = feed.tables.get("stop_times")
-        if times is None or not len(times):
-            continue
-        ops.append(np.full(len(times), len(ops)))
-        trips.append(column(times, "trip_id"))
-        codes, uniques = pd.factorize(column(times, "stop_sequence"), use_na_sentinel=False)
-        seqs.append(pd.to_numeric(pd.Series(uniques, dtype="str"), errors="coerce").to_numpy(dtype=float)[codes])
-        stops.append(column(times, "stop_id"))
-        arr.append(gtfs_seconds(column(times, "arrival_time")).fillna(-1).to_numpy(dtype=np.int64))
-        dep.append(gtfs_seconds(column(times, "departure_time")).fillna(-1).to_numpy(dtype=np.int64))
-    empty = pd.DataFrame(columns=["operator_id", "trip_id", "stops", "first_departure", "h1", "h2"])
-    if not trips:
-        return empty
-    op_names = [f.operator_id for f in feeds.values()
-                if f.tables.get("stop_times") is not None and len(f.tables["stop_times"])]
-    op = np.concatenate(ops)
-    trip_codes, trip_ids = pd.factorize(pd.concat(trips, ignore_index=True), use_na_sentinel=False)
-    rank = np.empty(len(trip_ids), dtype=np.int64)
-    rank[pc.sort_indices(pa.array(trip_ids)).to_numpy()] = np.arange(len(trip_ids))
-    row_rank = rank[trip_codes]
-    order = np.lexsort((np.concatenate(seqs), row_rank))
-    row_rank = row_rank[order]
-    stop_codes, stop_ids = pd.factorize(pd.concat(stops, ignore_index=True), use_na_sentinel=False)
-    keys = pd.Series(stop_ids, dtype="str")
-    hubbed = keys.map(hub_of)
-    keys = hubbed.where(hubbed.notna(), keys).astype("str")
-    key_hash = pd.util.hash_array(keys.to_numpy(dtype=object), hash_key=_STOP_KEY_HASH)
-    starts = np.flatnonzero(np.r_[True, row_rank[1:] != row_rank[:-1]])
-    counts = np.diff(np.r_[starts, len(order)])
-    position = np.arange(len(order)) - np.repeat(starts, counts)
-    keep_trip = counts >= min_stops
-    if not keep_trip.any():
-        return empty
-    a, d = np.concatenate(arr)[order], np.concatenate(dep)[order]
-    k = key_hash[stop_codes[order]]
-    first = order[starts]
-    out = pd.DataFrame({"operator_id": np.asarray(op_names, dtype=object)[op[first]],
-                        "trip_id": pd.Series(trip_ids[trip_codes[first]], dtype="str").to_numpy(),
-                        "stops": counts, "first_departure": d[starts]})
-    fields = (k, a.astype(np.uint64), d.astype(np.uint64), position.astype(np.uint64))
-    for name, seed in zip(("h1", "h2"), _SEEDS, strict=True):
-        h = np.zeros(len(order), dtype=np.uint64)
-        for n, values in enumerate(fields):
-            h ^= _mix(values, seed + np.uint64(n)) * np.uint64(2 * n + 1)
-        out[name] = np.add.reduceat(h, starts)  # wraps modulo 2**64: fine for a hash
-    out = out[keep_trip].reset_index(drop=True)
-    return out
+        times = (trip_times or {}).get(feed.operator_id) or TripTimes.of(feed.get("stop_times"))
+        if len(times.trip):
+            parts.append(_operator_signatures(feed.operator_id, times, hub_of, min_stops))
+    if not parts:
+        return pd.DataFrame(columns=["operator_id", "trip_id", "stops", "first_departure", "h1", "h2"])
+    return pd.concat(parts, ignore_index=True)
 
 
 def _clock(seconds: pd.Series) -> pd.Series:
@@ -279,9 +290,11 @@ def _clock(seconds: pd.Series) -> pd.Series:
 
 def duplicate_trips(feeds: Mapping[str, NormalisedFeed], hub_of: pd.Series,
                     settings: PoolCheckSettings = PoolCheckSettings(), *,
-                    operator_dates: OperatorDates | None = None) -> pd.DataFrame:
-    """pool_duplicate_trip findings: one per pair of trips of two operators (module docstring)."""
-    signatures = _trip_signatures(feeds, hub_of, max(settings.duplicate_trip_min_stops, 1))
+                    operator_dates: OperatorDates | None = None,
+                    trip_times: Mapping[str, TripTimes] | None = None) -> pd.DataFrame:
+    """pool_duplicate_trip findings: one per pair of trips of two operators (module docstring).
+    `trip_times`: the operators' `TripTimes` when already built."""
+    signatures = _trip_signatures(feeds, hub_of, max(settings.duplicate_trip_min_stops, 1), trip_times)
     keys = ["h1", "h2", "stops"]
     spread = signatures.groupby(keys)["operator_id"].transform("nunique") if len(signatures) else pd.Series([])
     candidates = signatures[spread > 1]
@@ -496,13 +509,15 @@ def calendar_gaps(feeds: Mapping[str, NormalisedFeed], match: MatchResult,
 # --- all of them ----------------------------------------------------------------------------------
 
 def pool_checks(feeds: Mapping[str, NormalisedFeed], match: MatchResult, stops: pd.DataFrame,
-                settings: PoolCheckSettings = PoolCheckSettings()) -> pd.DataFrame:
+                settings: PoolCheckSettings = PoolCheckSettings(), *,
+                trip_times: Mapping[str, TripTimes] | None = None) -> pd.DataFrame:
     """Every pool-level finding (module docstring), in code order: id collisions, duplicate trips,
     unlinked nearby stops, calendar gaps. `stops`: the combined stops frame the match was made on
-    (e.g. `pool_stops(feeds)`)."""
+    (e.g. `pool_stops(feeds)`); `trip_times`: the operators' `TripTimes` when already built."""
     hub_of = stop_hubs(match, stops)
     dates = OperatorDates()
-    frames = [id_collisions(feeds), duplicate_trips(feeds, hub_of, settings, operator_dates=dates),
+    frames = [id_collisions(feeds),
+              duplicate_trips(feeds, hub_of, settings, operator_dates=dates, trip_times=trip_times),
               unlinked_nearby_stops(stops, match, hub_of, settings),
               calendar_gaps(feeds, match, settings, operator_dates=dates)]
     frames = [frame for frame in frames if len(frame)]
@@ -512,5 +527,5 @@ def pool_checks(feeds: Mapping[str, NormalisedFeed], match: MatchResult, stops: 
 
 
 __all__ = ["CALENDAR_GAP", "CODES", "DUPLICATE_TRIP", "ID_COLLISION", "UNLINKED_NEARBY_STOPS", "OperatorDates",
-           "PoolCheckSettings", "calendar_gaps", "duplicate_trips", "id_collisions", "pool_checks", "pool_stops",
+           "PoolCheckSettings", "TripTimes", "calendar_gaps", "duplicate_trips", "id_collisions", "pool_checks", "pool_stops",
            "shared_hubs", "stop_hubs", "unlinked_nearby_stops"]

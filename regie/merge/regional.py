@@ -1,7 +1,8 @@
 """Merge normalised operator feeds into one regional GTFS feed.
 
 Each standard table is the concatenation of the operators' tables (ids are already namespaced, so
-nothing joins by accident), then:
+nothing joins by accident), kept as `TableParts` (the operators' frames under one header, never
+copied into one frame: the zip writer streams them), then:
 - stops: the interchange hubs applied: matched stops re-parented under the hub's station, new hub
   stations appended (`hub:<n>`), merged stations kept without children;
 - transfers: the operators' own rows, all kept, plus generated walking transfers for the stop
@@ -14,13 +15,16 @@ replaced; non-standard files never reach a regional feed (they stay in the per-o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from quality.service_span import service_span
+from regie.demo.gtfs_zip import TableParts, ordered_columns
 from regie.normalise import NormalisedFeed
+from regie.normalise.compact import expanded, is_compact
 from regie.normalise.ledger import RECONCILIATION_COLUMNS
 from regie.stops.matching import MatchResult
 
@@ -42,34 +46,73 @@ class FeedInfo:
     contact_url: str = ""
 
 
+def materialised(table: pd.DataFrame | TableParts) -> pd.DataFrame:
+    """One all-string frame (parts concatenated in the parts' column order)."""
+    if isinstance(table, pd.DataFrame):
+        return expanded(table)
+    frames = [expanded(frame) for frame in table.frames]
+    if len(frames) == 1:
+        return frames[0].reindex(columns=table.columns, fill_value="")
+    return pd.concat(frames, ignore_index=True).reindex(columns=table.columns).fillna("")
+
+
+class MaterialisedTables(Mapping[str, pd.DataFrame]):
+    """A read view of a regional feed's tables as all-string frames, each built when read (a
+    large table then takes its full size: the zip writer reads the parts instead)."""
+
+    def __init__(self, parts: Mapping[str, pd.DataFrame | TableParts]):
+        self._parts = parts
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return materialised(self._parts[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parts)
+
+    def __len__(self) -> int:
+        return len(self._parts)
+
+
 @dataclass
 class RegionalFeed:
-    """name: "internal" or "open"; tables: GTFS name -> all-string frame; operators: who is in it;
+    """name: "internal" or "open"; parts: GTFS name -> frame or `TableParts` (what the zip is
+    written from); `tables`: the same as all-string frames; operators: who is in it;
     reconciliation: MERGE_RECONCILIATION_COLUMNS; operator_feed_info: the operators' own rows."""
 
     name: str
-    tables: dict[str, pd.DataFrame]
+    parts: dict[str, pd.DataFrame | TableParts]
     operators: list[str]
     reconciliation: pd.DataFrame
     operator_feed_info: pd.DataFrame
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def tables(self) -> MaterialisedTables:
+        return MaterialisedTables(self.parts)
 
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    if len(frames) == 1:
-        return frames[0]
-    return pd.concat(frames, ignore_index=True).fillna("")
+    def row_counts(self) -> dict[str, int]:
+        return {name: len(table) for name, table in self.parts.items()}
+
+
+def _nonblank(values: pd.Series) -> np.ndarray:
+    """True where the text is not empty or blank (on the distinct values of a categorical)."""
+    if is_compact(values):
+        filled = (pd.Series(values.cat.categories, dtype="str").str.strip() != "").to_numpy()
+        codes = values.cat.codes.to_numpy()
+        return np.where(codes >= 0, filled[np.maximum(codes, 0)], False)
+    return (values.astype("str").fillna("").str.strip() != "").to_numpy()
 
 
 def _explicit_timepoints(stop_times: pd.DataFrame) -> pd.DataFrame:
     """An operator's stop_times without the timepoint column, in a merged table that has it:
     absent means exact times, written "1" where a time is given (an empty value would read as
     "timepoint missing")."""
-    timed = pd.Series(False, index=stop_times.index)
+    timed = np.zeros(len(stop_times), dtype=bool)
     for name in ("arrival_time", "departure_time"):
         if name in stop_times.columns:
-            timed |= stop_times[name].astype("str").str.strip() != ""
-    return stop_times.assign(timepoint=timed.map({True: "1", False: ""}).astype("str"))
+            timed |= _nonblank(stop_times[name])
+    timepoint = pd.Categorical.from_codes(timed.astype(np.int8), categories=pd.Index(["", "1"], dtype="str"))
+    return stop_times.assign(timepoint=pd.Series(timepoint, index=stop_times.index))
 
 
 def _coordinate(values: pd.Series) -> pd.Series:
@@ -124,7 +167,7 @@ def merge_feeds(name: str, feeds: Mapping[str, NormalisedFeed], match: MatchResu
     operator_info = [feed.tables["feed_info"].assign(operator_id=op) for op, feed in feeds.items()
                      if "feed_info" in feed.tables]
     names = list(dict.fromkeys(t for feed in feeds.values() for t in feed.tables))
-    tables: dict[str, pd.DataFrame] = {}
+    tables: dict[str, pd.DataFrame | TableParts] = {}
     for table in names:
         parts = [(op, feed.tables[table]) for op, feed in feeds.items() if table in feed.tables]
         if table == "feed_info":
@@ -136,7 +179,11 @@ def merge_feeds(name: str, feeds: Mapping[str, NormalisedFeed], match: MatchResu
         if table == "stop_times" and any("timepoint" in frame.columns for _, frame in parts):
             parts = [(op, frame if "timepoint" in frame.columns else _explicit_timepoints(frame)) for op, frame in parts]
         records += [(op, table, len(frame), len(frame), 0, 0, "") for op, frame in parts]
-        tables[table] = _concat([frame for _, frame in parts])
+        columns = ordered_columns(table, list(dict.fromkeys(str(c) for _, frame in parts for c in frame.columns)))
+        tables[table] = TableParts(columns, [frame for _, frame in parts])
+    for small in ("stops", "transfers"):  # changed below: one frame
+        if small in tables:
+            tables[small] = materialised(tables[small])
     notes = []
     if "stops" in tables:
         before = len(tables["stops"])
@@ -153,13 +200,13 @@ def merge_feeds(name: str, feeds: Mapping[str, NormalisedFeed], match: MatchResu
         if len(transfers) > before:
             records.append((POOL, "transfers", 0, len(transfers) - before, 0, len(transfers) - before,
                             "walking transfers generated"))
-    first, last = service_span(tables)  # `tables` reads like a feed: `.get(name)`
+    first, last = service_span(MaterialisedTables(tables))  # reads like a feed: `.get(name)`
     span = (first.strftime("%Y%m%d"), last.strftime("%Y%m%d")) if first and last else ("", "")
     tables["feed_info"] = _feed_info_row(info, span)
     records.append((POOL, "feed_info", 0, 1, 0, 1, "the pool's feed_info"))
     reconciliation = pd.DataFrame.from_records(records, columns=MERGE_RECONCILIATION_COLUMNS)
     own_info = pd.concat(operator_info, ignore_index=True).fillna("") if operator_info else pd.DataFrame()
-    return RegionalFeed(name=name, tables=tables, operators=list(feeds), reconciliation=reconciliation,
+    return RegionalFeed(name=name, parts=tables, operators=list(feeds), reconciliation=reconciliation,
                         operator_feed_info=own_info, notes=notes)
 
 
@@ -167,8 +214,10 @@ __all__ = [
     "MERGE_RECONCILIATION_COLUMNS",
     "POOL",
     "FeedInfo",
+    "MaterialisedTables",
     "RegionalFeed",
     "hub_stops",
+    "materialised",
     "merge_feeds",
     "merged_transfers",
 ]
