@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from zlib_ng import zlib_ng
 
-from regie.normalise.compact import dictionary_array
+from regie.normalise.compact import categories_text, dictionary_array
 
 ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 ZIP_MODE = 0o644 << 16
@@ -233,9 +233,6 @@ def table_csv(table: str, frame: pd.DataFrame | list[dict]) -> bytes:
 
 
 def _text_bytes(arr: pa.ChunkedArray) -> int:
-    if pa.types.is_dictionary(arr.type):
-        return sum(int(pc.sum(pc.binary_length(chunk.dictionary).take(chunk.indices)).as_py() or 0)
-                   for chunk in arr.chunks)
     total = 0
     for chunk in arr.chunks:
         if len(chunk):
@@ -253,7 +250,10 @@ def csv_size_bound(frame: pd.DataFrame | TableParts) -> int:
     total = 2 * len(",".join(map(str, frame.columns)).encode()) + 1
     for name in frame.columns:
         series = frame[name]
-        if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+        if isinstance(series.dtype, pd.CategoricalDtype):  # the longest distinct value on every row
+            longest = pc.max(pc.binary_length(categories_text(series))).as_py() or 0
+            total += (2 * longest + 3) * len(series)
+        elif pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
             total += 33 * len(series)
         else:
             total += 2 * _text_bytes(_text_chunks(str(name), series)) + 3 * len(series)

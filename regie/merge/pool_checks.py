@@ -145,6 +145,14 @@ def _day(values: pd.Series) -> pd.Series:
 
 # --- 1. id collisions -----------------------------------------------------------------------------
 
+def _distinct(values: pd.Series) -> np.ndarray:
+    """The distinct values (object array); a categorical's used categories, without expanding it."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = np.unique(values.cat.codes.to_numpy())
+        return values.cat.categories.to_numpy(dtype=object)[codes[codes >= 0]]
+    return pd.unique(values.to_numpy(dtype=object))
+
+
 def id_collisions(feeds: Mapping[str, NormalisedFeed]) -> pd.DataFrame:
     """pool_id_collision findings: one per (id kind, pair of operators defining the same raw ids)."""
     kinds, operators, ids = [], [], []
@@ -153,7 +161,7 @@ def id_collisions(feeds: Mapping[str, NormalisedFeed]) -> pd.DataFrame:
             for table_name, field in places:
                 frame = feed.tables.get(table_name)
                 if frame is not None and field in frame.columns:
-                    values = pd.unique(frame[field].to_numpy(dtype=object))
+                    values = _distinct(frame[field])
                     kinds.append(np.full(len(values), kind, dtype=object))
                     operators.append(np.full(len(values), feed.operator_id, dtype=object))
                     ids.append(values)

@@ -48,11 +48,22 @@ def compact_tables(tables: dict[str, pd.DataFrame], *, min_rows: int = COMPACT_M
     return {name: compact_frame(frame) if len(frame) >= min_rows else frame for name, frame in tables.items()}
 
 
+def categories_text(values: pd.Series) -> pa.Array:
+    """A categorical column's distinct values as Arrow large_string (no copy when they are Arrow text)."""
+    categories = values.cat.categories
+    if isinstance(categories.array, pd.arrays.ArrowStringArray):
+        text = pa.array(categories.array)
+        text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+    else:
+        text = pa.array(categories.to_numpy(dtype=object), type=pa.large_string())
+    return text if pa.types.is_large_string(text.type) else text.cast(pa.large_string())
+
+
 def dictionary_array(values: pd.Series) -> pa.DictionaryArray:
     """A categorical column as an Arrow dictionary array (large_string values, missing as null)."""
     codes = values.cat.codes.to_numpy()
-    categories = pa.array(values.cat.categories.to_numpy(dtype=object), type=pa.large_string())
-    return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), categories)
+    indices = pa.array(codes, mask=codes < 0) if len(codes) and codes.min() < 0 else pa.array(codes)
+    return pa.DictionaryArray.from_arrays(indices, categories_text(values))
 
 
 def expanded_text(values: pd.Series) -> pd.Series:
@@ -70,5 +81,5 @@ def expanded(frame: pd.DataFrame) -> pd.DataFrame:
                          for name, values in frame.items()}, index=frame.index)
 
 
-__all__ = ["COMPACT_MIN_ROWS", "compact_frame", "compact_tables", "compact_text", "dictionary_array", "expanded",
+__all__ = ["COMPACT_MIN_ROWS", "categories_text", "compact_frame", "compact_tables", "compact_text", "dictionary_array", "expanded",
            "expanded_text", "is_compact"]

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from quality.feed_tables import FeedTables
-from quality.rules._common import column, numeric, table
+from quality.rules._common import column, numeric, raw_column, table, text_codes
 from regie.modes import mode_names
 from regie.normalise.arrow_text import positions
 
@@ -45,8 +45,8 @@ def operator_stops(operator_id: str, feed: FeedTables, *, namespace: bool = True
 
 def _served_modes(feed: FeedTables, namespaced_ids, rank: dict[str, int]) -> pd.Series:
     """stop_id (namespaced) -> the mode of the routes serving it through trips and stop_times,
-    the first of `rank` when several do. Positions and codes on Arrow data: the stop_times rows
-    are never joined or de-duplicated as strings."""
+    the first of `rank` when several do. On the codes of the distinct values (`text_codes`, cheap
+    on compacted tables): the stop_times rows are never joined or de-duplicated as strings."""
     routes, trips, stop_times = (table(feed, name) for name in ("routes", "trips", "stop_times"))
     unknown = len(rank)
     route_modes = basic_mode(column(routes, "route_type"))
@@ -55,11 +55,12 @@ def _served_modes(feed: FeedTables, namespaced_ids, rank: dict[str, int]) -> pd.
     served_trips = trip_route >= 0  # a trip whose route is missing serves no mode
     trip_ids = column(trips, "trip_id")[served_trips]
     trip_rank = route_rank[trip_route[served_trips]]
-    row_trip = positions(column(stop_times, "trip_id"), trip_ids)  # first trips row of the id
+    trip_codes, distinct_trips = text_codes(raw_column(stop_times, "trip_id"))
+    row_trip = positions(pd.Series(distinct_trips, dtype="str"), trip_ids)[trip_codes]  # first trips row of the id
     served = row_trip >= 0
-    stop_codes, stop_ids = pd.factorize(column(stop_times, "stop_id"), use_na_sentinel=False)
+    stop_codes, stop_ids = text_codes(raw_column(stop_times, "stop_id"))
     best = pd.Series(trip_rank[row_trip[served]]).groupby(stop_codes[served]).min()
-    ids = namespaced_ids(pd.Series(stop_ids[best.index.to_numpy()], dtype="str"))
+    ids = namespaced_ids(pd.Series(np.asarray(stop_ids, dtype=object)[best.index.to_numpy()], dtype="str"))
     best = pd.Series(best.to_numpy(), index=ids.to_numpy()).groupby(level=0).min()  # ids equal once namespaced
     names = np.asarray(MODE_ORDER + [""], dtype=object)
     return pd.Series(names[np.minimum(best.to_numpy(), unknown)], index=best.index, dtype="str")
