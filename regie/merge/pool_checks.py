@@ -38,8 +38,9 @@ import numpy as np
 import pandas as pd
 
 from quality.notices import NOTICE_COLUMNS, Severity, Source, notices_frame
-from quality.rules._common import column, gtfs_seconds, raw_column, text_codes
+from quality.rules._common import column, gtfs_seconds, raw_column
 from regie.normalise import NormalisedFeed
+from regie.normalise.compact import text_codes
 from regie.normalise.schema import DEFINED_BY
 from regie.normalise.timezones import format_seconds, service_dates
 from regie.stops.frame import combined_stops
@@ -246,8 +247,10 @@ class TripTimes:
         order = np.lexsort((sequence, trip))
         stop, stop_ids = text_codes(raw_column(stop_times, "stop_id"))
 
-        def seconds(name: str) -> np.ndarray:
-            return gtfs_seconds(raw_column(stop_times, name)).fillna(-1).to_numpy(dtype=np.int32)[order]
+        def seconds(name: str) -> np.ndarray:  # each distinct time parsed once
+            codes, distinct = text_codes(raw_column(stop_times, name))
+            parsed = gtfs_seconds(pd.Series(distinct, dtype="str")).fillna(-1).to_numpy(dtype=np.int32)
+            return parsed[codes[order]]
 
         return cls(np.asarray(trip_ids, dtype=object), np.asarray(stop_ids, dtype=object),
                    trip[order].astype(np.int32), stop[order].astype(np.int32), seconds("arrival_time"),

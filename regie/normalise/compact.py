@@ -14,7 +14,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from quality.rules._common import text_codes as _text_codes
+
 COMPACT_MIN_ROWS = 10_000  # smaller tables stay plain strings (nothing to gain)
+MOSTLY_DISTINCT = 0.5  # a column with more distinct values than this share of its rows stays text
 
 
 def is_compact(values: pd.Series) -> bool:
@@ -30,6 +33,8 @@ def compact_text(values: pd.Series) -> pd.Series:
     else:
         text = pa.array(values.to_numpy(dtype=object), type=pa.large_string())
     encoded = text.fill_null("").dictionary_encode()
+    if len(encoded.dictionary) > MOSTLY_DISTINCT * len(encoded):
+        return values
     codes = encoded.indices.to_numpy()
     small = next(t for t in (np.int8, np.int16, np.int32, np.int64) if len(encoded.dictionary) < np.iinfo(t).max)
     dtype = pd.CategoricalDtype(pd.Index(encoded.dictionary.to_pandas(types_mapper=pd.ArrowDtype).astype("str")))
@@ -38,7 +43,8 @@ def compact_text(values: pd.Series) -> pd.Series:
 
 
 def compact_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every text column as a categorical (`compact_text`)."""
+    """Every text column as a categorical (`compact_text`), but those whose values are mostly
+    distinct (shape coordinates): a dictionary would save nothing there."""
     return pd.DataFrame({name: compact_text(values) if pd.api.types.is_string_dtype(values.dtype)
                          and not is_compact(values) else values for name, values in frame.items()}, index=frame.index)
 
@@ -46,6 +52,23 @@ def compact_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def compact_tables(tables: dict[str, pd.DataFrame], *, min_rows: int = COMPACT_MIN_ROWS) -> dict[str, pd.DataFrame]:
     """The tables, those of at least `min_rows` rows compacted."""
     return {name: compact_frame(frame) if len(frame) >= min_rows else frame for name, frame in tables.items()}
+
+
+def text_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """`quality.rules._common.text_codes` (stripped text factorized), from a categorical's codes
+    without touching its rows' text; other columns are handed to it."""
+    if not is_compact(values):
+        return _text_codes(values)
+    codes = values.cat.codes.to_numpy()
+    text = pd.Series(values.cat.categories, dtype="str")
+    if len(codes) and codes.min() < 0:
+        codes = np.where(codes < 0, len(text), codes)
+        text = pd.concat([text, pd.Series([""], dtype="str")], ignore_index=True)
+    stripped = text.str.strip()
+    if stripped.equals(text) and stripped.is_unique:  # compacted after the clean-up: the usual case
+        return codes, pd.Index(stripped)
+    merged, distinct = pd.factorize(stripped)
+    return merged[codes], pd.Index(distinct)
 
 
 def categories_text(values: pd.Series) -> pa.Array:
@@ -82,4 +105,4 @@ def expanded(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 __all__ = ["COMPACT_MIN_ROWS", "categories_text", "compact_frame", "compact_tables", "compact_text", "dictionary_array", "expanded",
-           "expanded_text", "is_compact"]
+           "expanded_text", "is_compact", "text_codes"]

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from quality.feed_tables import FeedTables
-from quality.rules._common import column, numeric, raw_column, table, text_codes
+from quality.rules._common import column, numeric, raw_column, table
+from regie.normalise.compact import text_codes
 from regie.modes import mode_names
 from regie.normalise.arrow_text import positions
 
