@@ -59,3 +59,27 @@ def test_zip_bytes_matches_the_file_writer(tmp_path):
     assert data == (tmp_path / "m.zip").read_bytes()
     with zipfile.ZipFile(tmp_path / "m.zip") as archive:
         assert archive.namelist() == ["a.txt", "b.txt"] and archive.read("b.txt") == b"b" * 100_000
+
+
+def test_categorical_columns_and_table_parts_render_as_text(tmp_path):
+    from regie.normalise.compact import compact_frame
+
+    frame = _stop_times(5_000)
+    compact = compact_frame(frame)
+    assert isinstance(compact["stop_id"].dtype, pd.CategoricalDtype)
+    assert gtfs_zip.table_csv("stop_times", compact) == gtfs_zip.table_csv("stop_times", frame)
+    assert gtfs_zip.csv_size_bound(compact) >= len(gtfs_zip.table_csv("stop_times", frame))
+    other = pd.DataFrame({"trip_id": pd.Series(["b:t1", "b:t1"], dtype="str"),
+                          "stop_id": pd.Series(["b:s1", "b:s,2"], dtype="str"),
+                          "timepoint": pd.Series(["1", "0"], dtype="str")})
+    columns = gtfs_zip.ordered_columns("stop_times", [*frame.columns, "timepoint"])
+    parts = gtfs_zip.TableParts(columns, [compact.head(3), other, frame.head(0)])
+    assert len(parts) == 5
+    lines = gtfs_zip.table_csv("stop_times", parts).decode().splitlines()
+    assert lines[0] == "trip_id,arrival_time,stop_id,stop_sequence,timepoint,shape_dist_traveled"
+    assert lines[1] == "op:t0,06:00:00,\"op:\"\"quoted, stop\"\"\",0,,"
+    assert lines[4:] == ['b:t1,,b:s1,,1,', 'b:t1,,"b:s,2",,0,']
+    assert gtfs_zip.csv_size_bound(parts) >= len("\n".join(lines)) + 1
+    gtfs_zip.write_gtfs_zip(tmp_path / "p.zip", {"stop_times": parts})
+    with zipfile.ZipFile(tmp_path / "p.zip") as archive:
+        assert archive.read("stop_times.txt").decode().splitlines() == lines
