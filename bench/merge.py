@@ -218,7 +218,8 @@ def _timed_runs(inputs: list, reg, out: Path, *, read: list | None = None) -> di
         from regie.integrate import OperatorFeeds
 
         def read_integrate_and_write() -> None:
-            from_paths = [OperatorFeeds(item.operator, [path], item.versions) for item, path in zip(inputs, read, strict=True)]
+            from_paths = [OperatorFeeds(item.operator, [path], item.versions)
+                          for item, path in zip(inputs, read, strict=True)]
             integration = integrate_region(from_paths, reg)
             write_gtfs_zip(out / "regional.zip", integration.feeds["internal"].parts)
 

@@ -123,7 +123,8 @@ class RegionInput:
 def prepare_for_region(feed: NormalisedFeed) -> RegionInput:
     """The large tables compacted, then the stops and trip times worked out on their codes."""
     feed = dataclasses.replace(feed, tables=compact_tables(feed.tables))
-    return RegionInput(feed, operator_stops(feed.operator_id, feed, namespace=False), TripTimes.of(feed.get("stop_times")))
+    stops = operator_stops(feed.operator_id, feed, namespace=False)
+    return RegionInput(feed, stops, TripTimes.of(feed.get("stop_times")))
 
 
 def normalise_all(inputs: Sequence[OperatorFeeds], region: Region) -> tuple[dict[str, NormalisedFeed], dict[str, str]]:

@@ -1,8 +1,9 @@
 """Deterministic GTFS zip writer: same tables -> same bytes.
 
 Members are sorted by name, stamped 1980-01-01 00:00:00 with mode 0644 and deflated at a fixed
-level with zlib-ng (zlib's format and API, several times faster than zlib at the same size); CSV uses '\n' line endings, GTFS column order, minimal quoting, coordinates with six
-decimals and other floats with `FLOAT_DECIMALS`. The archive is written to a temporary file in the
+level with zlib-ng (zlib's format and API, several times faster than zlib at the same size); CSV
+uses '\n' line endings, GTFS column order, minimal quoting, coordinates with six decimals and other
+floats with `FLOAT_DECIMALS`. The archive is written to a temporary file in the
 target folder and moved into place with `os.replace`, so readers never see half a zip.
 
 Large tables are streamed: CSV is rendered CSV_BATCH_ROWS rows at a time (pyarrow kernels on the

@@ -104,5 +104,5 @@ def expanded(frame: pd.DataFrame) -> pd.DataFrame:
                          for name, values in frame.items()}, index=frame.index)
 
 
-__all__ = ["COMPACT_MIN_ROWS", "categories_text", "compact_frame", "compact_tables", "compact_text", "dictionary_array", "expanded",
-           "expanded_text", "is_compact", "text_codes"]
+__all__ = ["COMPACT_MIN_ROWS", "categories_text", "compact_frame", "compact_tables", "compact_text",
+           "dictionary_array", "expanded", "expanded_text", "is_compact", "text_codes"]
