@@ -199,9 +199,10 @@ def _timed_runs(inputs: list, reg, out: Path, *, read: list | None = None) -> di
     state: dict = {}
 
     def integrate_and_write() -> None:
-        integration = integrate_region(inputs, reg)
-        write_gtfs_zip(out / "regional.zip", integration.feeds["internal"].parts)
-        state["rows"] = integration.feeds["internal"].row_counts()
+        integration = integrate_region(inputs, reg, write_ahead=["internal"])
+        feed = integration.feeds["internal"]
+        write_gtfs_zip(out / "regional.zip", feed.parts, deflated=feed.deflated)
+        state["rows"] = feed.row_counts()
         state["notes"] = sorted({n for f in integration.normalised.values() for n in f.notes if "shifted" in n})
         state["hubs"] = len(integration.match.hubs)
         state["transfers"] = len(integration.transfers)
@@ -220,8 +221,9 @@ def _timed_runs(inputs: list, reg, out: Path, *, read: list | None = None) -> di
         def read_integrate_and_write() -> None:
             from_paths = [OperatorFeeds(item.operator, [path], item.versions)
                           for item, path in zip(inputs, read, strict=True)]
-            integration = integrate_region(from_paths, reg)
-            write_gtfs_zip(out / "regional.zip", integration.feeds["internal"].parts)
+            integration = integrate_region(from_paths, reg, write_ahead=["internal"])
+            feed = integration.feeds["internal"]
+            write_gtfs_zip(out / "regional.zip", feed.parts, deflated=feed.deflated)
 
         result["merge_with_read_s"] = best_of(3, read_integrate_and_write, setup=gc.collect)
     return result

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +28,8 @@ from quality.feed_tables import FeedTables, read_feed_tables
 from regie.config.operators import Operator
 from regie.config.region import Region
 from regie.merge.pool_checks import PoolCheckSettings, TripTimes, pool_checks
-from regie.merge.regional import FeedInfo, RegionalFeed, merge_feeds
+from regie.demo.gtfs_zip import deflate_in_background
+from regie.merge.regional import FeedInfo, RegionalFeed, merge_feeds, operator_parts
 from regie.normalise import NormalisedFeed, TimezoneError, normalise_operator
 from regie.normalise.compact import compact_tables
 from regie.stops import (
@@ -169,7 +170,8 @@ def _operators_table(operators: Sequence[Operator], versions: dict[str, list[str
 
 
 def integrate_region(inputs: Sequence[OperatorFeeds], region: Region, *,
-                     overrides: StopMatchOverrides | None = None, version: str | None = None) -> Integration:
+                     overrides: StopMatchOverrides | None = None, version: str | None = None,
+                     write_ahead: Collection[str] = ()) -> Integration:
     """Normalise every operator, one at a time (`prepare_for_region`), then `integrate_normalised`."""
     feed_info_for(region, "")  # a missing publisher fails before any work
     prepared, refused = {}, {}
@@ -187,16 +189,19 @@ def integrate_region(inputs: Sequence[OperatorFeeds], region: Region, *,
     versions = {item.operator.id: list(item.versions) for item in inputs}
     return integrate_normalised(prepared, [item.operator for item in inputs], region, overrides=overrides,
                                 version=version or combined_version(region, versions), refused=refused,
-                                versions=versions)
+                                versions=versions, write_ahead=write_ahead)
 
 
 def integrate_normalised(normalised: Mapping[str, NormalisedFeed | RegionInput], operators: Sequence[Operator],
                          region: Region, *, version: str, overrides: StopMatchOverrides | None = None,
                          refused: dict[str, str] | None = None,
-                         versions: dict[str, list[str]] | None = None) -> Integration:
+                         versions: dict[str, list[str]] | None = None,
+                         write_ahead: Collection[str] = ()) -> Integration:
     """Match, transfer, check and merge normalised operator feeds (module docstring), given as
     feeds or as `prepare_for_region` inputs. `operators`: the registry's operators (their
-    openness decides the open feed)."""
+    openness decides the open feed). `write_ahead`: the feeds (of FEED_NAMES) whose zip will be
+    written: the members that do not depend on the stop matching are rendered and deflated on
+    a background thread while the stops are matched and checked (`RegionalFeed.deflated`)."""
     settings, refused = region.integration, dict(refused or {})
     info = feed_info_for(region, version)
     inputs = {op: item if isinstance(item, RegionInput) else prepare_for_region(item)
@@ -205,6 +210,9 @@ def integrate_normalised(normalised: Mapping[str, NormalisedFeed | RegionInput],
     trip_times = {op: item.trip_times for op, item in inputs.items()}
     stops = (pd.concat([item.stops for item in inputs.values()], ignore_index=True) if inputs
              else combined_stops({}, namespace=False))
+    open_ids = [op.id for op in operators if op.openness == "open" and op.id in normalised]
+    parts = {"internal": operator_parts(normalised), "open": operator_parts({op: normalised[op] for op in open_ids})}
+    ahead = {name: deflate_in_background(parts[name].settled()) for name in write_ahead}
     matching = settings.stop_matching
     match = match_stops(stops, overrides, max_distance_m=matching.max_distance_m, min_score=matching.min_score,
                         review_margin=matching.review_margin)
@@ -214,15 +222,17 @@ def integrate_normalised(normalised: Mapping[str, NormalisedFeed | RegionInput],
                                   default_min_transfer_s=walk.default_min_transfer_s)
     findings = pool_checks(normalised, match, stops, PoolCheckSettings(**settings.pool_checks.model_dump()),
                            trip_times=trip_times)
-    open_ids = [op.id for op in operators if op.openness == "open" and op.id in normalised]
     open_match = restrict_match(stops, match, open_ids)
     open_stops = set(stops.loc[stops["operator_id"].isin(open_ids), "stop_id"])
     open_transfers = transfers[transfers["from_stop_id"].isin(open_stops)
                                & transfers["to_stop_id"].isin(open_stops)].reset_index(drop=True)
     feeds = {
-        "internal": merge_feeds("internal", normalised, match, transfers, info),
-        "open": merge_feeds("open", {op: normalised[op] for op in open_ids}, open_match, open_transfers, info),
+        "internal": merge_feeds("internal", normalised, match, transfers, info, parts=parts["internal"]),
+        "open": merge_feeds("open", {op: normalised[op] for op in open_ids}, open_match, open_transfers, info,
+                            parts=parts["open"]),
     }
+    for name, deflated in ahead.items():
+        feeds[name].deflated = deflated
     return Integration(normalised=normalised, stops=stops, match=match, transfers=transfers, pool_findings=findings,
                        feeds=feeds, open_match=open_match, open_transfers=open_transfers,
                        operators=_operators_table(operators, versions or {}, normalised, refused), version=version,

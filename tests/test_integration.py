@@ -231,7 +231,8 @@ def test_demo_regional_feeds_pass_the_gate(demo, name):
 
 def test_zip_paths_as_inputs_give_the_same_regional_feeds(bay, feeds_dir: Path, tmp_path):
     """The pipeline hands the integrator archive paths (each read when its operator's turn
-    comes); the region's feeds are the same as from tables read beforehand."""
+    comes) and has the settled members written ahead: the zips are the same bytes as from
+    tables read beforehand and written after."""
     from regie.demo.gtfs_zip import write_gtfs_zip
 
     integration, files, _ = bay
@@ -240,10 +241,13 @@ def test_zip_paths_as_inputs_give_the_same_regional_feeds(bay, feeds_dir: Path, 
               OperatorFeeds(operator("caltrain"), [folder / "caltrain_2017-10-02.zip"], ["v-ct"]),
               OperatorFeeds(operator("countyconnection", "restricted"), [folder / "countyconnection_2018-08-12.zip"],
                             ["v-cc"])]
-    from_paths = integrate_region(inputs, bay_region())
+    from_paths = integrate_region(inputs, bay_region(), write_ahead=("internal", "open"))
     assert from_paths.version == integration.version
+    assert {"stop_times.txt", "trips.txt"} <= set(from_paths.feeds["open"].deflated)
+    assert not ({"stops.txt", "transfers.txt", "feed_info.txt"} & set(from_paths.feeds["internal"].deflated))
     for name in ("internal", "open"):
-        write_gtfs_zip(tmp_path / f"{name}.zip", from_paths.feeds[name].parts)
+        feed = from_paths.feeds[name]
+        write_gtfs_zip(tmp_path / f"{name}.zip", feed.parts, deflated=feed.deflated)
         assert (tmp_path / f"{name}.zip").read_bytes() == files[f"{name}/regional"].read_bytes(), name
     stop_times = from_paths.normalised["bart"].tables["stop_times"]  # kept compact for the region step
     assert isinstance(stop_times["trip_id"].dtype, pd.CategoricalDtype)

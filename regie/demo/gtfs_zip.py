@@ -272,13 +272,14 @@ _CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
 _END = struct.Struct("<4s4H2LH")
 _WORKERS = max(1, min(os.cpu_count() or 1, 8))
 _pool: ThreadPoolExecutor | None = None
+_background: ThreadPoolExecutor | None = None  # renders members for `deflate_in_background`
 _pool_lock = threading.Lock()
 
 
 def _forget_pool_after_fork() -> None:
-    """A forked child has none of the parent's threads: it starts its own pool when it needs one."""
-    global _pool, _pool_lock
-    _pool, _pool_lock = None, threading.Lock()
+    """A forked child has none of the parent's threads: it starts its own pools when it needs them."""
+    global _pool, _pool_lock, _background
+    _pool, _pool_lock, _background = None, threading.Lock(), None
 
 
 os.register_at_fork(after_in_child=_forget_pool_after_fork)
@@ -339,12 +340,38 @@ def _deflated(pieces: Iterable[bytes | memoryview], state: dict) -> Iterator[byt
     state["crc"], state["size"] = crc, size
 
 
-def _write_zip(fh: BinaryIO, members: Iterable[tuple[str, Callable[[], Iterable[bytes | memoryview]], int]]) -> None:
-    """A zip of the members (name, pieces of its content, an upper bound of its size), in the
-    given order, deflated, with fixed metadata; `fh` must be seekable (the local header is
-    completed once the member is written). ZIP64 fields as zipfile writes them."""
+@dataclass(frozen=True)
+class DeflatedMember:
+    """A member already deflated (`deflate_member`): its deflate stream, CRC-32 and size."""
+
+    chunks: list[bytes]
+    crc: int
+    size: int
+
+    @property
+    def compressed(self) -> int:
+        return sum(map(len, self.chunks))
+
+
+Source = tuple[Callable[[], Iterable[bytes | memoryview]], int]  # pieces of a member's content, a size bound
+
+
+def _deflate_source(source: Source) -> DeflatedMember:
+    state: dict = {}
+    chunks = list(_deflated(source[0](), state))
+    return DeflatedMember(chunks, state["crc"], state["size"])
+
+
+def _write_zip(fh: BinaryIO, members: Iterable[tuple[str, Source | DeflatedMember | Future[DeflatedMember]]]) -> None:
+    """A zip of the members (name, then the pieces of its content and an upper bound of its size,
+    or the member already deflated, or a future of it), in the given order, deflated, with fixed
+    metadata; `fh` must be seekable (the local header is completed once the member is written).
+    ZIP64 fields as zipfile writes them."""
     entries = []
-    for name, pieces, bound in members:
+    for name, source in members:
+        if isinstance(source, Future):
+            source = source.result()
+        bound = source.size if isinstance(source, DeflatedMember) else source[1]
         encoded, flags = (name.encode("ascii"), 0) if name.isascii() else (name.encode("utf-8"), 0x800)
         zip64 = bound * 1.05 > _ZIP64_LIMIT
         offset = fh.tell()
@@ -352,10 +379,11 @@ def _write_zip(fh: BinaryIO, members: Iterable[tuple[str, Callable[[], Iterable[
         fh.write(b"\0" * (_LOCAL.size + len(encoded) + extra_len))
         state: dict = {}
         compressed = 0
-        for data in _deflated(pieces(), state):
+        chunks = source.chunks if isinstance(source, DeflatedMember) else _deflated(source[0](), state)
+        for data in chunks:
             fh.write(data)
             compressed += len(data)
-        crc, size = state["crc"], state["size"]
+        crc, size = (source.crc, source.size) if isinstance(source, DeflatedMember) else (state["crc"], state["size"])
         if not zip64 and (size > _ZIP64_LIMIT or compressed > _ZIP64_LIMIT):
             raise RuntimeError(f"{name}: {size} bytes, more than the size bound {bound} (zip64 needed)")
         end = fh.tell()
@@ -399,7 +427,7 @@ def _raw_member(content: bytes) -> tuple[Callable[[], Iterable[bytes]], int]:
 def zip_bytes(members: Mapping[str, bytes]) -> bytes:
     """A zip archive of `members` (name -> bytes) with sorted names and fixed metadata."""
     buffer = io.BytesIO()
-    _write_zip(buffer, [(name, *_raw_member(members[name])) for name in sorted(members)])
+    _write_zip(buffer, [(name, _raw_member(members[name])) for name in sorted(members)])
     return buffer.getvalue()
 
 
@@ -422,17 +450,46 @@ def write_atomic(path: Path, data: bytes) -> None:
     _replace_atomic(path, lambda fh: fh.write(data))
 
 
-def write_gtfs_zip(path: Path, tables: Mapping[str, Table]) -> None:
+def _member_name(name: str) -> str:
+    return name if "." in name.rsplit("/", 1)[-1] else f"{name}.txt"
+
+
+def _zip_name(name: str, content: Table | TableParts) -> str:
+    """Raw content keeps its name; a table 'stops' is the member 'stops.txt'."""
+    return name if isinstance(content, (bytes, str)) else _member_name(name)
+
+
+def _source(name: str, content: Table | TableParts) -> Source:
+    if isinstance(content, (bytes, str)):
+        return _raw_member(content.encode() if isinstance(content, str) else content)
+    frame = content if isinstance(content, pd.DataFrame | TableParts) else pd.DataFrame(content)
+    table = _member_name(name).rsplit("/", 1)[-1].removesuffix(".txt")
+    return (lambda: table_csv_chunks(table, frame)), csv_size_bound(frame)
+
+
+def deflate_in_background(tables: Mapping[str, Table | TableParts]) -> dict[str, Future[DeflatedMember]]:
+    """Start rendering and deflating `tables` on a background thread (one member after the other,
+    the blocks on the deflate pool), so a caller can go on with other work; pass the result to
+    `write_gtfs_zip(..., deflated=)`. Keyed by member name ('trips.txt')."""
+    global _background
+    with _pool_lock:
+        if _background is None:
+            _background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gtfs-zip-member")
+        background = _background
+    return {_zip_name(name, content): background.submit(_deflate_source, _source(name, content))
+            for name, content in tables.items()}
+
+
+def write_gtfs_zip(path: Path, tables: Mapping[str, Table | TableParts], *,
+                   deflated: Mapping[str, Future[DeflatedMember] | DeflatedMember] | None = None) -> None:
     """Write a GTFS zip: `tables` maps a table name ('stops') or a member name ('stops.txt',
-    '__MACOSX/._stops.txt') to a DataFrame, `TableParts`, a list of row dicts, or raw bytes/str content.
-    Tables are rendered to CSV and deflated in pieces, straight into the temporary file."""
-    members: dict[str, tuple[Callable[[], Iterable[bytes | memoryview]], int]] = {}
+    '__MACOSX/._stops.txt') to a DataFrame, `TableParts`, a list of row dicts, or raw bytes/str
+    content. Tables are rendered to CSV and deflated in pieces, straight into the temporary file;
+    members found in `deflated` (from `deflate_in_background` on the same content) are taken as
+    they are. The bytes are the same either way."""
+    deflated = deflated or {}
+    members: dict[str, Source | DeflatedMember | Future[DeflatedMember]] = {}
     for name, content in tables.items():
-        if isinstance(content, (bytes, str)):
-            members[name] = _raw_member(content.encode() if isinstance(content, str) else content)
-            continue
-        member = name if "." in name.rsplit("/", 1)[-1] else f"{name}.txt"
-        frame = content if isinstance(content, pd.DataFrame | TableParts) else pd.DataFrame(content)
-        table = member.rsplit("/", 1)[-1].removesuffix(".txt")
-        members[member] = ((lambda table=table, frame=frame: table_csv_chunks(table, frame)), csv_size_bound(frame))
-    _replace_atomic(Path(path), lambda fh: _write_zip(fh, [(name, *members[name]) for name in sorted(members)]))
+        member = _zip_name(name, content)
+        members[member] = deflated[member] if member in deflated else _source(name, content)
+    _replace_atomic(Path(path), lambda fh: _write_zip(fh, [(name, members[name]) for name in sorted(members)]))

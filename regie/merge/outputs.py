@@ -115,7 +115,8 @@ def write_integration(integration, root: Path) -> dict[str, Path]:
     for name, frame in open_tables.items():
         paths[f"open/{name}"] = write_csv(open_ / f"{name}.csv", frame)
     for name, folder in (("internal", internal), ("open", open_)):
-        write_gtfs_zip(folder / "regional.zip", integration.feeds[name].parts)
+        feed = integration.feeds[name]
+        write_gtfs_zip(folder / "regional.zip", feed.parts, deflated=feed.deflated)
         paths[f"{name}/regional"] = folder / "regional.zip"
     return paths
 

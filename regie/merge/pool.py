@@ -113,7 +113,8 @@ def region_integration(paths: Paths, region: Region, registry: Registry) -> tupl
             versions[operator.id] = _source(folder)["versions"]
     integration = integrate_normalised(normalised, registry.operators, region,
                                        version=combined_version(region, versions),
-                                       overrides=stop_match_overrides(paths, region), versions=versions)
+                                       overrides=stop_match_overrides(paths, region), versions=versions,
+                                       write_ahead=FEED_NAMES)
     return integration, write_integration(integration, paths.integration_dir)
 
 

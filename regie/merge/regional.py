@@ -16,13 +16,14 @@ replaced; non-standard files never reach a regional feed (they stay in the per-o
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from quality.service_span import service_span
-from regie.demo.gtfs_zip import TableParts, ordered_columns
+from regie.demo.gtfs_zip import DeflatedMember, TableParts, ordered_columns
 from regie.normalise import NormalisedFeed
 from regie.normalise.compact import expanded, is_compact
 from regie.normalise.ledger import RECONCILIATION_COLUMNS
@@ -77,7 +78,8 @@ class MaterialisedTables(Mapping[str, pd.DataFrame]):
 class RegionalFeed:
     """name: "internal" or "open"; parts: GTFS name -> frame or `TableParts` (what the zip is
     written from); `tables`: the same as all-string frames; operators: who is in it;
-    reconciliation: MERGE_RECONCILIATION_COLUMNS; operator_feed_info: the operators' own rows."""
+    reconciliation: MERGE_RECONCILIATION_COLUMNS; operator_feed_info: the operators' own rows;
+    deflated: zip members already being deflated (`write_gtfs_zip(..., deflated=)`)."""
 
     name: str
     parts: dict[str, pd.DataFrame | TableParts]
@@ -85,6 +87,7 @@ class RegionalFeed:
     reconciliation: pd.DataFrame
     operator_feed_info: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    deflated: dict[str, Future[DeflatedMember]] = field(default_factory=dict)  # members being written ahead
 
     @property
     def tables(self) -> MaterialisedTables:
@@ -159,28 +162,54 @@ def _feed_info_row(info: FeedInfo, calendars: tuple[str, str]) -> pd.DataFrame:
                                                                        "feed_lang")}], dtype="str")
 
 
-def merge_feeds(name: str, feeds: Mapping[str, NormalisedFeed], match: MatchResult, generated_transfers: pd.DataFrame,
-                info: FeedInfo) -> RegionalFeed:
-    """One regional feed from `feeds` (operator id -> normalised feed); `match` and
-    `generated_transfers` must concern exactly these operators' stops."""
+@dataclass
+class OperatorParts:
+    """The part of a regional feed that depends on its operators' tables alone: every table as
+    `TableParts` (but feed_info), the reconciliation rows so far, the operators' feed_info rows.
+    `settled()`: the tables the merge leaves as they are (all but stops and transfers), which can
+    be written out while stops are matched."""
+
+    tables: dict[str, TableParts]
+    records: list[tuple]
+    operator_info: list[pd.DataFrame]
+
+    def settled(self) -> dict[str, TableParts]:
+        return {name: parts for name, parts in self.tables.items() if name not in ("stops", "transfers")}
+
+
+def operator_parts(feeds: Mapping[str, NormalisedFeed]) -> OperatorParts:
+    """The operators' tables of a regional feed (see `OperatorParts`)."""
     records = []
     operator_info = [feed.tables["feed_info"].assign(operator_id=op) for op, feed in feeds.items()
                      if "feed_info" in feed.tables]
     names = list(dict.fromkeys(t for feed in feeds.values() for t in feed.tables))
-    tables: dict[str, pd.DataFrame | TableParts] = {}
+    tables: dict[str, TableParts] = {}
     for table in names:
         parts = [(op, feed.tables[table]) for op, feed in feeds.items() if table in feed.tables]
         if table == "feed_info":
-            records += [(op, table, len(frame), 0, len(frame), 0, "replaced by the pool's feed_info") for op, frame in parts]
+            records += [(op, table, len(frame), 0, len(frame), 0, "replaced by the pool's feed_info")
+                        for op, frame in parts]
             continue
         if not any(len(frame) for _, frame in parts):
             records += [(op, table, 0, 0, 0, 0, "empty table left out") for op, _ in parts]
             continue
         if table == "stop_times" and any("timepoint" in frame.columns for _, frame in parts):
-            parts = [(op, frame if "timepoint" in frame.columns else _explicit_timepoints(frame)) for op, frame in parts]
+            parts = [(op, frame if "timepoint" in frame.columns else _explicit_timepoints(frame))
+                     for op, frame in parts]
         records += [(op, table, len(frame), len(frame), 0, 0, "") for op, frame in parts]
         columns = ordered_columns(table, list(dict.fromkeys(str(c) for _, frame in parts for c in frame.columns)))
         tables[table] = TableParts(columns, [frame for _, frame in parts])
+    return OperatorParts(tables, records, operator_info)
+
+
+def merge_feeds(name: str, feeds: Mapping[str, NormalisedFeed], match: MatchResult, generated_transfers: pd.DataFrame,
+                info: FeedInfo, *, parts: OperatorParts | None = None) -> RegionalFeed:
+    """One regional feed from `feeds` (operator id -> normalised feed); `match` and
+    `generated_transfers` must concern exactly these operators' stops; `parts`: their
+    `operator_parts` when already made."""
+    parts = parts or operator_parts(feeds)
+    records, operator_info = list(parts.records), parts.operator_info
+    tables: dict[str, pd.DataFrame | TableParts] = dict(parts.tables)
     for small in ("stops", "transfers"):  # changed below: one frame
         if small in tables:
             tables[small] = materialised(tables[small])
@@ -215,9 +244,11 @@ __all__ = [
     "POOL",
     "FeedInfo",
     "MaterialisedTables",
+    "OperatorParts",
     "RegionalFeed",
     "hub_stops",
     "materialised",
     "merge_feeds",
     "merged_transfers",
+    "operator_parts",
 ]
