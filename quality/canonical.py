@@ -7,9 +7,11 @@ imports neither pandas nor pyarrow at the top, so the child stays small.
 
 from __future__ import annotations
 
-from datetime import date
-from pathlib import Path
-from typing import Any
+TYPE_CHECKING = False  # typing's, without importing typing: the engine's child imports this module at each start
+if TYPE_CHECKING:
+    from datetime import date
+    from pathlib import Path
+    from typing import Any
 
 ENGINE_NAME = "gtfs-guru"
 

@@ -11,48 +11,56 @@ Exit codes: 0 written, OUT_OF_MEMORY_EXIT when Python ran out of memory, anythin
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
 import sys
 from datetime import date
-from pathlib import Path
 
 OUT_OF_MEMORY_EXIT = 75
+USAGE = "python -m quality.engine_worker FEED DATE OUT [--memory-mib N] [--country-code CC]"
 
 
 def _peak_rss_mib() -> float | None:
     """This process's peak resident memory since exec (VmHWM), unlike ru_maxrss which also counts
     the pages of the parent it was forked from."""
-    for line in Path("/proc/self/status").read_text().splitlines():
+    with open("/proc/self/status", encoding="ascii") as status:
+        lines = status.read().splitlines()
+    for line in lines:
         if line.startswith("VmHWM:"):
             return round(int(line.split()[1]) / 1024, 1)
     return None
 
 
+def parse_args(argv: list[str]) -> tuple[str, date, str, int, str | None]:
+    """FEED, date, OUT, memory limit (MiB, 0: none), country code. Not argparse: only
+    `quality.engine` calls this, and argparse alone adds ~9 ms to every start."""
+    try:
+        feed, day, out, *rest = argv
+        options = dict(zip(rest[::2], rest[1::2], strict=True))
+        if unknown := set(options) - {"--memory-mib", "--country-code"}:
+            raise ValueError(f"unknown options {sorted(unknown)}")
+        return feed, date.fromisoformat(day), out, int(options.get("--memory-mib", 0)), options.get("--country-code")
+    except ValueError as exc:
+        raise SystemExit(f"usage: {USAGE} ({exc})") from None
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m quality.engine_worker")
-    parser.add_argument("feed", type=Path)
-    parser.add_argument("validation_date", type=date.fromisoformat)
-    parser.add_argument("out", type=Path)
-    parser.add_argument("--memory-mib", type=int, default=0)
-    parser.add_argument("--country-code", default=None)
-    args = parser.parse_args(argv)
+    feed, validation_date, out, memory_mib, country_code = parse_args(sys.argv[1:] if argv is None else argv)
 
     import gtfs_guru  # noqa: F401  (imported lazily by canonical_notices: load it before the limit)
 
     from quality.canonical import canonical_records
 
-    if args.memory_mib > 0:
-        limit = args.memory_mib << 20
+    if memory_mib > 0:
+        limit = memory_mib << 20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
-        records = canonical_records(args.feed, args.validation_date, args.country_code)
-        partial = args.out.with_name(args.out.name + ".part")
-        with open(partial, "w", encoding="utf-8") as out:
-            json.dump({"notices": records, "peak_rss_mib": _peak_rss_mib()}, out, default=str)
-        os.replace(partial, args.out)
+        records = canonical_records(feed, validation_date, country_code)
+        partial = out + ".part"
+        with open(partial, "w", encoding="utf-8") as stream:
+            json.dump({"notices": records, "peak_rss_mib": _peak_rss_mib()}, stream, default=str)
+        os.replace(partial, out)
     except MemoryError:
         print("MemoryError: out of memory", file=sys.stderr)
         return OUT_OF_MEMORY_EXIT

@@ -30,7 +30,7 @@ def _failure(frame: pd.DataFrame, feed: str) -> str:
 
 
 def _fake_python(tmp_path: Path, body: str) -> str:
-    """A stand-in for the interpreter: `$5` is where the worker must write its notices."""
+    """A stand-in for the interpreter: `$6` is where the worker must write its notices."""
     script = tmp_path / "python"
     script.write_text(f"#!/bin/sh\n{body}\n")
     script.chmod(0o755)
@@ -88,7 +88,7 @@ def test_a_garbage_feed_does_not_crash(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("body", "cause"), [
-    ('echo "not json" > "$5"', "unreadable result"),
+    ('echo "not json" > "$6"', "unreadable result"),
     ("exit 0", "unreadable result"),
     ('echo "Segfault in rule 12" >&2; kill -SEGV $$', "killed by signal SIGSEGV (Segfault in rule 12)"),
     ("exit 3", "exited with code 3"),
@@ -111,3 +111,15 @@ def test_cancel_stops_the_child_and_cleans_up(tmp_path: Path, caltrain: Path) ->
     job.cancel()
     assert "cancelled" in _failure(job.result(), caltrain.name)
     assert not workdir.exists()
+
+
+def test_the_worker_reads_its_arguments() -> None:
+    from quality.engine_worker import parse_args
+
+    assert parse_args(["f.zip", "2026-11-25", "out.json", "--memory-mib", "512", "--country-code", "FR"]) == (
+        "f.zip", DAY, "out.json", 512, "FR")
+    assert parse_args(["f.zip", "2026-11-25", "out.json"]) == ("f.zip", DAY, "out.json", 0, None)
+    for wrong in (["f.zip"], ["f.zip", "25/11/2026", "out.json"], ["f.zip", "2026-11-25", "out.json", "--memory-mib"],
+                  ["f.zip", "2026-11-25", "out.json", "--threads", "2"]):
+        with pytest.raises(SystemExit, match="usage"):
+            parse_args(wrong)

@@ -432,6 +432,20 @@ def test_shape_point_outlier(tmp_path: Path) -> None:
     assert outliers.loc[0, "context"]["shape_pt_sequence"] == "2"
 
 
+def test_shape_point_outlier_in_a_file_out_of_order(tmp_path: Path) -> None:
+    """Points are compared with their neighbours in sequence order, whatever the file's order;
+    findings come by shape id, then sequence."""
+    line = [(north(50 * i), LON) for i in range(5)]
+    spike = {"B": 1, "A": 3}
+    shapes = [{"shape_id": shape, "shape_pt_lat": lon if i == spike[shape] else lat,
+               "shape_pt_lon": lat if i == spike[shape] else lon, "shape_pt_sequence": str(i)}
+              for shape in ("B", "A") for i, (lat, lon) in enumerate(line)]
+    shapes = shapes[::-1] + [{"shape_id": "A", "shape_pt_lat": "", "shape_pt_lon": LON, "shape_pt_sequence": "9"}]
+    outliers = coded(run(feed(tmp_path, shapes=shapes)), "shape_point_outlier")
+    assert [(c["shape_id"], c["shape_pt_sequence"]) for c in outliers["context"]] == [("A", "3"), ("B", "1")]
+    assert outliers["row"].tolist() == [3, 10]  # (header = 1) A 3 is the 2nd record, B 1 the 9th
+
+
 def test_frequency_shorter_than_its_headway(tmp_path: Path) -> None:
     periods = [("10:00:00", "12:00:00"), ("14:00:00", "14:00:00"), ("15:00:00", "15:05:00"), ("16:00:00", "16:10:00")]
     frequencies = [{"trip_id": "T1", "start_time": s, "end_time": e, "headway_secs": "600"} for s, e in periods]
