@@ -7,8 +7,8 @@ generate walking transfers, run the pool-level checks and merge two regional fee
   restricted operator (stop, station, name) reaches it.
 
 `integrate_region` takes each operator's feeds as tables in memory or as zip paths, and goes
-one operator at a time: read, normalise, keep what the region step needs (its stops, its trips'
-times as integer arrays, its tables compacted: `prepare_for_region`), let go of the rest. A
+one operator at a time: read, normalise, keep what the region step needs (its stops and its
+tables compacted: `prepare_for_region`), let go of the rest. A
 region of many large operators then never holds more than one operator's feeds as text.
 `write_integration` writes everything under one folder (layout in its docstring);
 `region_integration` reads the versions in force from the catalogue and archive.
@@ -27,8 +27,8 @@ import pandas as pd
 from quality.feed_tables import FeedTables, read_feed_tables
 from regie.config.operators import Operator
 from regie.config.region import Region
-from regie.merge.pool_checks import PoolCheckSettings, TripTimes, pool_checks
 from regie.demo.gtfs_zip import deflate_in_background
+from regie.merge.pool_checks import PoolCheckSettings, pool_checks
 from regie.merge.regional import FeedInfo, RegionalFeed, merge_feeds, operator_parts
 from regie.normalise import NormalisedFeed, TimezoneError, normalise_operator
 from regie.normalise.compact import compact_tables
@@ -113,19 +113,17 @@ def combined_version(region: Region, versions: dict[str, list[str]]) -> str:
 
 @dataclass(frozen=True)
 class RegionInput:
-    """What the region step needs of one normalised operator: the feed (large tables compacted),
-    its stops in the combined-frame shape, its trips' times as integer arrays."""
+    """What the region step needs of one normalised operator: the feed (large tables compacted)
+    and its stops in the combined-frame shape."""
 
     feed: NormalisedFeed
     stops: pd.DataFrame
-    trip_times: TripTimes
 
 
 def prepare_for_region(feed: NormalisedFeed) -> RegionInput:
-    """The large tables compacted, then the stops and trip times worked out on their codes."""
+    """The large tables compacted, then the stops worked out on their codes."""
     feed = dataclasses.replace(feed, tables=compact_tables(feed.tables))
-    stops = operator_stops(feed.operator_id, feed, namespace=False)
-    return RegionInput(feed, stops, TripTimes.of(feed.get("stop_times")))
+    return RegionInput(feed, operator_stops(feed.operator_id, feed, namespace=False))
 
 
 def normalise_all(inputs: Sequence[OperatorFeeds], region: Region) -> tuple[dict[str, NormalisedFeed], dict[str, str]]:
@@ -207,7 +205,6 @@ def integrate_normalised(normalised: Mapping[str, NormalisedFeed | RegionInput],
     inputs = {op: item if isinstance(item, RegionInput) else prepare_for_region(item)
               for op, item in normalised.items()}
     normalised = {op: item.feed for op, item in inputs.items()}
-    trip_times = {op: item.trip_times for op, item in inputs.items()}
     stops = (pd.concat([item.stops for item in inputs.values()], ignore_index=True) if inputs
              else combined_stops({}, namespace=False))
     open_ids = [op.id for op in operators if op.openness == "open" and op.id in normalised]
@@ -220,8 +217,7 @@ def integrate_normalised(normalised: Mapping[str, NormalisedFeed | RegionInput],
     transfers = walking_transfers(stops, match.matches, max_walk_m=walk.max_walk_m, detour_factor=walk.detour_factor,
                                   walk_speed_mps=walk.walk_speed_mps, min_transfer_s=walk.mode_pair_minimums(),
                                   default_min_transfer_s=walk.default_min_transfer_s)
-    findings = pool_checks(normalised, match, stops, PoolCheckSettings(**settings.pool_checks.model_dump()),
-                           trip_times=trip_times)
+    findings = pool_checks(normalised, match, stops, PoolCheckSettings(**settings.pool_checks.model_dump()))
     open_match = restrict_match(stops, match, open_ids)
     open_stops = set(stops.loc[stops["operator_id"].isin(open_ids), "stop_id"])
     open_transfers = transfers[transfers["from_stop_id"].isin(open_stops)

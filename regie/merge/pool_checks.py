@@ -226,8 +226,7 @@ def _mix(values: np.ndarray, seed: np.uint64) -> np.ndarray:
 class TripTimes:
     """One operator's stop_times as integer arrays, rows in trip then stop_sequence order:
     `trip` and `stop` are codes into `trip_ids` and `stop_ids`, times in seconds (-1: none).
-    About 14 bytes a row, so the region step keeps them for every operator instead of the
-    stop_times text (the duplicate-trip check needs the hubs, known once every operator is in)."""
+    Built from the codes of a compacted table without touching its text."""
 
     trip_ids: np.ndarray
     stop_ids: np.ndarray
