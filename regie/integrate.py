@@ -8,8 +8,8 @@ generate walking transfers, run the pool-level checks and merge two regional fee
 
 `integrate_region` takes each operator's feeds as tables in memory or as zip paths, and goes
 one operator at a time: read, normalise, keep what the region step needs (its stops and its
-tables compacted: `prepare_for_region`), let go of the rest. A
-region of many large operators then never holds more than one operator's feeds as text.
+tables compacted: `prepare_for_region`), let go of the rest. A region of many large operators
+then never holds more than one operator's feeds as text.
 `write_integration` writes everything under one folder (layout in its docstring);
 `region_integration` reads the versions in force from the catalogue and archive.
 """
@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -126,8 +127,11 @@ def prepare_for_region(feed: NormalisedFeed) -> RegionInput:
     return RegionInput(feed, operator_stops(feed.operator_id, feed, namespace=False))
 
 
-def normalise_all(inputs: Sequence[OperatorFeeds], region: Region) -> tuple[dict[str, NormalisedFeed], dict[str, str]]:
-    """Normalised feed per operator; operators refused by the time zone policy are listed instead."""
+def normalise_all(inputs: Sequence[OperatorFeeds], region: Region, *,
+                  then: Callable[[NormalisedFeed], Any] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """Normalised feed per operator, one operator after the other; operators refused by the time
+    zone policy or without a version are listed instead. `then` is applied to each feed at once
+    (e.g. `prepare_for_region`) and only its result kept."""
     normalised, refused = {}, {}
     for item in inputs:
         try:
@@ -138,7 +142,8 @@ def normalise_all(inputs: Sequence[OperatorFeeds], region: Region) -> tuple[dict
         if feed is None:
             refused[item.operator.id] = "no accepted GTFS version"
         else:
-            normalised[item.operator.id] = feed
+            normalised[item.operator.id] = then(feed) if then is not None else feed
+        del feed  # with `then`, the text tables go now
     return normalised, refused
 
 
@@ -172,18 +177,7 @@ def integrate_region(inputs: Sequence[OperatorFeeds], region: Region, *,
                      write_ahead: Collection[str] = ()) -> Integration:
     """Normalise every operator, one at a time (`prepare_for_region`), then `integrate_normalised`."""
     feed_info_for(region, "")  # a missing publisher fails before any work
-    prepared, refused = {}, {}
-    for item in inputs:
-        try:
-            feed = normalise_input(item, region)
-        except TimezoneError as exc:
-            refused[item.operator.id] = str(exc)
-            continue
-        if feed is None:
-            refused[item.operator.id] = "no accepted GTFS version"
-            continue
-        prepared[item.operator.id] = prepare_for_region(feed)
-        del feed  # the text tables go: only the prepared input stays
+    prepared, refused = normalise_all(inputs, region, then=prepare_for_region)
     versions = {item.operator.id: list(item.versions) for item in inputs}
     return integrate_normalised(prepared, [item.operator for item in inputs], region, overrides=overrides,
                                 version=version or combined_version(region, versions), refused=refused,

@@ -138,10 +138,23 @@ def _sample(row: Mapping[str, Any]) -> dict[str, Any]:
     return jsonable(sample)
 
 
+_LAST_FINDINGS: list[Any] = [None, None, None]  # notices frame, samples, findings: the last ones worked out
+
+
 def findings(outcome: ValidationOutcome, samples: int = 20) -> list[dict[str, Any]]:
     """One entry per (code, severity), in `ValidationOutcome.groups()`'s order (errors first, then
     by count): code, severity, source, count, waived_count, blocking_count, files, and up to
-    `samples` samples (filename, csvRowNumber, fieldName, message, waived, waiver, context keys)."""
+    `samples` samples (filename, csvRowNumber, fieldName, message, waived, waiver, context keys).
+    Worked out once for the JSON and the HTML report of one outcome (each gets its own group
+    dicts; the samples are shared and never changed)."""
+    frame, count, cached = _LAST_FINDINGS
+    if frame is not outcome.notices or count != samples:
+        cached = _findings(outcome, samples)
+        _LAST_FINDINGS[:] = [outcome.notices, samples, cached]
+    return [dict(group) for group in cached]
+
+
+def _findings(outcome: ValidationOutcome, samples: int) -> list[dict[str, Any]]:
     groups = outcome.groups(samples=0)
     frame = outcome.notices
     if not groups:

@@ -226,7 +226,7 @@ def _mix(values: np.ndarray, seed: np.uint64) -> np.ndarray:
 class TripTimes:
     """One operator's stop_times as integer arrays, rows in trip then stop_sequence order:
     `trip` and `stop` are codes into `trip_ids` and `stop_ids`, times in seconds (-1: none).
-    Built from the codes of a compacted table without touching its text."""
+    From a compacted table, built on its codes without touching its rows' text."""
 
     trip_ids: np.ndarray
     stop_ids: np.ndarray
@@ -276,16 +276,15 @@ def _operator_signatures(operator_id: str, times: TripTimes, hub_of: pd.Series, 
     return out[counts >= min_stops]
 
 
-def _trip_signatures(feeds: Mapping[str, NormalisedFeed], hub_of: pd.Series, min_stops: int,
-                     trip_times: Mapping[str, TripTimes] | None = None) -> pd.DataFrame:
+def _trip_signatures(feeds: Mapping[str, NormalisedFeed], hub_of: pd.Series, min_stops: int) -> pd.DataFrame:
     """operator_id, trip_id, stops, first_departure, h1, h2 for trips with at least `min_stops` rows.
 
     A trip's signature sums, over its stop times in sequence order, a hash of (stop key = its hub
     or its own id, arrival, departure, position): equal trips of two operators collide. Works on
-    the integer arrays of `TripTimes` (given, or built from the feeds' stop_times)."""
+    the integer arrays of `TripTimes`, one operator at a time."""
     parts = []
     for feed in feeds.values():
-        times = (trip_times or {}).get(feed.operator_id) or TripTimes.of(feed.get("stop_times"))
+        times = TripTimes.of(feed.get("stop_times"))
         if len(times.trip):
             parts.append(_operator_signatures(feed.operator_id, times, hub_of, min_stops))
     if not parts:
@@ -300,11 +299,9 @@ def _clock(seconds: pd.Series) -> pd.Series:
 
 def duplicate_trips(feeds: Mapping[str, NormalisedFeed], hub_of: pd.Series,
                     settings: PoolCheckSettings = PoolCheckSettings(), *,
-                    operator_dates: OperatorDates | None = None,
-                    trip_times: Mapping[str, TripTimes] | None = None) -> pd.DataFrame:
-    """pool_duplicate_trip findings: one per pair of trips of two operators (module docstring).
-    `trip_times`: the operators' `TripTimes` when already built."""
-    signatures = _trip_signatures(feeds, hub_of, max(settings.duplicate_trip_min_stops, 1), trip_times)
+                    operator_dates: OperatorDates | None = None) -> pd.DataFrame:
+    """pool_duplicate_trip findings: one per pair of trips of two operators (module docstring)."""
+    signatures = _trip_signatures(feeds, hub_of, max(settings.duplicate_trip_min_stops, 1))
     keys = ["h1", "h2", "stops"]
     spread = signatures.groupby(keys)["operator_id"].transform("nunique") if len(signatures) else pd.Series([])
     candidates = signatures[spread > 1]
@@ -519,15 +516,13 @@ def calendar_gaps(feeds: Mapping[str, NormalisedFeed], match: MatchResult,
 # --- all of them ----------------------------------------------------------------------------------
 
 def pool_checks(feeds: Mapping[str, NormalisedFeed], match: MatchResult, stops: pd.DataFrame,
-                settings: PoolCheckSettings = PoolCheckSettings(), *,
-                trip_times: Mapping[str, TripTimes] | None = None) -> pd.DataFrame:
+                settings: PoolCheckSettings = PoolCheckSettings()) -> pd.DataFrame:
     """Every pool-level finding (module docstring), in code order: id collisions, duplicate trips,
     unlinked nearby stops, calendar gaps. `stops`: the combined stops frame the match was made on
-    (e.g. `pool_stops(feeds)`); `trip_times`: the operators' `TripTimes` when already built."""
+    (e.g. `pool_stops(feeds)`)."""
     hub_of = stop_hubs(match, stops)
     dates = OperatorDates()
-    frames = [id_collisions(feeds),
-              duplicate_trips(feeds, hub_of, settings, operator_dates=dates, trip_times=trip_times),
+    frames = [id_collisions(feeds), duplicate_trips(feeds, hub_of, settings, operator_dates=dates),
               unlinked_nearby_stops(stops, match, hub_of, settings),
               calendar_gaps(feeds, match, settings, operator_dates=dates)]
     frames = [frame for frame in frames if len(frame)]
@@ -537,5 +532,5 @@ def pool_checks(feeds: Mapping[str, NormalisedFeed], match: MatchResult, stops: 
 
 
 __all__ = ["CALENDAR_GAP", "CODES", "DUPLICATE_TRIP", "ID_COLLISION", "UNLINKED_NEARBY_STOPS", "OperatorDates",
-           "PoolCheckSettings", "TripTimes", "calendar_gaps", "duplicate_trips", "id_collisions", "pool_checks", "pool_stops",
-           "shared_hubs", "stop_hubs", "unlinked_nearby_stops"]
+           "PoolCheckSettings", "TripTimes", "calendar_gaps", "duplicate_trips", "id_collisions", "pool_checks",
+           "pool_stops", "shared_hubs", "stop_hubs", "unlinked_nearby_stops"]

@@ -3,7 +3,7 @@ until the regional zips are written.
 
 GTFS text repeats a lot (a stop_times row repeats its trip, stop, times and flags), so the large
 tables are kept as pandas categoricals: one small integer code per value into the distinct
-values. HART's stop_times (438k rows) takes ~49 MiB as Arrow strings and ~11 MiB so. Every
+values. HART's stop_times (438k rows) takes ~46 MiB as Arrow strings and ~14 MiB so. Every
 consumer still reads them as text (`expanded`, `quality.rules._common.column`); the zip writer
 renders them batch by batch without expanding the whole table.
 """
