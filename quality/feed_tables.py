@@ -13,6 +13,7 @@ import codecs
 import contextlib
 import csv
 import io
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from zlib_ng import zlib_ng
 
 from quality.prescreen import plausible_packed_bytes
 
@@ -76,16 +78,21 @@ def decode(raw: bytes) -> tuple[str, str]:
         return raw.decode("cp1252", errors="replace"), "cp1252"
 
 
+JEMALLOC_DECAY_MS = 1000
+
+
 @contextlib.contextmanager
 def lean_memory_pool() -> Iterator[str]:
     """pyarrow allocates from jemalloc, when it has it, while the block runs; the host process's
     default pool is restored afterwards. jemalloc hands freed memory back, where mimalloc (the
-    default) keeps ~60-90 MiB more resident while a large feed is validated; and with no decay
-    it does so at once (~20-30 MiB less at the peak on HART, no slower). Yields the backend."""
+    default) keeps ~60-90 MiB more resident while a large feed is validated. With a 1 s decay
+    rather than none, freed pages are reused instead of faulted in again: on HART ~5 % faster for
+    ~20 MiB more at the peak, and ~50 MiB stays with the pool between validations (the next one
+    reuses it). Yields the backend."""
     previous = pa.default_memory_pool()
     try:
         pa.set_memory_pool(pa.jemalloc_memory_pool())
-        pa.jemalloc_set_decay_ms(0)  # jemalloc serves pyarrow only while validating
+        pa.jemalloc_set_decay_ms(JEMALLOC_DECAY_MS)  # jemalloc serves pyarrow only while validating
     except (NotImplementedError, pa.ArrowNotImplementedError):
         pass
     try:
@@ -187,6 +194,8 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         raise ValueError(f"compression method {info.compress_type} is not 'stored' or 'deflate'")
     if info.compress_size > plausible_packed_bytes(info.file_size) + 12:
         raise ValueError(f"its data is larger than the {info.file_size} bytes its zip header declares")
+    if info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 0x1:
+        return _inflated(archive, info)
     try:
         with archive.open(info) as stream:
             raw = stream.read(info.file_size + 1)  # zipfile stops at the declared size; the CRC then fails
@@ -194,6 +203,31 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         raise ValueError(f"its data does not match its zip header ({exc})") from exc
     if len(raw) > info.file_size:
         raise ValueError(f"its data is larger than the {info.file_size} bytes its zip header declares")
+    return raw
+
+
+def _inflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """A deflated member inflated with zlib-ng (~40 % less time than zipfile's zlib), at most its
+    declared size + 1 byte, its size and CRC checked as zipfile checks them."""
+    fp = archive.fp
+    if fp is None:
+        raise ValueError("the zip is closed")
+    fp.seek(info.header_offset)
+    header = fp.read(30)
+    if len(header) != 30 or header[:4] != b"PK\003\004":
+        raise ValueError("its local header is missing")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    fp.seek(info.header_offset + 30 + name_length + extra_length)
+    packed = fp.read(info.compress_size)
+    inflater = zlib_ng.decompressobj(-15)
+    try:
+        raw = inflater.decompress(packed, info.file_size + 1)
+    except zlib_ng.error as exc:
+        raise ValueError(f"its data does not match its zip header ({exc})") from exc
+    if len(raw) > info.file_size or inflater.unconsumed_tail:
+        raise ValueError(f"its data does not match its zip header (more than the {info.file_size} bytes it declares)")
+    if len(raw) != info.file_size or zlib_ng.crc32(raw) != info.CRC:
+        raise ValueError(f"its data does not match its zip header (bad CRC-32 or size for {info.filename})")
     return raw
 
 
