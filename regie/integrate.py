@@ -195,6 +195,9 @@ def integrate_normalised(normalised: Mapping[str, NormalisedFeed | RegionInput],
     written: the members that do not depend on the stop matching are rendered and deflated on
     a background thread while the stops are matched and checked (`RegionalFeed.deflated`)."""
     settings, refused = region.integration, dict(refused or {})
+    unknown = set(write_ahead) - set(FEED_NAMES)
+    if unknown:
+        raise ValueError(f"write_ahead: {', '.join(sorted(unknown))} is not a regional feed ({', '.join(FEED_NAMES)})")
     info = feed_info_for(region, version)
     inputs = {op: item if isinstance(item, RegionInput) else prepare_for_region(item)
               for op, item in normalised.items()}
