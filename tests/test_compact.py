@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from quality.rules._common import text_codes as quality_text_codes
+from quality.rules._common import text_codes
 from regie.normalise.compact import (
     compact_frame,
     compact_tables,
     dictionary_array,
     expanded,
     is_compact,
-    text_codes,
 )
 
 
@@ -45,7 +44,7 @@ def test_codes_of_a_compacted_column_equal_those_of_its_text():
     assert is_compact(compact)
     for series in (compact, values):
         codes, distinct = text_codes(series)
-        expected_codes, expected = quality_text_codes(values)
+        expected_codes, expected = text_codes(values)
         assert list(np.asarray(distinct, dtype=object)[codes]) == list(np.asarray(expected, dtype=object)[expected_codes])
     missing = pd.Series(pd.Categorical(["x", None, "x"]))
     codes, distinct = text_codes(missing)

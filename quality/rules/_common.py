@@ -66,7 +66,10 @@ def _stripped(values: pd.Series) -> pd.Series:
 def text_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """The values as `column` gives them (stripped strings), factorized: one integer code per row
     into the distinct values. GTFS ids, times and sequences repeat a lot, so converting the
-    distinct values only is faster and allocates far less on large tables."""
+    distinct values only is faster and allocates far less on large tables. A categorical's own
+    codes are used (its rows' text is never touched); missing values read as ""."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return _category_codes(values)
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     uniques = pd.Series(uniques)
     text = _stripped(uniques)
@@ -74,6 +77,19 @@ def text_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
         return codes, pd.Index(text)
     merged, distinct = pd.factorize(text)
     return merged[codes], distinct
+
+
+def _category_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    codes = values.cat.codes.to_numpy()
+    text = pd.Series(values.cat.categories, dtype="str")
+    if len(codes) and codes.min() < 0:
+        codes = np.where(codes < 0, len(text), codes)
+        text = pd.concat([text, pd.Series([""], dtype="str")], ignore_index=True)
+    stripped = text.str.strip()
+    if stripped.equals(text) and stripped.is_unique:  # the usual case: nothing to strip or merge
+        return codes, pd.Index(stripped)
+    merged, distinct = pd.factorize(stripped)
+    return merged[codes], pd.Index(distinct)
 
 
 _NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"

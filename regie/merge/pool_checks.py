@@ -38,9 +38,8 @@ import numpy as np
 import pandas as pd
 
 from quality.notices import NOTICE_COLUMNS, Severity, Source, notices_frame
-from quality.rules._common import column, gtfs_seconds, raw_column
+from quality.rules._common import column, gtfs_seconds, raw_column, text_codes
 from regie.normalise import NormalisedFeed
-from regie.normalise.compact import text_codes
 from regie.normalise.schema import DEFINED_BY
 from regie.normalise.timezones import format_seconds, service_dates
 from regie.stops.frame import combined_stops

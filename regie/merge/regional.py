@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from quality.rules._common import text_codes
 from quality.service_span import service_span
 from regie.demo.gtfs_zip import DeflatedMember, TableParts, ordered_columns
 from regie.normalise import NormalisedFeed
-from regie.normalise.compact import expanded, is_compact
+from regie.normalise.compact import expanded
 from regie.normalise.ledger import RECONCILIATION_COLUMNS
 from regie.stops.matching import MatchResult
 
@@ -98,12 +99,9 @@ class RegionalFeed:
 
 
 def _nonblank(values: pd.Series) -> np.ndarray:
-    """True where the text is not empty or blank (on the distinct values of a categorical)."""
-    if is_compact(values):
-        filled = (pd.Series(values.cat.categories, dtype="str").str.strip() != "").to_numpy()
-        codes = values.cat.codes.to_numpy()
-        return np.where(codes >= 0, filled[np.maximum(codes, 0)], False)
-    return (values.astype("str").fillna("").str.strip() != "").to_numpy()
+    """True where the text is not empty or blank (tested on the distinct values)."""
+    codes, distinct = text_codes(values)
+    return np.asarray(distinct != "")[codes]
 
 
 def _explicit_timepoints(stop_times: pd.DataFrame) -> pd.DataFrame:

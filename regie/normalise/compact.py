@@ -4,7 +4,8 @@ until the regional zips are written.
 GTFS text repeats a lot (a stop_times row repeats its trip, stop, times and flags), so the large
 tables are kept as pandas categoricals: one small integer code per value into the distinct
 values. HART's stop_times (438k rows) takes ~46 MiB as Arrow strings and ~14 MiB so. Every
-consumer still reads them as text (`expanded`, `quality.rules._common.column`); the zip writer
+consumer still reads them as text (`expanded`, `quality.rules._common.column`, or the codes of
+the distinct values with `text_codes`); the zip writer
 renders them batch by batch without expanding the whole table.
 """
 
@@ -13,8 +14,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-
-from quality.rules._common import text_codes as _text_codes
 
 COMPACT_MIN_ROWS = 10_000  # smaller tables stay plain strings (nothing to gain)
 MOSTLY_DISTINCT = 0.5  # a column with more distinct values than this share of its rows stays text
@@ -54,23 +53,6 @@ def compact_tables(tables: dict[str, pd.DataFrame], *, min_rows: int = COMPACT_M
     return {name: compact_frame(frame) if len(frame) >= min_rows else frame for name, frame in tables.items()}
 
 
-def text_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """`quality.rules._common.text_codes` (stripped text factorized), from a categorical's codes
-    without touching its rows' text; other columns are handed to it."""
-    if not is_compact(values):
-        return _text_codes(values)
-    codes = values.cat.codes.to_numpy()
-    text = pd.Series(values.cat.categories, dtype="str")
-    if len(codes) and codes.min() < 0:
-        codes = np.where(codes < 0, len(text), codes)
-        text = pd.concat([text, pd.Series([""], dtype="str")], ignore_index=True)
-    stripped = text.str.strip()
-    if stripped.equals(text) and stripped.is_unique:  # compacted after the clean-up: the usual case
-        return codes, pd.Index(stripped)
-    merged, distinct = pd.factorize(stripped)
-    return merged[codes], pd.Index(distinct)
-
-
 def categories_text(values: pd.Series) -> pa.Array:
     """A categorical column's distinct values as Arrow large_string (no copy when they are Arrow text)."""
     categories = values.cat.categories
@@ -105,4 +87,4 @@ def expanded(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 __all__ = ["COMPACT_MIN_ROWS", "categories_text", "compact_frame", "compact_tables", "compact_text",
-           "dictionary_array", "expanded", "expanded_text", "is_compact", "text_codes"]
+           "dictionary_array", "expanded", "expanded_text", "is_compact"]

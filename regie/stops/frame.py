@@ -14,10 +14,9 @@ import numpy as np
 import pandas as pd
 
 from quality.feed_tables import FeedTables
-from quality.rules._common import column, numeric, raw_column, table
+from quality.rules._common import column, numeric, raw_column, table, text_codes
 from regie.modes import mode_names
 from regie.normalise.arrow_text import positions
-from regie.normalise.compact import text_codes
 
 STOP_COLUMNS = ["operator_id", "stop_id", "stop_name", "stop_lat", "stop_lon", "location_type",
                 "parent_station", "mode"]
