@@ -9,15 +9,17 @@ from dagster import (
     Failure,
     MaterializeResult,
     MetadataValue,
+    ResourceParam,
     asset,
 )
 
+from assets.partitions import operators_partitions
+from assets.previews import collection_markdown
 from assets.registry import operator_registry
-from pipelines.partitions import operators_partitions
-from pipelines.resources import FeedClientResource, PoolResource
-from regie.collect import Collector
-from regie.integrity import verify_latest_versions
-from regie.registry_view import collection_markdown
+from regie.collect.collector import Collector
+from regie.collect.fetch import FeedClientFactory
+from regie.collect.integrity import verify_latest_versions
+from regie.pool import Pool
 
 ARCHIVE_IS_INTACT = "archived_versions_are_intact"
 
@@ -38,35 +40,26 @@ ARCHIVE_IS_INTACT = "archived_versions_are_intact"
     ],
 )
 def collected_feeds(
-    context: AssetExecutionContext, pool: PoolResource, feed_client: FeedClientResource
+    context: AssetExecutionContext, pool: ResourceParam[Pool], feed_client: ResourceParam[FeedClientFactory]
 ) -> MaterializeResult:
     """One operator's feeds as last collected: new static versions archived under
     `archive/<operator>/<feed>/<hash>.zip`, GBFS / GTFS-RT snapshots kept for the retention window,
     and every fetch recorded in the catalogue. A failed fetch fails the partition, naming the
     operator, feed, URL and cause, after the operator's other feeds were collected.
     """
-    operator = pool.registry().operator(context.partition_key)
-    region = pool.region()
-    catalogue = pool.catalogue()
-    try:
-        collector = Collector(
-            client=feed_client.client(region.collection),
-            catalogue=catalogue,
-            archive=pool.archive(),
-            snapshots=pool.snapshots(),
-            settings=region.collection,
+    operator = pool.operator(context.partition_key)
+    settings = pool.region.collection
+    collector = Collector(client=feed_client(settings), catalogue=pool.catalogue, archive=pool.archive,
+                          snapshots=pool.snapshots, settings=settings)
+    result = collector.collect_operator(operator)
+    for feed in result.feeds:
+        (context.log.error if feed.failed else context.log.info)(feed.describe())
+    if result.failures:
+        raise Failure(
+            description="; ".join(feed.describe() for feed in result.failures),
+            metadata={"failed_feeds": len(result.failures)},
         )
-        result = collector.collect_operator(operator)
-        for feed in result.feeds:
-            (context.log.error if feed.failed else context.log.info)(feed.describe())
-        if result.failures:
-            raise Failure(
-                description="; ".join(feed.describe() for feed in result.failures),
-                metadata={"failed_feeds": len(result.failures)},
-            )
-        integrity = verify_latest_versions(catalogue, pool.archive(), operator)
-    finally:
-        catalogue.dispose()
+    integrity = verify_latest_versions(pool.catalogue, pool.archive, operator)
 
     return MaterializeResult(
         metadata={

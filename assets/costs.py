@@ -9,14 +9,15 @@ from dagster import (
     AssetExecutionContext,
     MaterializeResult,
     MetadataValue,
+    ResourceParam,
     asset,
 )
 
+from assets.previews import markdown_table
 from assets.validate import accepted_feed
-from pipelines.resources import PoolResource
 from regie.costs.history import record_fees
-from regie.costs.pool import region_fee_run, write_fee_outputs
-from regie.registry_view import markdown_table
+from regie.costs.run import region_fee_run, write_fee_outputs
+from regie.pool import Pool
 
 EVERY_OPERATOR_HAS_A_FEE = "every_operator_has_a_fee"
 BUDGET_COVERED = "platform_budget_covered"
@@ -34,21 +35,16 @@ BUDGET_COVERED = "platform_budget_covered"
                        description="The fees add up to at least the configured annual platform budget."),
     ],
 )
-def integration_fees(context: AssetExecutionContext, pool: PoolResource) -> MaterializeResult:
+def integration_fees(context: AssetExecutionContext, pool: ResourceParam[Pool]) -> MaterializeResult:
     """Each operator's annual integration fee for the fee year (the year of the region's `as_of`),
     from its accepted feeds' network metrics and declared ridership, by the brackets of
     `configs/tiers.yaml`: a statement per operator (`fees/<year>/<operator>.{json,html}`), the
     region's total against the platform budget (`fees/<year>/summary.{json,html}`), and the fee
     history in the catalogue.
     """
-    registry, region, paths = pool.registry(), pool.region(), pool.paths()
-    catalogue = pool.catalogue()
-    try:
-        run, summary = region_fee_run(paths, region, registry, catalogue, paths.tiers_file)
-        record_fees(catalogue, run.results, as_of=region.as_of, computed_at=datetime.now(UTC))
-    finally:
-        catalogue.dispose()
-    written = write_fee_outputs(run, summary, paths.fees_dir)
+    run, summary = region_fee_run(pool)
+    record_fees(pool.catalogue, run.results, as_of=pool.region.as_of, computed_at=datetime.now(UTC))
+    written = write_fee_outputs(run, summary, pool.paths.fees_dir)
     errors = [f"{r.operator_id}: {r.message}" for r in run.results if not r.ok]
     rows = [[r.operator_id, r.amount_eur if r.ok else "—", ", ".join(f"{k} {v}" for k, v in r.brackets.items()) if r.ok else r.message]
             for r in run.results]

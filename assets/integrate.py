@@ -9,16 +9,17 @@ from dagster import (
     AssetSpec,
     MaterializeResult,
     MetadataValue,
+    ResourceParam,
     asset,
     multi_asset,
 )
 
+from assets.partitions import operators_partitions
+from assets.previews import markdown_table
 from assets.validate import accepted_feed
-from pipelines.partitions import operators_partitions
-from pipelines.resources import PoolResource
-from regie.merge.audit import foreign_ids, unbalanced_tables
-from regie.merge.pool import gate_regional_feeds, normalise_for_pool, region_integration
-from regie.registry_view import markdown_table
+from regie.integrate.merge.audit import foreign_ids, unbalanced_tables
+from regie.integrate.run import gate_regional_feeds, normalise_for_pool, region_integration
+from regie.pool import Pool
 
 OPERATOR_INTEGRATED = "operator_integrated"
 MATCHES_REVIEWED = "stop_matches_reviewed"
@@ -39,17 +40,13 @@ HUBS, TRANSFERS, FEEDS, RECONCILIATION = "stop_hubs", "walking_transfers", "regi
     check_specs=[AssetCheckSpec(OPERATOR_INTEGRATED, asset="normalised_feed",
                                 description="The operator's versions in force were normalised (not refused, not missing).")],
 )
-def normalised_feed(context: AssetExecutionContext, pool: PoolResource) -> MaterializeResult:
+def normalised_feed(context: AssetExecutionContext, pool: ResourceParam[Pool]) -> MaterializeResult:
     """The operator's versions in force as one clean operator feed: regional filter, UTF-8 text,
     ids namespaced `<operator>:<id>`, basic route types, times in the region's zone; written to
     `integration/normalised/<operator>/` with its reconciliation table (rows in, out, dropped and
     why) and notes."""
-    operator = pool.registry().operator(context.partition_key)
-    catalogue = pool.catalogue()
-    try:
-        result = normalise_for_pool(pool.paths(), pool.region(), operator, catalogue)
-    finally:
-        catalogue.dispose()
+    operator = pool.operator(context.partition_key)
+    result = normalise_for_pool(pool, operator)
     severity = AssetCheckSeverity.ERROR if result.status == "refused" else AssetCheckSeverity.WARN
     if result.status in ("refused", "no_accepted_version"):
         context.log.warning(f"{operator.id}: {result.reason}")
@@ -99,11 +96,10 @@ def normalised_feed(context: AssetExecutionContext, pool: PoolResource) -> Mater
                        description="Every regional table has exactly the rows its reconciliation accounts for."),
     ],
 )
-def region_integration_assets(context: AssetExecutionContext, pool: PoolResource):
+def region_integration_assets(context: AssetExecutionContext, pool: ResourceParam[Pool]):
     """Match, transfer, merge, validate and reconcile the region from the normalised feeds."""
-    paths, region, registry = pool.paths(), pool.region(), pool.registry()
-    integration, files = region_integration(paths, region, registry)
-    verdicts = gate_regional_feeds(paths, region, files)
+    integration, files = region_integration(pool)
+    verdicts = gate_regional_feeds(pool, files)
     match = integration.match
 
     yield MaterializeResult(asset_key=HUBS, metadata={

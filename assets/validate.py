@@ -7,14 +7,17 @@ from dagster import (
     AssetExecutionContext,
     MaterializeResult,
     MetadataValue,
+    ResourceParam,
     asset,
 )
 
 from assets.collect import collected_feeds
-from pipelines.partitions import operators_partitions
-from pipelines.resources import PoolResource
-from quality.pool import FeedGate, Gatekeeper
-from regie.registry_view import markdown_table
+from assets.partitions import operators_partitions
+from assets.previews import markdown_table
+from quality.gatekeeper import FeedGate
+from quality.overview import overview_rows
+from quality.report import write_overview_html
+from regie.pool import Pool
 
 NEWEST_VERSION_PASSES = "newest_version_passes_gate"
 EXPECTATIONS_MET = "regional_expectations_met"
@@ -23,18 +26,8 @@ NOT_EXPIRED = "accepted_feed_not_expired"
 NOT_EXPIRING = "accepted_feed_not_expiring_soon"
 
 
-def _gatekeeper(pool: PoolResource, catalogue) -> Gatekeeper:
-    return Gatekeeper.for_region(pool.paths(), pool.region(), catalogue)
-
-
-def _gates(context: AssetExecutionContext, pool: PoolResource) -> list[FeedGate]:
-    operator = pool.registry().operator(context.partition_key)
-    catalogue = pool.catalogue()
-    try:
-        gates = _gatekeeper(pool, catalogue).gate_operator(operator)
-    finally:
-        catalogue.dispose()
-    return gates
+def _gates(context: AssetExecutionContext, pool: Pool) -> list[FeedGate]:
+    return pool.gatekeeper.gate_operator(pool.operator(context.partition_key))
 
 
 @asset(
@@ -50,7 +43,7 @@ def _gates(context: AssetExecutionContext, pool: PoolResource) -> list[FeedGate]
                        description="The region's Great Expectations suites pass on the newest version."),
     ],
 )
-def feed_validation(context: AssetExecutionContext, pool: PoolResource) -> MaterializeResult:
+def feed_validation(context: AssetExecutionContext, pool: ResourceParam[Pool]) -> MaterializeResult:
     """Every new version of the operator's GTFS feeds validated at the region's `as_of` date:
     pre-screen, canonical rules (gtfs-guru, sandboxed), our own rules, the region's expectations,
     waivers, score; findings stored in the catalogue and reports written under
@@ -98,7 +91,7 @@ def feed_validation(context: AssetExecutionContext, pool: PoolResource) -> Mater
         AssetCheckSpec(NOT_EXPIRING, asset="accepted_feed", description="The accepted version's service lasts beyond the warning window (14 days by default)."),
     ],
 )
-def accepted_feed(context: AssetExecutionContext, pool: PoolResource) -> MaterializeResult:
+def accepted_feed(context: AssetExecutionContext, pool: ResourceParam[Pool]) -> MaterializeResult:
     """The version of each of the operator's GTFS feeds in force on the region's `as_of` date: the
     newest version without blocking findings. A blocked new version never replaces it."""
     gates = _gates(context, pool)
@@ -131,22 +124,14 @@ def accepted_feed(context: AssetExecutionContext, pool: PoolResource) -> Materia
     kinds={"html"},
     owners=["team:quality"],
 )
-def quality_overview(context: AssetExecutionContext, pool: PoolResource) -> MaterializeResult:
+def quality_overview(context: AssetExecutionContext, pool: ResourceParam[Pool]) -> MaterializeResult:
     """The regional overview page, `reports/index.html`: every operator's score, errors, verdict,
     version in force, expiry and last update, each linking to its latest report."""
-    from quality.overview import overview_rows
-    from quality.report import write_overview_html
-
-    registry, region = pool.registry(), pool.region()
-    catalogue = pool.catalogue()
-    try:
-        gatekeeper = _gatekeeper(pool, catalogue)
-        rows = overview_rows(registry, gatekeeper)
-    finally:
-        catalogue.dispose()
-    path = pool.paths().reports_dir / "index.html"
+    region, reports_dir = pool.region, pool.paths.reports_dir
+    rows = overview_rows(pool.registry, pool.gatekeeper)
+    path = reports_dir / "index.html"
     write_overview_html(rows, path, region_name=region.name, as_of=region.as_of,
-                        expiry_warning_days=gatekeeper.config.expiry_warning_days,
-                        static_dir=pool.paths().reports_dir / "static")
+                        expiry_warning_days=pool.quality_config.expiry_warning_days,
+                        static_dir=reports_dir / "static")
     context.log.info(f"overview written to {path}")
     return MaterializeResult(metadata={"dagster/row_count": len(rows), "path": MetadataValue.path(str(path))})

@@ -17,14 +17,14 @@ from pathlib import Path
 import requests
 
 from bench.common import best_of, feeds_dir
-from regie.archive import Archive
-from regie.catalogue import Catalogue
-from regie.collect import Collector
+from regie.collect.collector import Collector
+from regie.collect.fetch import HttpFeedClient
+from regie.collect.snapshots import SnapshotStore
 from regie.config.operators import Registry
 from regie.config.region import CollectionSettings
-from regie.devserver import FeedServer
-from regie.fetch import HttpFeedClient
-from regie.snapshots import SnapshotStore
+from regie.demo.server import FeedServer
+from regie.store.archive import Archive
+from regie.store.catalogue import Catalogue
 
 
 def _download_all(urls: list[str], folder: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyarrow.csv as pacsv
 
-from regie.settings import shared_feeds_dir
+from regie.store.paths import shared_feeds_dir
 
 
 def feeds_dir() -> Path:

@@ -95,7 +95,7 @@ def replica_frames(tables: dict, k: int, *, shift_km: float = REPLICA_SHIFT_KM) 
 
     import pandas as pd
 
-    from regie.normalise.schema import TRANSLATION_RECORD_KIND, id_columns
+    from regie.gtfs.schema import TRANSLATION_RECORD_KIND, id_columns
 
     prefix = f"r{k}-"
     stops = tables.get("stops")
@@ -122,7 +122,7 @@ def replica_csv(feed, k: int, *, shift_km: float = REPLICA_SHIFT_KM) -> dict[str
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    from quality.feed_tables import ROW
+    from regie.gtfs.tables import ROW
 
     members = {}
     for name, frame in replica_frames(feed.tables, k, shift_km=shift_km).items():
@@ -141,7 +141,7 @@ def replicate(feed, k: int, *, shift_km: float = REPLICA_SHIFT_KM):
     """Replica k of `feed` (a FeedTables) as `read_feed_tables` would return it for the replica's
     zip: each table written to CSV and parsed back (fresh buffers, same dtypes and chunking).
     Returns the FeedTables and the replica's CSV bytes."""
-    from quality.feed_tables import FeedTables, parse_csv_bytes
+    from regie.gtfs.tables import FeedTables, parse_csv_bytes
 
     members = replica_csv(feed, k, shift_km=shift_km)
     tables = {name.removesuffix(".txt"): parse_csv_bytes(data, name)[0] for name, data in members.items()}
@@ -151,7 +151,8 @@ def replicate(feed, k: int, *, shift_km: float = REPLICA_SHIFT_KM):
 
 def write_replica(feed, k: int, folder: Path) -> tuple[Path, int]:
     """Replica k written as `<folder>/replica-<k>.zip`; returns the path and its CSV bytes."""
-    from regie.demo.gtfs_zip import write_atomic, zip_bytes
+    from regie.gtfs.atomic import write_atomic
+    from regie.gtfs.writer import zip_bytes
 
     members = replica_csv(feed, k)
     path = folder / f"replica-{k:02d}.zip"
@@ -193,8 +194,8 @@ def _release_garbage() -> None:
 
 def _timed_runs(inputs: list, reg, out: Path, *, read: list | None = None) -> dict:
     """best of 3 of integrate + regional zip; peak memory over the runs."""
-    from regie.demo.gtfs_zip import write_gtfs_zip
-    from regie.integrate import integrate_region
+    from regie.gtfs.writer import write_gtfs_zip
+    from regie.integrate.integrator import integrate_region
 
     state: dict = {}
 
@@ -216,7 +217,7 @@ def _timed_runs(inputs: list, reg, out: Path, *, read: list | None = None) -> di
     result = {"merge_s": merge_s, "rss_inputs_mib": rss_inputs, "peak_rss_mib": peak, "peak_reset": peak_reset,
               "zip_mib": (out / "regional.zip").stat().st_size / 2**20, **state}
     if read is not None:
-        from regie.integrate import OperatorFeeds
+        from regie.integrate.integrator import OperatorFeeds
 
         def read_integrate_and_write() -> None:
             from_paths = [OperatorFeeds(item.operator, [path], item.versions)
@@ -232,9 +233,9 @@ def _timed_runs(inputs: list, reg, out: Path, *, read: list | None = None) -> di
 def child(which: str) -> dict:
     import pandas  # noqa: F401  (imports, before the baseline)
 
-    from quality.feed_tables import read_feed_tables
-    from regie.demo.gtfs_zip import write_gtfs_zip  # noqa: F401
-    from regie.integrate import OperatorFeeds, integrate_region  # noqa: F401
+    from regie.gtfs.tables import read_feed_tables
+    from regie.gtfs.writer import write_gtfs_zip  # noqa: F401
+    from regie.integrate.integrator import OperatorFeeds, integrate_region  # noqa: F401
 
     rss_imports = _status("VmRSS")
     out = Path(tempfile.mkdtemp(prefix="regie-bench-merge-"))

@@ -19,7 +19,6 @@ import time
 from datetime import date
 from pathlib import Path
 
-
 from bench.common import best_of, feeds_dir, read_all_tables
 
 VALIDATION_DATE = date(2020, 11, 16)

@@ -1,24 +1,23 @@
-"""Typed resources. Defaults come from the environment when a resource is used, never at import."""
+"""Typed resources, thin adapters over the library: the pool context and the feed client.
+Defaults come from the environment when a run starts, never at import."""
 
 from __future__ import annotations
 
-import abc
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 
-from regie.archive import Archive
-from regie.catalogue import Catalogue
-from regie.config import Region, Registry, load_region, load_registry
-from regie.config.region import CollectionSettings
-from regie.fetch import FeedClient, HttpFeedClient, LocalFeedClient
-from regie.settings import Paths, resolve_paths
-from regie.snapshots import SnapshotStore
+from regie.collect.fetch import FeedClientFactory, http_client, local_client
+from regie.pool import Pool
+from regie.store.paths import Paths, resolve_paths
 
 
 class PoolResource(ConfigurableResource):
-    """The region's configuration and storage: configs, data directory, catalogue database.
+    """The region's pool (`regie.pool.Pool`), opened once per run: configuration, data directory,
+    catalogue database. Assets receive the `Pool` itself (`pool: ResourceParam[Pool]`).
 
     Each field left empty falls back to REGIE_CONFIG_DIR / REGIE_DATA_DIR / REGIE_DATABASE_URL /
     REGIE_AS_OF, then to the defaults (configs/, data/, SQLite at data/regie.db, today).
@@ -37,46 +36,25 @@ class PoolResource(ConfigurableResource):
         }
         return resolve_paths({**os.environ, **{k: v for k, v in overrides.items() if v}})
 
-    def region(self) -> Region:
-        return load_region(self.paths().region_file, as_of=self.as_of)
-
-    def registry(self) -> Registry:
-        return load_registry(self.paths().operators_file)
-
-    def catalogue(self) -> Catalogue:
-        return Catalogue.open(self.paths().database_url)
-
-    def archive(self) -> Archive:
-        return Archive(self.paths().archive_dir)
-
-    def snapshots(self) -> SnapshotStore:
-        return SnapshotStore(self.paths().snapshot_dir)
+    @contextmanager
+    def yield_for_execution(self, context: InitResourceContext) -> Iterator[Pool]:  # type: ignore[override]
+        """Vend the `Pool` (Dagster's documented "configuration vs runtime object" pattern), closed
+        when the run or step ends."""
+        with Pool.open(self.paths(), as_of=self.as_of) as pool:
+            yield pool
 
 
-class FeedClientResource(ConfigurableResource, abc.ABC):
-    """Where feeds come from: the real HTTP client, or a folder of saved feeds."""
-
-    @abc.abstractmethod
-    def client(self, settings: CollectionSettings) -> FeedClient: ...
-
-
-class HttpFeedClientResource(FeedClientResource):
+class HttpFeedClientResource(ConfigurableResource):
     """Fetches over HTTP(S) (and file:// URLs) with the region's timeouts and retries."""
 
-    def client(self, settings: CollectionSettings) -> FeedClient:
-        return HttpFeedClient(
-            connect_timeout_s=settings.connect_timeout_s,
-            read_timeout_s=settings.read_timeout_s,
-            retries=settings.retries,
-            backoff_s=settings.backoff_s,
-            user_agent=settings.user_agent,
-        )
+    def create_resource(self, context: InitResourceContext) -> FeedClientFactory:  # type: ignore[override]
+        return http_client
 
 
-class LocalFeedClientResource(FeedClientResource):
+class LocalFeedClientResource(ConfigurableResource):
     """Reads every feed URL's path under `root`: offline runs and asset tests."""
 
     root: str
 
-    def client(self, settings: CollectionSettings) -> FeedClient:
-        return LocalFeedClient(Path(self.root))
+    def create_resource(self, context: InitResourceContext) -> FeedClientFactory:  # type: ignore[override]
+        return local_client(Path(self.root))

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 
+from assets.partitions import OPERATORS_PARTITION
 from pipelines.definitions import build_definitions
 from pipelines.jobs import collect_job, operator_job, region_job, registry_job
-from pipelines.partitions import OPERATORS_PARTITION
 from pipelines.resources import PoolResource
+from regie.config import load_registry
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -90,7 +91,7 @@ def run_pool(
     defs = defs or build_definitions()
     pool: PoolResource = defs.resources["pool"]
     instance = instance or dagster_instance(pool)
-    registry = pool.registry()
+    registry = load_registry(pool.paths().operators_file)  # fails early, before any run
     wanted = list(operator_ids) if operator_ids else registry.ids
     for operator_id in wanted:
         registry.operator(operator_id)  # raises KeyError naming the known operators

@@ -2,8 +2,8 @@
 
 from dagster import RunRequest, ScheduleEvaluationContext, schedule
 
+from assets.partitions import OPERATORS_PARTITION
 from pipelines.jobs import operator_job, region_job
-from pipelines.partitions import OPERATORS_PARTITION
 
 
 @schedule(job=operator_job, cron_schedule="0 4 * * *", execution_timezone="UTC", name="daily_collection")

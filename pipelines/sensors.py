@@ -1,11 +1,19 @@
 """Adds an operator partition (and collects it) as soon as the registry gains the operator."""
 
-from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
+from dagster import (
+    DefaultSensorStatus,
+    ResourceParam,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
 
+from assets.partitions import OPERATORS_PARTITION, operators_partitions
 from pipelines.jobs import operator_job
-from pipelines.partitions import OPERATORS_PARTITION, operators_partitions
-from pipelines.resources import PoolResource
 from regie.config import ConfigError
+from regie.pool import Pool
 
 
 @sensor(
@@ -14,10 +22,10 @@ from regie.config import ConfigError
     default_status=DefaultSensorStatus.RUNNING,
     name="registry_operators",
 )
-def registry_operators(context: SensorEvaluationContext, pool: PoolResource):
+def registry_operators(context: SensorEvaluationContext, pool: ResourceParam[Pool]):
     """Compare the registry with the operator partitions; add the new ones and collect them."""
     try:
-        wanted = pool.registry().ids
+        wanted = pool.registry.ids
     except ConfigError as exc:
         return SkipReason(f"registry is invalid: {exc}")
     known = set(context.instance.get_dynamic_partitions(OPERATORS_PARTITION))

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from regie.config.errors import format_validation_error, read_yaml
-from regie.modes import MODE_NAMES
+from regie.gtfs.modes import MODE_NAMES
 
 
 class _Model(BaseModel):

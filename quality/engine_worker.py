@@ -12,7 +12,6 @@ Exit codes: 0 written, OUT_OF_MEMORY_EXIT when Python ran out of memory, anythin
 from __future__ import annotations
 
 import json
-import os
 import resource
 import sys
 from datetime import date
@@ -51,16 +50,14 @@ def main(argv: list[str] | None = None) -> int:
     import gtfs_guru  # noqa: F401  (imported lazily by canonical_notices: load it before the limit)
 
     from quality.canonical import canonical_records
+    from regie.gtfs.atomic import write_atomic_text
 
     if memory_mib > 0:
         limit = memory_mib << 20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         records = canonical_records(feed, validation_date, country_code)
-        partial = out + ".part"
-        with open(partial, "w", encoding="utf-8") as stream:
-            json.dump({"notices": records, "peak_rss_mib": _peak_rss_mib()}, stream, default=str)
-        os.replace(partial, out)
+        write_atomic_text(out, json.dumps({"notices": records, "peak_rss_mib": _peak_rss_mib()}, default=str))
     except MemoryError:
         print("MemoryError: out of memory", file=sys.stderr)
         return OUT_OF_MEMORY_EXIT

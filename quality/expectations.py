@@ -49,9 +49,9 @@ from typing import Any
 import pandas as pd
 
 from quality.config import RuleThresholds
-from quality.feed_tables import ROW, FeedTables
 from quality.notices import Severity, Source, notices_frame
 from regie.config.operators import BoundingBox
+from regie.gtfs.tables import ROW, FeedTables
 
 BBOX_MOSTLY = 0.99
 """Share of stops that must lie inside the region's box (a cross-border line may leave it)."""

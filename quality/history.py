@@ -11,9 +11,8 @@ from sqlalchemy import insert, select
 
 from quality.gate import Candidate, WaiverUse
 from quality.result import ValidationOutcome
-from regie.catalogue import Catalogue, VersionRecord
-from regie.catalogue import schema
-from regie.catalogue.repository import _utc
+from regie.store.catalogue import Catalogue, VersionRecord, schema
+from regie.store.catalogue.repository import utc as _utc
 
 
 @dataclass(frozen=True)

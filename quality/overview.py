@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quality.pool import Gatekeeper
+from quality.gatekeeper import Gatekeeper
 from regie.config.operators import Registry
 
 

@@ -9,21 +9,20 @@ milliseconds whatever the file claims to hold. A folder of .txt files is a valid
 from __future__ import annotations
 
 import os
-import re
 import stat
 import struct
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import pandas as pd
 
 from quality.config import PrescreenLimits
 from quality.notices import Severity, Source, notice, notices_frame
+from regie.gtfs.members import is_junk_member, plausible_packed_bytes, unsafe_member_reason
 
 TINY_MEMBER_BYTES = 64 << 10  # below this, a high compression ratio is harmless (an almost empty table)
-JUNK_NAMES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
 _ENTRY_BYTES_BOUND = 2048  # a central directory entry is 46 bytes + name + extras: this allows long ones
 _EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
 _ZIP64_LOCATOR = struct.Struct("<4sLQL")
@@ -228,10 +227,6 @@ def _ratio_notices(
     return found
 
 
-def plausible_packed_bytes(size: int) -> int:
-    """The most compressed bytes an honest writer needs for `size` bytes of data (deflate's worst case is
-    a few bytes per 16 KiB block): more means the header understates the data, a zip-bomb technique."""
-    return size + (size >> 4) + 4096
 
 
 def _header_problem(member: _Member) -> str | None:
@@ -245,25 +240,8 @@ def _header_problem(member: _Member) -> str | None:
     return None
 
 
-def unsafe_member_reason(name: str) -> str | None:
-    """Why extracting a member of this name could escape the target folder, or None."""
-    if "\x00" in name:
-        return "contains a NUL byte"
-    if re.match(r"[A-Za-z]:", name):
-        return "starts with a drive letter"
-    if "\\" in name:
-        return "contains a backslash"
-    if name.startswith("/"):
-        return "is an absolute path"
-    if ".." in name.split("/"):
-        return "climbs out of its folder with '..'"
-    return None
 
 
-def is_junk_member(name: str) -> bool:
-    """Files that operating systems leave in archives (macOS resource forks, Finder/Explorer files)."""
-    path = PurePosixPath(name)
-    return path.parts[:1] == ("__MACOSX",) or path.name.startswith("._") or path.name.lower() in JUNK_NAMES
 
 
 def _subfolder_with_feed(files: list[_Member]) -> str | None:

@@ -25,9 +25,9 @@ from typing import Any
 import pandas as pd
 
 from quality.config import ScoringFrame
-from quality.feed_tables import FeedTables
 from quality.notices import Severity
 from quality.result import ScoreResult
+from regie.gtfs.tables import FeedTables
 
 OBJECTIVES = ("compliance", "freshness", "availability", "completeness")
 FRESHNESS_MIX = {"validity_ahead": 0.6, "recency": 0.4}

@@ -15,15 +15,15 @@ from quality.canonical import ENGINE_NAME
 from quality.config import QualityConfig
 from quality.engine import CanonicalEngine, GtfsGuruEngine
 from quality.expectations import run_expectations
-from quality.feed_tables import FeedTables, lean_memory_pool, read_feed_tables
 from quality.gate import WaiverUse, apply_gate
 from quality.notices import Severity, Source, concat_notices, notice, notices_frame
 from quality.prescreen import prescreen
 from quality.result import ValidationOutcome
 from quality.rules import RuleContext, run_own_rules
 from quality.score import Completeness, compute_score
-from quality.service_span import service_span
 from regie.config.operators import BoundingBox
+from regie.gtfs.calendar import service_span
+from regie.gtfs.tables import FeedTables, lean_memory_pool, read_feed_tables
 
 
 @dataclass(frozen=True)

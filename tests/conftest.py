@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from regie.settings import shared_feeds_dir
+from regie.store.paths import shared_feeds_dir
 
 POSTGRES_ENV = "REGIE_TEST_POSTGRES_URL"
 

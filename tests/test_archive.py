@@ -7,7 +7,7 @@ import stat
 import zipfile
 from pathlib import Path
 
-from regie.archive import Archive, identify, zip_content_hash
+from regie.store.archive import Archive, identify, zip_content_hash
 
 MEMBERS = {"agency.txt": b"agency_id,agency_name\n1,A\n", "stops.txt": b"stop_id,stop_name\ns1,Gare\n"}
 

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from regie.catalogue import SCHEMA_VERSION, Catalogue, FetchRecord, migrate
-from regie.catalogue.repository import Outcome
-from regie.catalogue.schema import schema_migrations
+from regie.store.catalogue import SCHEMA_VERSION, Catalogue, FetchRecord, migrate
+from regie.store.catalogue.repository import Outcome
+from regie.store.catalogue.schema import schema_migrations
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -99,7 +99,7 @@ def test_text_is_stored_verbatim_through_bound_parameters(database_url):
 
 def test_an_older_database_is_migrated_in_place(database_url):
     """A catalogue created at schema 1 keeps its rows and gains the later tables."""
-    from regie.catalogue.repository import make_engine
+    from regie.store.catalogue.repository import make_engine
 
     engine = make_engine(database_url)
     assert migrate(engine, upto=1) == [1]

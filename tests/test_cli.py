@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from regie.cli import main
+from regie.cli.main import main
 
 REGION = """\
 name: Bay Area test region

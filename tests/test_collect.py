@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from regie.archive import Archive
-from regie.catalogue import Catalogue
-from regie.catalogue.repository import Outcome
-from regie.collect import Collector
+from regie.collect.collector import Collector
+from regie.collect.fetch import HttpFeedClient
+from regie.collect.snapshots import SnapshotStore
 from regie.config.operators import Registry
 from regie.config.region import CollectionSettings
-from regie.devserver import FeedServer
-from regie.fetch import HttpFeedClient
-from regie.snapshots import SnapshotStore
+from regie.demo.server import FeedServer
+from regie.store.archive import Archive
+from regie.store.catalogue import Catalogue
+from regie.store.catalogue.repository import Outcome
 
 SETTINGS = CollectionSettings(connect_timeout_s=2, read_timeout_s=5, retries=1, backoff_s=0, snapshot_retention_days=7)
 

@@ -5,14 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from quality.rules._common import text_codes
-from regie.normalise.compact import (
-    compact_frame,
-    compact_tables,
-    dictionary_array,
-    expanded,
-    is_compact,
-)
+from regie.gtfs.columns import text_codes
+from regie.gtfs.compact import compact_frame, compact_tables, dictionary_array, expanded, is_compact
 
 
 def _frame(rows: int = 1_000) -> pd.DataFrame:

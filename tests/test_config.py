@@ -16,7 +16,7 @@ import yaml
 
 from regie.config import ConfigError, load_region, load_registry
 from regie.config.operators import FeedKind
-from regie.settings import PROJECT_ROOT
+from regie.store.paths import PROJECT_ROOT
 
 CONFIGS = PROJECT_ROOT / "configs"
 EXAMPLE = CONFIGS / "examples" / "basque-cross-border"

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quality.feed_tables import FeedTables, read_feed_tables
 from regie.costs.metrics import NetworkMetrics, bike_share_size, daily_figures, network_metrics
+from regie.gtfs.tables import FeedTables, read_feed_tables
 
 # Stops on the meridian 0°, 0.0089932° of latitude (999.9996 m on the haversine sphere) apart:
 # A —1 km— B1/B2 (quays of station P) —1 km— C. So every trip A..C is 2 km long (1999.999 m).

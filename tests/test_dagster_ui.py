@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from regie.settings import PROJECT_ROOT
+from regie.store.paths import PROJECT_ROOT
 from tests.test_definitions import SNAPSHOT
 
 QUERY = "{ assetNodes { assetKey { path } groupName } }"

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from regie.settings import PROJECT_ROOT
+from regie.store.paths import PROJECT_ROOT
 
 SNAPSHOT = {
     "assets": {

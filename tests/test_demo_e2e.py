@@ -14,9 +14,9 @@ import zipfile
 import pytest
 from click.testing import CliRunner
 
-from regie.cli import main
+from regie.cli.main import main
 from regie.config import load_registry
-from regie.settings import PROJECT_ROOT
+from regie.store.paths import PROJECT_ROOT
 
 
 @pytest.mark.slow
@@ -104,8 +104,8 @@ def test_demo_twice_then_status(tmp_path):
     assert what_if.exit_code == 0 and "What if" in what_if.output
     assert "1,500.00 ->     1,000.00  -500.00" in what_if.output  # the ferry: S1 × R1
 
-    from regie.catalogue import Catalogue
     from regie.costs.history import fee_history
+    from regie.store.catalogue import Catalogue
 
     catalogue = Catalogue.open(f"sqlite:///{data / 'regie.db'}")
     history = fee_history(catalogue, "hiribus", 2026)

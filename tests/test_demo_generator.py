@@ -14,15 +14,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from regie.demo import (
-    INTERCHANGES,
-    MUGABUS_DEFECTS,
-    WALK_LINKS,
-    generate_demo_region,
-    write_gtfs_zip,
-)
+from regie.demo import INTERCHANGES, MUGABUS_DEFECTS, WALK_LINKS, generate_demo_region, write_gtfs_zip
 from regie.demo.__main__ import main as cli_main
-from regie.demo.geo import haversine_m, nearest_neighbour_m
+from regie.gtfs.geo import haversine_m, nearest_neighbour_m
 
 ROOT = Path(__file__).resolve().parents[1]
 START = date(2026, 1, 5)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from regie.devserver import FeedServer, serve_directory
+from regie.demo.server import FeedServer, serve_directory
 
 FILES = {
     "feed.zip": (b"PK\x03\x04zip", "application/zip"),
@@ -142,7 +142,7 @@ def test_stop_closes_the_port(tmp_path: Path) -> None:
 
 def test_command_line_serves_until_interrupted(tmp_path: Path) -> None:
     (tmp_path / "feed.zip").write_bytes(b"PK")
-    command = [sys.executable, "-m", "regie.devserver", str(tmp_path), "--port", "0"]
+    command = [sys.executable, "-m", "regie.demo.server", str(tmp_path), "--port", "0"]
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1]
     ) as process:

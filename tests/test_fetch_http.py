@@ -16,8 +16,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from regie.devserver import serve_directory
-from regie.fetch import FetchError, FetchRequest, HttpFeedClient
+from regie.collect.fetch import FetchError, FetchRequest, HttpFeedClient
+from regie.demo.server import serve_directory
 
 BODY = b"PK\x03\x04" + bytes(range(256)) * 40
 

@@ -62,7 +62,7 @@ def test_zip_bytes_matches_the_file_writer(tmp_path):
 
 
 def test_categorical_columns_and_table_parts_render_as_text(tmp_path):
-    from regie.normalise.compact import compact_frame
+    from regie.gtfs.compact import compact_frame
 
     frame = _stop_times(5_000)
     compact = compact_frame(frame)

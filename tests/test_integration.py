@@ -13,14 +13,14 @@ import pandas as pd
 import pytest
 
 from quality.config import QualityConfig
-from quality.feed_tables import read_feed_tables
 from quality.validate import ValidationRequest, validate_feed
 from regie.config.operators import Operator
 from regie.config.region import Region
-from regie.integrate import OperatorFeeds, PublisherMissing, integrate_region
-from regie.merge.audit import foreign_ids, unbalanced_tables
-from regie.merge.outputs import read_normalised, write_integration
-from regie.merge.regional import merged_transfers
+from regie.gtfs.tables import read_feed_tables
+from regie.integrate.integrator import OperatorFeeds, PublisherMissing, integrate_region
+from regie.integrate.merge.audit import foreign_ids, unbalanced_tables
+from regie.integrate.merge.regional import merged_transfers
+from regie.integrate.outputs import read_normalised, write_integration
 
 BAY_DATE = date(2018, 9, 12)
 
@@ -204,7 +204,7 @@ def demo(tmp_path_factory):
     from regie.config import load_registry
     from regie.config.region import load_region
     from regie.demo import generate_demo_region
-    from regie.settings import PROJECT_ROOT
+    from regie.store.paths import PROJECT_ROOT
 
     out = tmp_path_factory.mktemp("demo-feeds")
     region = load_region(PROJECT_ROOT / "configs" / "region.yaml", as_of="2026-03-02")
@@ -233,7 +233,7 @@ def test_zip_paths_as_inputs_give_the_same_regional_feeds(bay, feeds_dir: Path, 
     """The pipeline hands the integrator archive paths (each read when its operator's turn
     comes) and has the settled members written ahead: the zips are the same bytes as from
     tables read beforehand and written after."""
-    from regie.demo.gtfs_zip import write_gtfs_zip
+    from regie.gtfs.writer import write_gtfs_zip
 
     integration, files, _ = bay
     folder = feeds_dir / "regional_bayarea"

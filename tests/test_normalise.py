@@ -9,16 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from quality.feed_tables import read_feed_tables
 from regie.config.operators import Operator
-from regie.normalise import (
-    ID_COLUMNS,
-    NormalisedFeed,
-    TimezoneError,
-    normalise_operator,
-    same_rules,
-)
-from regie.normalise.schema import DEFINED_BY
+from regie.gtfs.schema import DEFINED_BY
+from regie.gtfs.tables import read_feed_tables
+from regie.integrate.normalise import ID_COLUMNS, NormalisedFeed, TimezoneError, normalise_operator, same_rules
 
 BAYAREA = "regional_bayarea"
 
@@ -303,7 +297,7 @@ def test_trip_shifted_before_midnight_moves_to_the_previous_service_day(tmp_path
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "cp1252", "latin-1"])
 def test_encodings_are_converted_to_utf8(tmp_path: Path, encoding: str) -> None:
-    from regie.merge.outputs import write_normalised
+    from regie.integrate.outputs import write_normalised
 
     name = "Hendaye – Côte Basque" if encoding != "latin-1" else "Hendaye · Côte Basque"  # no dash in Latin-1
     tables = tiny()

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from dagster import SensorResult, SkipReason, build_schedule_context, build_sensor_context, instance_for_test
 
+from assets.partitions import OPERATORS_PARTITION
 from pipelines.definitions import build_definitions
-from pipelines.partitions import OPERATORS_PARTITION
 from pipelines.resources import LocalFeedClientResource, PoolResource
 from pipelines.runner import run_pool
 from pipelines.schedules import daily_collection
 from pipelines.sensors import registry_operators
-from regie.catalogue import Catalogue
+from regie.store.catalogue import Catalogue
 
 REGION = """\
 name: Test region

@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from quality.feed_tables import read_feed_tables
 from quality.notices import NOTICE_COLUMNS
 from regie.config.operators import Operator
-from regie.merge.pool_checks import (
+from regie.gtfs.tables import read_feed_tables
+from regie.integrate.checks import (
     CALENDAR_GAP,
     DUPLICATE_TRIP,
     ID_COLLISION,
@@ -27,8 +27,8 @@ from regie.merge.pool_checks import (
     stop_hubs,
     unlinked_nearby_stops,
 )
-from regie.normalise import NormalisedFeed, normalise_operator
-from regie.stops import StopMatchOverrides, match_stops
+from regie.integrate.normalise import NormalisedFeed, normalise_operator
+from regie.integrate.stops import StopMatchOverrides, match_stops
 
 BAY_AREA = {"bart": "bart_2018-05-26.zip", "caltrain": "caltrain_2017-10-02.zip",
             "countyconnection": "countyconnection_2018-08-12.zip"}

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from quality.config import PrescreenLimits
-from quality.feed_tables import read_feed_tables
 from quality.prescreen import Prescreen, prescreen
+from regie.gtfs.tables import read_feed_tables
 
 LIMITS = PrescreenLimits()
 FEED = {

@@ -9,16 +9,16 @@ import pytest
 
 from quality.config import QualityConfig, Waiver
 from quality.engine import GtfsGuruEngine
+from quality.gatekeeper import Gatekeeper
 from quality.history import feed_validations, findings_of
-from quality.pool import Gatekeeper
-from regie.archive import Archive
-from regie.catalogue import Catalogue
-from regie.collect import Collector
+from regie.collect.collector import Collector
+from regie.collect.fetch import LocalFeedClient
+from regie.collect.snapshots import SnapshotStore
 from regie.config.operators import Registry
 from regie.config.region import CollectionSettings, Region
 from regie.demo import generate_demo_region
-from regie.fetch import LocalFeedClient
-from regie.snapshots import SnapshotStore
+from regie.store.archive import Archive
+from regie.store.catalogue import Catalogue
 
 START = date(2026, 3, 2)
 

@@ -17,8 +17,8 @@ from quality.config import ReportSettings
 from quality.notices import notices_frame
 from quality.report import OVERVIEW_KEYS, write_overview_html, write_report_html, write_report_json
 from quality.result import ScoreResult, ValidationOutcome
-from regie.devserver import FeedServer
-from regie.settings import PROJECT_ROOT
+from regie.demo.server import FeedServer
+from regie.store.paths import PROJECT_ROOT
 
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "</script><script>alert(2)</script>"

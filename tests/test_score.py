@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quality.config import ScoringFrame
-from quality.feed_tables import read_feed_tables
 from quality.notices import notices_frame
 from quality.score import Completeness, compute_score
+from regie.gtfs.tables import read_feed_tables
 
 DAY = date(2024, 1, 1)
 FRAME = ScoringFrame()  # weights 0.4 / 0.25 / 0.15 / 0.2; ERROR 25, WARNING 2, INFO 0 per finding per 1000 rows

@@ -9,15 +9,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from quality.feed_tables import read_feed_tables
-from quality.rules._common import haversine_m
 from regie.config.errors import ConfigError
-from regie.stops import (
-    StopMatchOverrides, apply_hubs, candidate_pairs, combined_stops, load_stop_matches, match_stops,
-    normalise_name, operator_transfers, score_pairs, walking_transfers,
+from regie.gtfs.geo import haversine_m
+from regie.gtfs.tables import read_feed_tables
+from regie.integrate.stops import (
+    StopMatchOverrides,
+    apply_hubs,
+    candidate_pairs,
+    combined_stops,
+    load_stop_matches,
+    match_stops,
+    normalise_name,
+    operator_transfers,
+    score_pairs,
+    walking_transfers,
 )
-from regie.stops.names import name_similarity
-from regie.stops.spatial import pairs_within
+from regie.integrate.stops.names import name_similarity
+from regie.integrate.stops.spatial import pairs_within
 
 ROOT = Path(__file__).resolve().parents[1]
 BAY_AREA = {"bart": "bart_2018-05-26.zip", "caltrain": "caltrain_2017-10-02.zip",

@@ -21,11 +21,11 @@ import pytest
 
 from quality.canonical import canonical_notices
 from quality.config import RuleThresholds
-from quality.feed_tables import read_feed_tables
 from quality.notices import concat_notices
 from quality.rules import OWN_CODES, RuleContext, run_own_rules
 from quality.rules.transitland_mapping import TRANSITLAND_TO_CODES
-from regie.settings import shared_feeds_dir
+from regie.gtfs.tables import read_feed_tables
+from regie.store.paths import shared_feeds_dir
 
 CASES = Path("errors") / "transitland_validator_layers"
 VALIDATION_DATE = date(2026, 11, 25)

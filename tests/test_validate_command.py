@@ -8,8 +8,8 @@ import zipfile
 
 from click.testing import CliRunner
 
-from regie.cli import main
-from regie.devserver import FeedServer
+from regie.cli.main import main
+from regie.demo.server import FeedServer
 
 
 def _run(*args: str):

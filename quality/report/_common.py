@@ -2,104 +2,24 @@
 
 from __future__ import annotations
 
-import json
-import math
-import os
-import tempfile
 from collections.abc import Mapping
-from dataclasses import asdict, is_dataclass
-from datetime import date, datetime, time
-from enum import Enum
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import numpy as np
 import pandas as pd
 
 from quality.result import ValidationOutcome
+from regie.pages.encode import jsonable
 
 SAMPLE_KEYS_SHOWN_ELSEWHERE = frozenset({"filename", "csvRowNumber", "fieldName"})
 """Context keys that repeat the notice's own file/row/field columns."""
 
 
-def jsonable(value: Any) -> Any:
-    """`value` as plain JSON types: NaN, NA, NaT and infinities become None, numpy scalars Python
-    numbers, dates ISO strings, paths strings, sets sorted lists; anything else its str()."""
-    kind = type(value)  # the plain types first: reports hold tens of thousands of them
-    if kind is str or kind is bool or kind is int or value is None:
-        return value
-    if kind is float:
-        return value if math.isfinite(value) else None
-    if kind is dict:
-        return {str(key): jsonable(item) for key, item in value.items()}
-    if kind is list:
-        return [jsonable(item) for item in value]
-    if isinstance(value, bool | str):
-        return value
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, Mapping):
-        return {str(key): jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | np.ndarray | pd.Series | pd.Index):
-        return [jsonable(item) for item in value]
-    if isinstance(value, set | frozenset):
-        return sorted((jsonable(item) for item in value), key=str)
-    if value is pd.NaT or value is pd.NA:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return jsonable(value.value)
-    if isinstance(value, Path):
-        return str(value)
-    if is_dataclass(value) and not isinstance(value, type):
-        return jsonable(asdict(value))
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return str(value)
 
 
-def dumps(value: Any, *, indent: int | None = None) -> str:
-    """Strict JSON (never NaN/Infinity) of `jsonable(value)`, UTF-8 characters kept as they are."""
-    return json.dumps(jsonable(value), ensure_ascii=False, allow_nan=False, indent=indent)
 
 
-def script_json(value: Any) -> str:
-    """JSON safe inside `<script type="application/json">`: `<`, `>`, `&` and the JS line
-    separators are written as \\u escapes, so no `</script>` or `<!--` can end the block."""
-    text = dumps(value)
-    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
-        text = text.replace(char, escaped)
-    return text
 
 
-def write_atomic_text(path: Path, text: str) -> None:
-    """Write `text` as UTF-8 through a temporary sibling file and `os.replace`: readers see the
-    old file or the new one, never half of one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def verdict(outcome: ValidationOutcome) -> str:
@@ -169,13 +89,3 @@ def _findings(outcome: ValidationOutcome, samples: int) -> list[dict[str, Any]]:
     return [{**group, "samples": by_key.get((group["code"], group["severity"]), [])} for group in groups]
 
 
-def relative_link(link: Any) -> str | None:
-    """`link` when it is a relative URL (no scheme, no host, not absolute), else None: pages link
-    only to their neighbours, never to what a feed or a config could smuggle in."""
-    if not link:
-        return None
-    text = str(link)
-    parts = urlsplit(text)
-    if parts.scheme or parts.netloc or text.startswith(("/", "\\")) or any(ord(char) < 32 for char in text):
-        return None
-    return text

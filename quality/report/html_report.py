@@ -23,10 +23,13 @@ from markupsafe import Markup
 
 from quality.config import ReportSettings
 from quality.notices import Severity
-from quality.report._common import findings, relative_link, script_json, short_hash, verdict, write_atomic_text
+from quality.report._common import findings, short_hash, verdict
 from quality.report.explanations import SEVERITY_EXPLANATIONS, explain, explain_component
 from quality.report.stops import flagged_stop_rows, map_layer, stop_flags
 from quality.result import ValidationOutcome
+from regie.gtfs.atomic import replace_atomic, write_atomic_text
+from regie.pages.encode import script_json
+from regie.pages.links import relative_link
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 STATIC_DIR = PACKAGE_DIR / "static"
@@ -89,10 +92,8 @@ def copy_static(target: Path) -> Path:
         if destination.is_file() and destination.stat().st_size == source.stat().st_size \
                 and destination.read_bytes() == source.read_bytes():
             continue
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        temporary = destination.with_name(f".{destination.name}.tmp")
-        shutil.copyfile(source, temporary)
-        os.replace(temporary, destination)
+        with source.open("rb") as stream:
+            replace_atomic(destination, lambda out, stream=stream: shutil.copyfileobj(stream, out))
     return target
 
 

@@ -17,8 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from quality.report._common import dumps, findings, verdict, write_atomic_text
+from quality.report._common import findings, verdict
 from quality.result import ValidationOutcome
+from regie.gtfs.atomic import write_atomic_text
+from regie.pages.encode import dumps
 
 REPORT_FORMAT = 1
 """Bumped when a key changes meaning or disappears (adding keys does not bump it)."""

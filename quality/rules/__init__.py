@@ -47,10 +47,10 @@ from datetime import date
 import pandas as pd
 
 from quality.config import RuleThresholds
-from quality.feed_tables import FeedTables
 from quality.notices import Severity, Source, notice, notices_frame
 from quality.rules._common import combined
 from regie.config.operators import BoundingBox
+from regie.gtfs.tables import FeedTables
 
 
 @dataclass(frozen=True)
@@ -97,8 +97,8 @@ def rule_families() -> dict[str, RuleFamily]:
     from quality.rules import (
         canonical_fallback,
         fares,
-        freshness,
         frequencies,
+        freshness,
         keys,
         networks,
         region,

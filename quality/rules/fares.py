@@ -16,19 +16,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from quality.feed_tables import FeedTables
 from quality.notices import Severity
 from quality.rules import RuleContext
-from quality.rules._common import (
-    column,
-    combined,
-    no_notices,
-    notices,
-    records,
-    rows,
-    table,
-)
+from quality.rules._common import combined, no_notices, notices, records
 from quality.rules.references import ref, unresolved
+from regie.gtfs.columns import column, rows, table
+from regie.gtfs.tables import FeedTables
 
 FARE_REFERENCES = (
     ref("fare_leg_rules", "fare_product_id", "fare_products.fare_product_id"),

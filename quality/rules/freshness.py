@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from quality.feed_tables import FeedTables
 from quality.notices import Severity, Source, notice, notices_frame
 from quality.rules import RuleContext
 from quality.rules._common import no_notices
+from regie.gtfs.tables import FeedTables
 
 
 def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:

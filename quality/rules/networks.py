@@ -9,10 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from quality.feed_tables import FeedTables
 from quality.notices import Severity
 from quality.rules import RuleContext
-from quality.rules._common import column, no_notices, notices, records, rows, table
+from quality.rules._common import no_notices, notices, records
+from regie.gtfs.columns import column, rows, table
+from regie.gtfs.tables import FeedTables
 
 
 def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:

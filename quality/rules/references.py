@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from quality.feed_tables import FeedTables
 from quality.notices import Severity
-from quality.rules._common import column, combined, notices, records, rows, table
+from quality.rules._common import combined, notices, records
+from regie.gtfs.columns import column, rows, table
+from regie.gtfs.tables import FeedTables
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from quality.feed_tables import FeedTables
 from quality.notices import Severity
 from quality.rules import RuleContext
-from quality.rules._common import column, combined, notices, records, rows, table
+from quality.rules._common import combined, notices, records
+from regie.gtfs.columns import column, rows, table
+from regie.gtfs.tables import FeedTables
 
 ALLOWED = r"[^\W_]|[\s.,()*+\-/&<>'\":’‘“”«»–—·]"
 """One allowed character: a letter or digit of any script, a space, or usual punctuation."""

@@ -21,19 +21,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from quality.feed_tables import FeedTables
 from quality.notices import Severity
 from quality.rules import RuleContext
-from quality.rules._common import (
-    column,
-    combined,
-    gtfs_dates,
-    no_notices,
-    notices,
-    records,
-    rows,
-    table,
-)
+from quality.rules._common import combined, no_notices, notices, records
+from regie.gtfs.columns import column, gtfs_dates, rows, table
+from regie.gtfs.tables import FeedTables
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 

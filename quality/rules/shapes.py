@@ -11,22 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from quality.feed_tables import FeedTables
 from quality.notices import Severity
 from quality.rules import RuleContext
-from quality.rules._common import (
-    haversine_m,
-    int_text,
-    no_notices,
-    notices,
-    numeric,
-    raw_column,
-    records,
-    rows,
-    table,
-    text_codes,
-)
-from quality.rules.speed import trip_order
+from quality.rules._common import int_text, no_notices, notices, records
+from regie.gtfs.columns import numeric, raw_column, rows, table, text_codes, trip_order
+from regie.gtfs.geo import haversine_m
+from regie.gtfs.tables import FeedTables
 
 SPIKE_MIN_DETOUR_M = 5_000.0
 SPIKE_RATIO = 10.0

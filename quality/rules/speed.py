@@ -20,24 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from quality.feed_tables import FeedTables
 from quality.notices import Severity
 from quality.rules import RuleContext
-from quality.rules._common import (
-    column,
-    gtfs_seconds,
-    haversine_m,
-    int_text,
-    no_notices,
-    notices,
-    numeric,
-    raw_column,
-    records,
-    rows,
-    table,
-    text_codes,
-)
-from regie.modes import mode_names
+from quality.rules._common import int_text, no_notices, notices, records
+from regie.gtfs.columns import column, first_rows, gtfs_seconds, numeric, raw_column, rows, table, text_codes, trip_order
+from regie.gtfs.geo import haversine_m
+from regie.gtfs.modes import mode_names
+from regie.gtfs.tables import FeedTables
 
 CANONICAL_LIMITS_KMH = {"tram": 100, "metro": 150, "rail": 500, "bus": 150, "ferry": 80, "cable_tram": 30, "aerial_lift": 50,
                         "funicular": 50, "trolleybus": 150, "monorail": 150}
@@ -122,20 +111,6 @@ def _seconds_like(values: pd.Series, twin: pd.Series, twin_seconds: np.ndarray) 
     return seconds
 
 
-def trip_order(trip: np.ndarray, sequence: np.ndarray) -> np.ndarray | None:
-    """Row positions by trip code, then stop_sequence (ties in file order), rows without a
-    sequence left out; None when the table is in that order already (the usual case)."""
-    kept = np.flatnonzero(~np.isnan(sequence)) if np.isnan(sequence).any() else None
-    trips = trip if kept is None else trip[kept]
-    sequences = sequence if kept is None else sequence[kept]
-    step = np.diff(trips)
-    if not (step < 0).any() and not (np.diff(sequences)[step == 0] < 0).any():
-        return kept
-    # one stable sort on an integer key, trip then sequence rank: fast on rows nearly in order
-    codes, distinct = pd.factorize(sequences)
-    rank = np.unique(distinct, return_inverse=True)[1].reshape(-1)[codes]
-    order = np.argsort(trips * (int(rank.max()) + 1) + rank, kind="stable")
-    return order if kept is None else kept[order]
 
 
 def _running_distance(feed: FeedTables, trip: np.ndarray, stop: np.ndarray,
@@ -174,12 +149,6 @@ def _routes(feed: FeedTables, trip_ids: np.ndarray) -> tuple[np.ndarray, np.ndar
     return route_ids, route_types
 
 
-def first_rows(values: pd.Series, keys: object) -> np.ndarray:
-    """Row position of each key's first occurrence in `values`, -1 where absent (ids may repeat)."""
-    codes, distinct = pd.factorize(values)
-    first = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())  # by code: codes number first sightings
-    found = pd.Index(distinct).get_indexer(keys)
-    return np.where(found >= 0, first[found] if len(first) else -1, -1)
 
 
 def _whole_minutes(found: Legs, leg: np.ndarray) -> np.ndarray:

@@ -21,22 +21,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from quality.feed_tables import FeedTables
 from quality.notices import Severity
 from quality.rules import RuleContext
-from quality.rules._common import (
-    column,
-    combined,
-    haversine_m,
-    int_text,
-    location_types,
-    no_notices,
-    notices,
-    numeric,
-    records,
-    rows,
-    table,
-)
+from quality.rules._common import combined, int_text, no_notices, notices, records
+from regie.gtfs.columns import column, location_types, numeric, rows, table
+from regie.gtfs.geo import haversine_m
+from regie.gtfs.tables import FeedTables
 
 CHILD_TYPES = (0, 2, 3, 4)
 ERROR_FACTOR = 10

@@ -10,20 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from quality.feed_tables import FeedTables
 from quality.notices import Severity
 from quality.rules import RuleContext
-from quality.rules._common import (
-    column,
-    haversine_m,
-    location_types,
-    no_notices,
-    notices,
-    numeric,
-    records,
-    rows,
-    table,
-)
+from quality.rules._common import no_notices, notices, records
+from regie.gtfs.columns import column, location_types, numeric, rows, table
+from regie.gtfs.geo import haversine_m
+from regie.gtfs.tables import FeedTables
 
 MIN_SPACING_M = 1.0
 _CELL_DEG = 2 * MIN_SPACING_M / 111_000  # grid cell a bit over twice the spacing, in degrees of latitude

@@ -20,7 +20,7 @@ from pydantic import (
 
 from regie.config.errors import ConfigError, format_validation_error, read_yaml
 from regie.config.operators import BoundingBox
-from regie.modes import MODE_NAMES
+from regie.gtfs.modes import MODE_NAMES
 
 
 class CollectionSettings(BaseModel):

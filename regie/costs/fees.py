@@ -32,15 +32,7 @@ from fractions import Fraction
 from typing import Any, Literal
 
 from regie.config.operators import Operator
-from regie.costs.tiers import (
-    METRIC_UNITS,
-    Bracket,
-    Tiers,
-    cents_to_eur_text,
-    format_eur,
-    format_figure,
-    is_figure,
-)
+from regie.costs.tiers import METRIC_UNITS, Bracket, Tiers, cents_to_eur_text, format_eur, format_figure, is_figure
 from regie.costs.tiers import tiers_hash as compute_tiers_hash
 
 Kind = Literal["timetable", "bike_share"]

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from regie.catalogue import Catalogue, schema
 from regie.costs.fees import FeeResult
+from regie.store.catalogue import Catalogue, schema
 
 
 def record_fees(catalogue: Catalogue, results: list[FeeResult], *, as_of: date, computed_at: datetime) -> int:

@@ -57,9 +57,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from quality.feed_tables import FeedTables
-from quality.rules._common import column, gtfs_dates, gtfs_seconds, haversine_m, numeric, table
-from quality.rules.speed import first_rows as _first_rows
+from regie.gtfs.columns import column, gtfs_dates, gtfs_seconds, numeric, table
+from regie.gtfs.columns import first_rows as _first_rows
+from regie.gtfs.geo import haversine_m
+from regie.gtfs.tables import FeedTables
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 UNITS_PER_METRE = {"m": 1.0, "km": 1e-3, "mi": 1 / 1609.344, "ft": 1 / 0.3048}

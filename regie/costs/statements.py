@@ -25,9 +25,11 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from quality.report._common import dumps, relative_link, write_atomic_text
 from regie.costs.fees import FeeError, FeeStatement, RegionSummary
 from regie.costs.tiers import format_eur
+from regie.gtfs.atomic import write_atomic_text
+from regie.pages.encode import dumps
+from regie.pages.links import relative_link
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 KIND_LABELS = {"timetable": "timetable operators (network size × ridership)",

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from regie.demo import network as net
-from regie.demo.geo import EARTH_RADIUS_M, haversine_m
 from regie.demo.tables import prefixed_periods, routed_pattern, service_tables, stops_frame
 from regie.demo.timetable import build_trips
+from regie.gtfs.geo import EARTH_RADIUS_M, haversine_m
 
 BUS_SPEED_KMH = 18.0
 PEAK_SLOWDOWN = 1.12

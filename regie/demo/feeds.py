@@ -8,15 +8,9 @@ import numpy as np
 import pandas as pd
 
 from regie.demo import network as net
-from regie.demo.geo import offset
-from regie.demo.tables import (
-    prefixed_periods,
-    route_row,
-    routed_pattern,
-    service_tables,
-    stops_frame,
-)
+from regie.demo.tables import prefixed_periods, route_row, routed_pattern, service_tables, stops_frame
 from regie.demo.timetable import build_trips
+from regie.gtfs.geo import offset
 
 RAIL_SPEED_KMH = 75.0  # running speed; with dwells the average is about 60 km/h
 COACH_SPEED_KMH = 50.0  # about 45 km/h with the stops

@@ -11,8 +11,8 @@ import numpy as np
 
 from regie.demo import network as net
 from regie.demo.citybus import base_network
-from regie.demo.geo import haversine_m, offset
-from regie.demo.gtfs_zip import write_atomic
+from regie.gtfs.atomic import write_atomic
+from regie.gtfs.geo import haversine_m, offset
 
 GBFS_VERSION = "2.3"
 SYSTEM_ID = "bizi"

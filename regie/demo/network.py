@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from regie.demo.geo import offset
+from regie.gtfs.geo import offset
 
 # (first departure minute, end minute (exclusive), headway minutes), minutes after midnight
 Periods = tuple[tuple[int, int, int], ...]

@@ -1,6 +1,0 @@
-"""The catalogue database: every feed version and every fetch, through SQLAlchemy Core."""
-
-from regie.catalogue.migrations import SCHEMA_VERSION, migrate
-from regie.catalogue.repository import Catalogue, FeedStatus, FetchRecord, VersionRecord
-
-__all__ = ["SCHEMA_VERSION", "Catalogue", "FeedStatus", "FetchRecord", "VersionRecord", "migrate"]

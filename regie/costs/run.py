@@ -1,0 +1,147 @@
+"""Every operator's fee for the region's fee year, from its accepted feeds (or bike-share snapshot).
+
+The fee year is the calendar year of the region's `as_of`. An operator with several GTFS feeds is
+measured on all of them (figures summed); its feed version is the hash of the accepted versions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from quality.verdicts import versions_in_force
+from regie.config.operators import Operator
+from regie.costs.fees import FeeResult, RegionSummary, compute_fee, region_fees
+from regie.costs.metrics import bike_share_size, network_metrics
+from regie.costs.statements import (
+    write_fee_statement_html,
+    write_fee_statement_json,
+    write_region_summary_html,
+    write_region_summary_json,
+)
+from regie.costs.tiers import Tiers, load_tiers, tiers_hash
+from regie.gtfs.tables import read_feed_tables
+from regie.pool import Pool
+from regie.store.catalogue import Catalogue
+from regie.store.catalogue.repository import Outcome
+
+SUMMED = ("trips", "service_hours", "vehicle_km", "stops_served", "routes", "active_service_days")
+
+
+@dataclass
+class OperatorMeasure:
+    """What an operator's fee is computed from."""
+
+    kind: str  # "timetable" | "bike_share"
+    metrics: dict[str, Any] | None
+    feed_version: str | None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _combined_version(hashes: list[str]) -> str | None:
+    if not hashes:
+        return None
+    if len(hashes) == 1:
+        return hashes[0]
+    return hashlib.sha256("\n".join(sorted(hashes)).encode()).hexdigest()
+
+
+def measure_timetables(paths: list[tuple[str, Path]], fee_year: int) -> OperatorMeasure:
+    """Metrics of the accepted versions (content hash, archive path), summed over feeds."""
+    per_feed = {content_hash: network_metrics(read_feed_tables(path), fee_year=fee_year) for content_hash, path in paths}
+    if not per_feed:
+        return OperatorMeasure("timetable", None, None, {"reason": "no accepted GTFS version"})
+    dicts = [metrics.to_dict() for metrics in per_feed.values()]
+    combined: dict[str, Any] = dict(dicts[0])
+    for extra in dicts[1:]:
+        for key in SUMMED:
+            combined[key] = (combined.get(key) or 0) + (extra.get(key) or 0)
+        combined["warnings"] = list(combined.get("warnings") or []) + list(extra.get("warnings") or [])
+    if len(dicts) > 1:
+        combined["peak_vehicles"] = None  # not additive across feeds without overlap analysis
+        combined["per_feed"] = dicts
+    return OperatorMeasure("timetable", combined, _combined_version(list(per_feed)))
+
+
+def latest_snapshot(catalogue: Catalogue, snapshots_root: Path, operator: Operator) -> Path | None:
+    for feed in operator.feeds:
+        if feed.kind.value != "gbfs":
+            continue
+        for fetch in reversed(catalogue.fetches(operator.id, feed.id, outcome=Outcome.SNAPSHOT)):
+            if fetch.snapshot_path and (snapshots_root / fetch.snapshot_path).is_dir():
+                return snapshots_root / fetch.snapshot_path
+    return None
+
+
+def is_bike_share(operator: Operator) -> bool:
+    return not any(feed.kind.is_static for feed in operator.feeds) and any(feed.kind.value == "gbfs" for feed in operator.feeds)
+
+
+@dataclass
+class FeeRun:
+    fee_year: int
+    results: list[FeeResult]
+    measures: dict[str, OperatorMeasure]
+
+
+def compute_region_fees(
+    operators: list[Operator],
+    *,
+    accepted: dict[str, list[tuple[str, Path]]],
+    catalogue: Catalogue,
+    snapshots_root: Path,
+    tiers: Tiers,
+    tiers_hash: str,
+    fee_year: int,
+) -> FeeRun:
+    """Every operator's fee; `accepted` maps operator id to its accepted (content hash, path) list."""
+    results, measures = [], {}
+    for operator in operators:
+        if is_bike_share(operator):
+            folder = latest_snapshot(catalogue, snapshots_root, operator)
+            size = bike_share_size(folder) if folder else None
+            measure = OperatorMeasure("bike_share", size, folder.name if folder else None,
+                                      {"snapshot": str(folder) if folder else None})
+        else:
+            measure = measure_timetables(accepted.get(operator.id, []), fee_year)
+        measures[operator.id] = measure
+        results.append(compute_fee(operator=operator, metrics=measure.metrics, kind=measure.kind, tiers=tiers,
+                                   fee_year=fee_year, feed_version=measure.feed_version, tiers_hash=tiers_hash))
+    return FeeRun(fee_year, results, measures)
+
+
+def accepted_paths(pool: Pool) -> dict[str, list[tuple[str, Path]]]:
+    """(content hash, archive path) of each operator's versions in force, from the gate's verdicts."""
+    return {operator.id: [(v.content_hash, v.path) for v in versions_in_force(pool.gatekeeper, operator)]
+            for operator in pool.registry.operators}
+
+
+def write_fee_outputs(run: FeeRun, summary: RegionSummary, out_dir: Path) -> list[Path]:
+    """`fees/<year>/<operator>.{json,html}` for each computed fee, and `summary.{json,html}`."""
+    folder = out_dir / str(run.fee_year)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for result in run.results:
+        if result.ok:
+            write_fee_statement_json(result, folder / f"{result.operator_id}.json")
+            write_fee_statement_html(result, folder / f"{result.operator_id}.html")
+            written += [folder / f"{result.operator_id}.json", folder / f"{result.operator_id}.html"]
+    links = {result.operator_id: f"{result.operator_id}.html" for result in run.results if result.ok}
+    write_region_summary_json(summary, folder / "summary.json")
+    write_region_summary_html(summary, folder / "summary.html", statement_links=links)
+    return written + [folder / "summary.json", folder / "summary.html"]
+
+
+def region_fee_run(pool: Pool, tiers_file: Path | None = None) -> tuple[FeeRun, RegionSummary]:
+    """Fees of every operator of the registry from the versions in force (nothing is validated
+    here: verdicts come from the catalogue), and the region's summary. `tiers_file` defaults to
+    the region's `tiers.yaml`."""
+    tiers = load_tiers(tiers_file or pool.paths.tiers_file)
+    run = compute_region_fees(
+        pool.registry.operators, accepted=accepted_paths(pool), catalogue=pool.catalogue,
+        snapshots_root=pool.paths.snapshot_dir, tiers=tiers, tiers_hash=tiers_hash(tiers),
+        fee_year=pool.region.as_of.year,
+    )
+    return run, region_fees(run.results, tiers)

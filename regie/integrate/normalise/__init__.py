@@ -1,0 +1,11 @@
+"""Normalise each operator's accepted feed(s) into one clean, namespaced operator feed (Dagster-free).
+
+`normalise_operator(operator, feeds, *, region_timezone) -> NormalisedFeed`; see `operator.py`.
+"""
+
+from regie.gtfs.schema import ID_COLUMNS
+from regie.integrate.normalise.ledger import RowsLost
+from regie.integrate.normalise.operator import NormalisedFeed, normalise_operator
+from regie.integrate.normalise.timezones import TimezoneError, same_rules
+
+__all__ = ["ID_COLUMNS", "NormalisedFeed", "RowsLost", "TimezoneError", "normalise_operator", "same_rules"]
