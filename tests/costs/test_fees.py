@@ -26,7 +26,7 @@ from regie.costs.statements import (
 )
 from regie.costs.tiers import Tiers, load_tiers, tiers_hash
 
-SHIPPED = Path(__file__).resolve().parents[1] / "configs" / "tiers.yaml"
+SHIPPED = Path(__file__).resolve().parents[2] / "configs" / "tiers.yaml"
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import zlib
 import numpy as np
 import pandas as pd
 
-from regie.demo import gtfs_zip
+from regie.gtfs import writer as gtfs_zip
 
 
 def _stop_times(rows: int) -> pd.DataFrame:

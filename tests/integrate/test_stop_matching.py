@@ -27,7 +27,7 @@ from regie.integrate.stops import (
 from regie.integrate.stops.names import name_similarity
 from regie.integrate.stops.spatial import pairs_within
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BAY_AREA = {"bart": "bart_2018-05-26.zip", "caltrain": "caltrain_2017-10-02.zip",
             "countyconnection": "countyconnection_2018-08-12.zip"}
 # BART station -> the other operator whose stop or station must be matched with it

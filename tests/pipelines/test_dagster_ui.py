@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from regie.store.paths import PROJECT_ROOT
-from tests.test_definitions import SNAPSHOT
+from tests.pipelines.test_definitions import SNAPSHOT
 
 QUERY = "{ assetNodes { assetKey { path } groupName } }"
 
