@@ -6,9 +6,9 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from regie.config.errors import format_validation_error, read_yaml
+from regie.config.loader import load_model
 from regie.gtfs.modes import MODE_NAMES
 
 
@@ -130,8 +130,4 @@ def load_quality_config(path: Path) -> QualityConfig:
     """Parse `quality.yaml`; a missing file means the defaults (every ERROR blocks)."""
     if not path.exists():
         return QualityConfig()
-    data = read_yaml(path)
-    try:
-        return QualityConfig.model_validate(data)
-    except ValidationError as exc:
-        raise format_validation_error(path, exc, QualityConfig, data) from None
+    return load_model(path, QualityConfig)

@@ -19,13 +19,12 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from regie.config.errors import format_validation_error, read_yaml
+from regie.config.loader import load_model
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -237,8 +236,4 @@ class Registry(_Model):
 
 def load_registry(path: Path, env: dict[str, str] | None = None) -> Registry:
     """Parse and validate `operators.yaml`; raise ConfigError naming file, operator and key."""
-    data = read_yaml(path)
-    try:
-        return Registry.model_validate(data, context={"env": os.environ if env is None else env})
-    except ValidationError as exc:
-        raise format_validation_error(path, exc, Registry, data) from None
+    return load_model(path, Registry, context={"env": os.environ if env is None else env})

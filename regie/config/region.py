@@ -14,11 +14,10 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
-    ValidationError,
     field_validator,
 )
 
-from regie.config.errors import ConfigError, format_validation_error, read_yaml
+from regie.config.loader import ConfigError, load_model
 from regie.config.operators import BoundingBox
 from regie.gtfs.modes import MODE_NAMES
 
@@ -152,16 +151,12 @@ def load_region(
 ) -> Region:
     """Parse `region.yaml`. `as_of` wins over REGIE_AS_OF, which wins over the file (default today)."""
     env = os.environ if env is None else env
-    data = read_yaml(path)
     override = as_of or env.get("REGIE_AS_OF")
-    if override:
-        origin = "the as_of argument" if as_of else "environment variable REGIE_AS_OF"
-        try:
-            override = Region._iso_date(override)
-        except ValueError as exc:
-            raise ConfigError(f"{origin}: {exc} (it overrides as_of in {path})") from None
-        data = {**data, "as_of": override}
+    if not override:
+        return load_model(path, Region)
+    origin = "the as_of argument" if as_of else "environment variable REGIE_AS_OF"
     try:
-        return Region.model_validate(data)
-    except ValidationError as exc:
-        raise format_validation_error(path, exc, Region, data) from None
+        day = Region._iso_date(override)
+    except ValueError as exc:
+        raise ConfigError(f"{origin}: {exc} (it overrides as_of in {path})") from None
+    return load_model(path, Region, prepare=lambda data: {**data, "as_of": day})

@@ -32,12 +32,11 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     field_validator,
 )
 
-from regie.config.errors import ConfigError, format_validation_error, read_yaml
+from regie.config.loader import load_model
 
 Metric = Literal["vehicle_km", "service_hours", "trips", "stops_served", "routes", "boardings", "stations", "vehicles"]
 """What a dimension measures. `boardings` is the operator's declared ridership (operators.yaml);
@@ -418,13 +417,7 @@ def _yaml_names(message: str) -> str:
 def load_tiers(path: Path | str) -> Tiers:
     """Parse and validate `tiers.yaml`; raise ConfigError naming the file, the key (so the
     dimension) and the bracket."""
-    path = Path(path)
-    data = read_yaml(path)
-    try:
-        return Tiers.model_validate(data)
-    except ValidationError as exc:
-        error = format_validation_error(path, exc, Tiers, data)
-        raise ConfigError(_yaml_names(str(error))) from None
+    return load_model(Path(path), Tiers, explain=_yaml_names)
 
 
 def canonical_json(tiers: Tiers) -> str:

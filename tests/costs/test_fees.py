@@ -15,7 +15,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from regie.config.errors import ConfigError
+from regie.config.loader import ConfigError
 from regie.config.operators import Feed, Operator, Ridership
 from regie.costs.fees import FeeError, FeeStatement, compute_fee, region_fees, round_half_up, what_if
 from regie.costs.statements import (

@@ -18,7 +18,7 @@ from regie.demo import INTERCHANGES, MUGABUS_DEFECTS, WALK_LINKS, generate_demo_
 from regie.demo.__main__ import main as cli_main
 from regie.gtfs.geo import haversine_m, nearest_neighbour_m
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 START = date(2026, 1, 5)
 GBFS_URL = "http://127.0.0.1:9999/feeds"
 GTFS_OPERATORS = ("kosta-rail", "hiribus", "mugabus", "txingudi-ferry")

@@ -144,7 +144,7 @@ def test_command_line_serves_until_interrupted(tmp_path: Path) -> None:
     (tmp_path / "feed.zip").write_bytes(b"PK")
     command = [sys.executable, "-m", "regie.demo.server", str(tmp_path), "--port", "0"]
     with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1]
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2]
     ) as process:
         try:
             line = process.stdout.readline()

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from regie.config.errors import ConfigError
+from regie.config.loader import ConfigError
 from regie.gtfs.geo import haversine_m
 from regie.gtfs.tables import read_feed_tables
 from regie.integrate.stops import (

@@ -92,17 +92,19 @@ def test_the_integrity_check_fails_when_the_archive_was_altered(setup):
 
 def test_sensor_adds_a_partition_for_each_new_operator(setup):
     instance, pool = setup["instance"], setup["pool"]
-    context = build_sensor_context(instance=instance, resources={"pool": pool})
-    result = registry_operators(context)
+    with build_sensor_context(instance=instance, resources={"pool": pool}) as context:  # the pool is a context
+        result = registry_operators(context)
     assert isinstance(result, SensorResult)
     assert [r.partition_key for r in result.run_requests] == ["good", "gone"]
     assert result.dynamic_partitions_requests[0].partition_keys == ["good", "gone"]
 
     instance.add_dynamic_partitions(OPERATORS_PARTITION, ["good", "gone"])
-    assert isinstance(registry_operators(build_sensor_context(instance=instance, resources={"pool": pool})), SkipReason)
+    with build_sensor_context(instance=instance, resources={"pool": pool}) as context:
+        assert isinstance(registry_operators(context), SkipReason)
 
     (setup["configs"] / "operators.yaml").write_text("operators: [")
-    skipped = registry_operators(build_sensor_context(instance=instance, resources={"pool": pool}))
+    with build_sensor_context(instance=instance, resources={"pool": pool}) as context:
+        skipped = registry_operators(context)
     assert isinstance(skipped, SkipReason) and "operators.yaml" in skipped.skip_message
 
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from regie.config.errors import ConfigError, format_validation_error, read_yaml
+from regie.config.loader import ConfigError, load_model
 
 
 class StopPair(BaseModel):
@@ -87,11 +87,7 @@ def load_stop_matches(path: Path, *, missing_ok: bool = True) -> StopMatchOverri
     Raises ConfigError naming the file, the key and what is expected."""
     if not path.is_file() and missing_ok:
         return StopMatchOverrides()
-    data = read_yaml(path)
-    try:
-        return StopMatchOverrides.model_validate(data)
-    except ValidationError as exc:
-        raise format_validation_error(path, exc, StopMatchOverrides, data) from exc
+    return load_model(path, StopMatchOverrides)
 
 
 __all__ = ["ConfigError", "StopMatchOverrides", "StopPair", "load_stop_matches"]

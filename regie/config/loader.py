@@ -1,9 +1,12 @@
-"""Configuration errors that name the file, the operator, the key and what is expected."""
+"""The one way a configuration file becomes a typed model: YAML read, validated by pydantic, and
+every error turned into one ConfigError that names the file, the operator, the key and what is
+expected (`load_model`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -11,6 +14,30 @@ from pydantic import BaseModel, ValidationError
 
 class ConfigError(ValueError):
     """A configuration file is wrong; the message says where and what is expected."""
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def load_model(
+    path: Path,
+    model: type[Model],
+    *,
+    context: Mapping[str, Any] | None = None,
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    explain: Callable[[str], str] | None = None,
+) -> Model:
+    """Read the YAML mapping at `path` and validate it as `model`. `prepare` may amend the data
+    first (an override from the command line), `context` is pydantic's validation context, and
+    `explain` may reword the error message (e.g. field aliases). Raises ConfigError."""
+    data = read_yaml(path)
+    if prepare is not None:
+        data = prepare(data)
+    try:
+        return model.model_validate(data, context=dict(context) if context is not None else None)
+    except ValidationError as exc:
+        message = str(format_validation_error(path, exc, model, data))
+        raise ConfigError(explain(message) if explain else message) from None
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
