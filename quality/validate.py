@@ -19,7 +19,8 @@ from quality.gate import WaiverUse, apply_gate
 from quality.notices import Severity, Source, concat_notices, notice, notices_frame
 from quality.prescreen import prescreen
 from quality.result import ValidationOutcome
-from quality.rules import RuleContext, run_own_rules
+from quality.rules.context import RuleContext
+from quality.rules.registry import run_own_rules
 from quality.score import Completeness, compute_score
 from regie.config.operators import BoundingBox
 from regie.gtfs.calendar import service_span

@@ -1,7 +1,7 @@
 """The pool's own quality rules, where MobilityData's canonical set (gtfs-guru) is silent.
 
-`run_own_rules(feed, context)` runs every rule family on the tables of `read_feed_tables` and
-returns one notice frame (source "regie"). Rules are vectorised over whole tables; each notice
+`quality.rules.registry.run_own_rules(feed, context)` runs every rule family on the tables of
+`read_feed_tables` and returns one notice frame (source "regie"). Rules are vectorised over whole tables; each notice
 names the file, the CSV row (`_row`), the field, a plain-language message and the ids involved.
 
 Codes (severity) by family module:
@@ -37,99 +37,3 @@ per-route-type limits (fast_travel_between_consecutive_stops / _far_stops), zero
 A family that raises does not stop the others: it is reported as `own_rule_failed` (WARNING)
 naming the family and the error, so a bug in our rules never silently passes a feed nor blocks it.
 """
-
-from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date
-
-import pandas as pd
-
-from quality.config import RuleThresholds
-from quality.notices import Severity, Source, notice, notices_frame
-from quality.rules._common import combined
-from regie.config.operators import BoundingBox
-from regie.gtfs.tables import FeedTables
-
-
-@dataclass(frozen=True)
-class RuleContext:
-    """What the own rules need besides the feed: the day of validation, the region's box (None:
-    no region check), the thresholds of `quality.yaml`, and when the pool last saw this
-    operator's content change (None: unknown)."""
-
-    validation_date: date
-    bbox: BoundingBox | None = None
-    thresholds: RuleThresholds = field(default_factory=RuleThresholds)
-    last_changed: date | None = None
-
-
-RuleFamily = Callable[[FeedTables, RuleContext], pd.DataFrame]
-
-OWN_CODES: dict[str, str] = {
-    "stop_too_far_from_parent_station": "WARNING",  # ERROR beyond 10x the threshold
-    "parent_station_coordinates_suspect": "ERROR",  # WARNING within 10x the threshold
-    "stop_too_close_to_another_stop": "WARNING",
-    "stop_outside_region": "WARNING",
-    "feed_expired": "ERROR",
-    "feed_service_ends_soon": "WARNING",
-    "calendar_covers_single_day": "INFO",
-    "feed_not_updated": "WARNING",
-    "reference_not_found": "ERROR",
-    "fare_product_ambiguous_rider_category": "ERROR",
-    "route_network_conflict": "WARNING",
-    "duplicate_primary_key": "ERROR",
-    "trip_without_stop_times": "WARNING",
-    "route_name_unexpected_characters": "WARNING",
-    "fast_travel_over_pool_limit": "WARNING",
-    "shape_point_outlier": "WARNING",
-    "frequency_shorter_than_headway": "WARNING",
-    "min_transfer_time_missing": "WARNING",
-    "min_transfer_time_ignored": "INFO",
-    "own_rule_failed": "WARNING",
-}
-"""Every code the own rules emit, with its usual severity (none is a canonical code)."""
-
-
-def rule_families() -> dict[str, RuleFamily]:
-    """Every family by module name, in the order they run."""
-    from quality.rules import (
-        canonical_fallback,
-        fares,
-        frequencies,
-        freshness,
-        keys,
-        networks,
-        region,
-        route_names,
-        service_window,
-        shapes,
-        speed,
-        stations,
-        stop_spacing,
-        transfers,
-    )
-
-    modules = (stations, stop_spacing, region, service_window, freshness, fares, networks, keys,
-               canonical_fallback, route_names, speed, shapes, frequencies, transfers)
-    return {module.__name__.rsplit(".", 1)[-1]: module.check for module in modules}
-
-
-def run_own_rules(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
-    """Every own rule on `feed`: one notice frame, source "regie"."""
-    frames = []
-    for name, check in rule_families().items():
-        try:
-            frames.append(check(feed, context))
-        except Exception as exc:  # noqa: BLE001 - one family's bug must not hide the others' findings
-            frames.append(notices_frame([notice(
-                "own_rule_failed", Severity.WARNING, Source.REGIE,
-                f"The pool's rule family '{name}' could not run on this feed ({type(exc).__name__}: {exc}); "
-                "its findings are missing from this report.",
-                family=name, error=f"{type(exc).__name__}: {exc}",
-            )]))
-    return combined(frames)
-
-
-__all__ = ["OWN_CODES", "RuleContext", "rule_families", "run_own_rules"]

@@ -18,8 +18,8 @@ from __future__ import annotations
 import pandas as pd
 
 from quality.notices import Severity
-from quality.rules import RuleContext
 from quality.rules._common import combined, no_notices, notices, records
+from quality.rules.context import RuleContext
 from quality.rules.references import Reference, ref, unresolved
 from regie.gtfs.columns import column, rows, table
 from regie.gtfs.tables import FeedTables

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pandas as pd
 
 from quality.notices import Severity, Source, notice, notices_frame
-from quality.rules import RuleContext
 from quality.rules._common import no_notices
+from quality.rules.context import RuleContext
 from regie.gtfs.tables import FeedTables
 
 

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from quality.notices import Severity
-from quality.rules import RuleContext
 from quality.rules._common import combined, no_notices, notices, records
+from quality.rules.context import RuleContext
 from regie.gtfs.columns import column, gtfs_dates, rows, table
 from regie.gtfs.tables import FeedTables
 

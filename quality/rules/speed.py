@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from quality.notices import Severity
-from quality.rules import RuleContext
 from quality.rules._common import int_text, no_notices, notices, records
+from quality.rules.context import RuleContext
 from regie.gtfs.columns import column, first_rows, gtfs_seconds, numeric, raw_column, rows, table, text_codes, trip_order
 from regie.gtfs.geo import haversine_m
 from regie.gtfs.modes import mode_names

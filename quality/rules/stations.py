@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from quality.notices import Severity
-from quality.rules import RuleContext
 from quality.rules._common import combined, int_text, no_notices, notices, records
+from quality.rules.context import RuleContext
 from regie.gtfs.columns import column, location_types, numeric, rows, table
 from regie.gtfs.geo import haversine_m
 from regie.gtfs.tables import FeedTables

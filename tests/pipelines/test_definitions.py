@@ -1,7 +1,7 @@
 """The Dagster definitions load, validate, and match this snapshot of the asset graph.
 
-A change to the graph (a new asset, a renamed group, a check dropped) must update SNAPSHOT here,
-on purpose, in the same commit.
+A change to the graph (a new asset, a renamed group, a changed dependency, a check dropped) must
+update SNAPSHOT here, on purpose, in the same commit.
 """
 
 from __future__ import annotations
@@ -15,21 +15,24 @@ from regie.store.paths import PROJECT_ROOT
 
 SNAPSHOT = {
     "assets": {
-        "operator_registry": {"group": "registry", "partitioned": None, "checks": []},
-        "collected_feeds": {"group": "collect", "partitioned": "operators", "checks": ["archived_versions_are_intact"]},
-        "feed_validation": {"group": "validate", "partitioned": "operators",
+        "operator_registry": {"group": "registry", "upstream": [], "partitioned": None, "checks": []},
+        "collected_feeds": {"group": "collect", "upstream": ["operator_registry"], "partitioned": "operators",
+                            "checks": ["archived_versions_are_intact"]},
+        "feed_validation": {"group": "validate", "upstream": ["collected_feeds"], "partitioned": "operators",
                             "checks": ["newest_version_passes_gate", "regional_expectations_met"]},
-        "accepted_feed": {"group": "validate", "partitioned": "operators",
+        "accepted_feed": {"group": "validate", "upstream": ["feed_validation"], "partitioned": "operators",
                           "checks": ["accepted_feed_not_expired", "accepted_feed_not_expiring_soon", "has_accepted_version"]},
-        "quality_overview": {"group": "validate", "partitioned": None, "checks": []},
-        "integration_fees": {"group": "costs", "partitioned": None,
+        "quality_overview": {"group": "validate", "upstream": ["accepted_feed"], "partitioned": None, "checks": []},
+        "integration_fees": {"group": "costs", "upstream": ["accepted_feed"], "partitioned": None,
                              "checks": ["every_operator_has_a_fee", "platform_budget_covered"]},
-        "normalised_feed": {"group": "integrate", "partitioned": "operators", "checks": ["operator_integrated"]},
-        "stop_hubs": {"group": "integrate", "partitioned": None, "checks": ["stop_matches_reviewed"]},
-        "walking_transfers": {"group": "integrate", "partitioned": None, "checks": []},
-        "regional_feeds": {"group": "integrate", "partitioned": None,
+        "normalised_feed": {"group": "integrate", "upstream": ["accepted_feed"], "partitioned": "operators",
+                            "checks": ["operator_integrated"]},
+        "stop_hubs": {"group": "integrate", "upstream": ["normalised_feed"], "partitioned": None,
+                      "checks": ["stop_matches_reviewed"]},
+        "walking_transfers": {"group": "integrate", "upstream": ["stop_hubs"], "partitioned": None, "checks": []},
+        "regional_feeds": {"group": "integrate", "upstream": ["stop_hubs", "walking_transfers"], "partitioned": None,
                            "checks": ["open_feed_has_only_open_operators", "regional_feeds_pass_quality_gate"]},
-        "integration_reconciliation": {"group": "integrate", "partitioned": None,
+        "integration_reconciliation": {"group": "integrate", "upstream": ["regional_feeds"], "partitioned": None,
                                        "checks": ["every_row_accounted_for", "pool_checks_clean"]},
     },
     "jobs": ["collect_feeds", "operator_feeds", "refresh_registry", "region_outputs"],
@@ -49,6 +52,7 @@ def _graph() -> dict:
         partitions = node.partitions_def
         assets[key.to_user_string()] = {
             "group": node.group_name,
+            "upstream": sorted(parent.to_user_string() for parent in node.parent_keys),
             "partitioned": getattr(partitions, "name", None),
             "checks": sorted(check.name for check in node.check_keys),
         }

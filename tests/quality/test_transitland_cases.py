@@ -22,7 +22,8 @@ import pytest
 from quality.canonical import canonical_notices
 from quality.config import RuleThresholds
 from quality.notices import concat_notices
-from quality.rules import OWN_CODES, RuleContext, run_own_rules
+from quality.rules.context import RuleContext
+from quality.rules.registry import OWN_CODES, run_own_rules
 from quality.rules.transitland_mapping import TRANSITLAND_TO_CODES
 from regie.gtfs.tables import read_feed_tables
 from regie.store.paths import shared_feeds_dir
