@@ -77,6 +77,6 @@ def canonical_records(path: Path, validation_date: date, country_code: str | Non
 
 def canonical_notices(path: Path, validation_date: date, country_code: str | None = None):
     """Every canonical notice of the feed at `path`, as a notice frame."""
-    from quality.notices import notices_frame
+    from quality.notices import notices_frame  # lazy: the engine's child never loads pandas
 
     return notices_frame(canonical_records(path, validation_date, country_code))

@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import gtfs_guru  # noqa: F401  (imported lazily by canonical_notices: load it before the limit)
 
+    # lazy: parse the arguments before the heavy imports, and load gtfs_guru before the memory limit
     from quality.canonical import canonical_records
     from regie.gtfs.atomic import write_atomic_text
 

@@ -47,7 +47,7 @@ def _print_run(run) -> None:
 
 
 def _run_pipeline(operator_ids: tuple[str, ...] = (), *, collect_only: bool = False) -> bool:
-    from pipelines.runner import run_pool
+    from pipelines.runner import run_pool  # lazy: Dagster loads only for commands that run the pipeline
 
     try:
         result = run_pool(operator_ids=operator_ids or None, on_operator_done=_print_run, collect_only=collect_only)
@@ -80,7 +80,7 @@ def run() -> None:
 def demo(seed: int, port: int) -> None:
     """Generate the demo region, serve it on loopback HTTP, and run the pipeline on it twice:
     first every operator publishes a good version, then Mugabus publishes a broken update."""
-    from regie.demo import generate_demo_region
+    from regie.demo import generate_demo_region  # lazy: see _status
 
     paths = _paths()
     try:
@@ -147,7 +147,7 @@ def _print_regional(report: dict) -> None:
 
 def _demo_server(root: Path, port: int):
     """The loopback feed server, on `port` if it is free, else on any free port."""
-    from regie.demo.server import FeedServer
+    from regie.demo.server import FeedServer  # lazy: see _status
 
     try:
         return FeedServer(root, port=port).start()
@@ -236,7 +236,7 @@ def validate(source: str, as_json: bool, validation_date: datetime | None, out_d
 
     Exit code: 2 when no table can be read (the report is still written), 1 on any ERROR, 0 otherwise.
     """
-    from regie.cli.validate import run_validate
+    from regie.cli.validate import run_validate  # lazy: see _status
 
     code, report_json = run_validate(source, out_dir=out_dir, paths=_paths(),
                                      validation_date=validation_date.date() if validation_date else None)
@@ -303,7 +303,7 @@ def _eur(cents: int | None) -> str:
 @click.option("--port", default=3000, show_default=True)
 def ui(port: int) -> None:
     """Open the Dagster UI on the pool (dagster dev, with DAGSTER_HOME under the data dir)."""
-    from pipelines.runner import ensure_dagster_home
+    from pipelines.runner import ensure_dagster_home  # lazy: see _run_pipeline
 
     ensure_dagster_home(_paths().dagster_home)
     dagster = Path(sys.executable).with_name("dagster")

@@ -7,6 +7,11 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
+from quality.config import load_quality_config
+from quality.notices import Severity, notice, notices_frame
+from quality.report import write_report_html, write_report_json
+from quality.result import ValidationOutcome
+from quality.validate import ValidationRequest, validate_feed
 from regie.collect.fetch import FetchError, FetchRequest, HttpFeedClient
 from regie.config import load_region
 from regie.store.paths import Paths
@@ -23,12 +28,6 @@ def _local_copy(source: str, folder: Path) -> Path:
 
 def run_validate(source: str, *, out_dir: Path, paths: Paths, validation_date: date | None) -> tuple[int, str]:
     """Validate, write report.json and report.html into out_dir; return (exit code, report JSON)."""
-    from quality.config import load_quality_config
-    from quality.notices import Severity, notice, notices_frame
-    from quality.report import write_report_html, write_report_json
-    from quality.result import ValidationOutcome
-    from quality.validate import ValidationRequest, validate_feed
-
     region = load_region(paths.region_file) if paths.region_file.exists() else None
     config = load_quality_config(paths.quality_file)
     day = validation_date or (region.as_of if region else date.today())
