@@ -4,13 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test ui lock clean
+.PHONY: demo test lint ui lock clean
 
 demo: $(INSTALLED)  ## Generate the demo region, serve it on loopback, run the pipeline
 	$(BIN)/regie demo
 
-test: $(INSTALLED)  ## Run the whole test suite
+test: lint  ## Lint and type-check, then run the whole test suite
 	$(BIN)/pytest
+
+lint: $(INSTALLED)  ## ruff (lint, import order) and mypy on the whole tree
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 ui: $(INSTALLED)  ## Open the Dagster UI (http://127.0.0.1:3000)
 	$(BIN)/regie ui
