@@ -33,7 +33,7 @@ def _rss_mib() -> float:
 
 def run() -> dict:
     from quality.config import QualityConfig
-    from quality.expectations import warm_up
+    from quality.expectations.gx_context import warm_up
     from quality.report import write_report_html, write_report_json
     from quality.validate import ValidationRequest, validate_feed
 

@@ -14,7 +14,7 @@ import pandas as pd
 from quality.canonical import ENGINE_NAME
 from quality.config import QualityConfig
 from quality.engine import CanonicalEngine, GtfsGuruEngine
-from quality.expectations import run_expectations
+from quality.expectations.run import run_expectations
 from quality.gate import WaiverUse, apply_gate
 from quality.notices import Severity, Source, concat_notices, notice, notices_frame
 from quality.prescreen import prescreen

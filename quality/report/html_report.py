@@ -1,7 +1,8 @@
 """The reports people read: one page per operator version, and the region's overview.
 
-Pages are rendered by Jinja2 with autoescape from `templates/`; data the page's scripts need goes
-in one `<script type="application/json">` block (see `script_json`), read by `static/report.js`.
+Pages are rendered by Jinja2 with autoescape from `templates/`, on the pages' shared base
+(`regie.pages.jinja_environment`); data the page's scripts need goes in one
+`<script type="application/json">` block (see `script_json`), read by `static/report.js`.
 The libraries (Leaflet, Chart.js) are vendored in `static/` and copied next to the pages, so a
 report works offline; a Content-Security-Policy allows scripts from the page's own origin only.
 """
@@ -23,12 +24,13 @@ from markupsafe import Markup
 
 from quality.config import ReportSettings
 from quality.notices import Severity
-from quality.report._common import findings, short_hash, verdict
 from quality.report.explanations import SEVERITY_EXPLANATIONS, explain, explain_component
+from quality.report.findings import findings, short_hash, verdict
 from quality.report.stops import flagged_stop_rows, map_layer, stop_flags
 from quality.result import ValidationOutcome
 from regie.gtfs.atomic import replace_atomic, write_atomic_text
 from regie.pages.encode import script_json
+from regie.pages.jinja_environment import page_environment
 from regie.pages.links import relative_link
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -45,17 +47,8 @@ EXPIRY_STATES = {"ok": "ok", "expiring": "soon", "soon": "soon", "expired": "exp
 
 @cache
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(PACKAGE_DIR / "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["short"] = lambda value: short_hash(value) or "—"
-    env.filters["num"] = _number
-    env.filters["figure"] = _figure
-    return env
+    return page_environment(PACKAGE_DIR / "templates",
+                            {"short": lambda value: short_hash(value) or "—", "num": _number, "figure": _figure})
 
 
 def _number(value: Any, digits: int = 1) -> str:
@@ -240,7 +233,7 @@ def write_report_html(
         stops_without_coordinates=layer["without_coordinates"],
         tiles=tiles,
         versions=versions,
-        data_json=Markup(script_json(data)),  # noqa: S704 - script_json escapes <, >, & for a script block
+        data_json=Markup(script_json(data)),  # script_json escapes <, >, & for a script block
     )
     copy_static(static_dir)
     write_atomic_text(path, page)

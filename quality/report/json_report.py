@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from quality.report._common import findings, verdict
+from quality.report.findings import findings, verdict
 from quality.result import ValidationOutcome
 from regie.gtfs.atomic import write_atomic_text
 from regie.pages.encode import dumps
@@ -26,7 +26,9 @@ REPORT_FORMAT = 1
 """Bumped when a key changes meaning or disappears (adding keys does not bump it)."""
 
 
-def report_dict(outcome: ValidationOutcome, *, extra: dict[str, Any] | None = None, samples_per_notice: int = 20) -> dict[str, Any]:
+def report_dict(
+    outcome: ValidationOutcome, *, extra: dict[str, Any] | None = None, samples_per_notice: int = 20
+) -> dict[str, Any]:
     """The report as a dict (see the module docstring). `extra` is merged into "summary" last, so
     a caller can add keys (operator name, collection time) or pin "validatedAt"."""
     counts = outcome.counts_by_severity()

@@ -6,9 +6,10 @@
     write_region_summary_html(summary, path, what_if=None, statement_links=None)
 
 The JSON is `to_dict()` written as strict JSON (no NaN). Each HTML page stands alone: Jinja2 with
-autoescape renders `templates/`, the stylesheet (`templates/fees.css`, A4 with `@media print`) is
-inlined and allowed by its sha256 in the page's Content-Security-Policy; no script runs. Writes are
-atomic (a reader sees the old file or the new one).
+autoescape renders `templates/` on the pages' shared base (`regie.pages.jinja_environment`), the
+stylesheet (`templates/fees.css`, A4 with `@media print`) is inlined and allowed by its sha256 in
+the page's Content-Security-Policy; no script runs. Writes are atomic (a reader sees the old file
+or the new one).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from regie.costs.fees import FeeError, FeeStatement, RegionSummary
 from regie.costs.tiers import format_eur
 from regie.gtfs.atomic import write_atomic_text
 from regie.pages.encode import dumps
+from regie.pages.jinja_environment import page_environment
 from regie.pages.links import relative_link
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -64,17 +66,7 @@ def _figure(value: Any) -> str:
 
 @cache
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["eur"] = _eur
-    env.filters["signed_eur"] = _signed_eur
-    env.filters["figure"] = _figure
-    return env
+    return page_environment(TEMPLATES_DIR, {"eur": _eur, "signed_eur": _signed_eur, "figure": _figure})
 
 
 @cache
@@ -84,7 +76,7 @@ def _css() -> tuple[Markup, str]:
     if "</" in css:
         raise ValueError("fees.css must not contain '</' (it is inlined in a <style> element)")
     digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
-    return Markup(css), f"'sha256-{digest}'"  # noqa: S704 - our own stylesheet, checked above
+    return Markup(css), f"'sha256-{digest}'"  # our own stylesheet, checked above
 
 
 def _render(template: str, **context: Any) -> str:

@@ -406,15 +406,19 @@ def test_report_from_a_file_url(site: Path, browser) -> None:
     _no_dialog(driver)
 
 
-def test_static_is_package_data() -> None:
-    """pyproject's package-data covers every vendored file (else a wheel would ship without them)."""
+@pytest.mark.parametrize("package, folders", [
+    ("quality.report", ("static", "templates")),
+    ("regie.costs", ("templates",)),
+    ("regie.pages", ("templates",)),
+])
+def test_page_files_are_package_data(package: str, folders: tuple[str, ...]) -> None:
+    """pyproject's package-data covers every template and vendored file (else a wheel would ship without them)."""
     import fnmatch
     import tomllib
 
-    patterns = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"][
-        "quality.report"]
-    root = PROJECT_ROOT / "quality" / "report"
-    files = [path.relative_to(root).as_posix() for folder in ("static", "templates")
+    patterns = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"][package]
+    root = PROJECT_ROOT.joinpath(*package.split("."))
+    files = [path.relative_to(root).as_posix() for folder in folders
              for path in (root / folder).rglob("*") if path.is_file()]
     assert files
     missing = [name for name in files if not any(fnmatch.fnmatch(name, pattern) and

@@ -1,4 +1,5 @@
-"""What the JSON and HTML reports share: JSON-safe values, atomic writes, findings with samples."""
+"""What the JSON and HTML reports share: the findings grouped by code with their samples, the
+verdict, and short content hashes."""
 
 from __future__ import annotations
 
@@ -12,14 +13,6 @@ from regie.pages.encode import jsonable
 
 SAMPLE_KEYS_SHOWN_ELSEWHERE = frozenset({"filename", "csvRowNumber", "fieldName"})
 """Context keys that repeat the notice's own file/row/field columns."""
-
-
-
-
-
-
-
-
 
 
 def verdict(outcome: ValidationOutcome) -> str:
