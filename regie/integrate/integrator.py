@@ -33,9 +33,10 @@ from regie.gtfs.writer import deflate_in_background
 from regie.integrate.checks import PoolCheckSettings, pool_checks
 from regie.integrate.merge.regional import FeedInfo, RegionalFeed, merge_feeds, operator_parts
 from regie.integrate.normalise import NormalisedFeed, TimezoneError, normalise_operator
-from regie.integrate.stops import StopMatchOverrides, combined_stops, match_stops, walking_transfers
-from regie.integrate.stops.frame import operator_stops
-from regie.integrate.stops.matching import MatchResult, restrict_match
+from regie.integrate.stops.frame import combined_stops, operator_stops
+from regie.integrate.stops.matching import MatchResult, match_stops, restrict_match
+from regie.integrate.stops.overrides import StopMatchOverrides
+from regie.integrate.stops.transfers import walking_transfers
 
 FEED_NAMES = ("internal", "open")
 

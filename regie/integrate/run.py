@@ -32,7 +32,7 @@ from regie.integrate.integrator import (
     prepare_for_region,
 )
 from regie.integrate.outputs import read_normalised, write_integration, write_normalised
-from regie.integrate.stops import StopMatchOverrides, load_stop_matches
+from regie.integrate.stops.overrides import StopMatchOverrides, load_stop_matches
 from regie.pool import Pool
 from regie.store.paths import Paths
 

@@ -1,4 +1,4 @@
-"""Pool-level checks across operators (regie.merge.pool_checks): id collisions, duplicate trips,
+"""Pool-level checks across operators (regie.integrate.checks.pool_checks): id collisions, duplicate trips,
 unlinked nearby stops, calendar gaps; on tiny normalised feeds written to tmp_path and on the real
 Bay Area set (BART, Caltrain, County Connection)."""
 
@@ -13,22 +13,15 @@ import pytest
 from quality.notices import NOTICE_COLUMNS
 from regie.config.operators import Operator
 from regie.gtfs.tables import read_feed_tables
-from regie.integrate.checks import (
-    CALENDAR_GAP,
-    DUPLICATE_TRIP,
-    ID_COLLISION,
-    UNLINKED_NEARBY_STOPS,
-    PoolCheckSettings,
-    calendar_gaps,
-    duplicate_trips,
-    id_collisions,
-    pool_checks,
-    pool_stops,
-    stop_hubs,
-    unlinked_nearby_stops,
-)
+from regie.integrate.checks import PoolCheckSettings, pool_checks, pool_stops
+from regie.integrate.checks.calendar_gap import CALENDAR_GAP, calendar_gaps
+from regie.integrate.checks.common import stop_hubs
+from regie.integrate.checks.duplicate_trip import DUPLICATE_TRIP, duplicate_trips
+from regie.integrate.checks.id_collision import ID_COLLISION, id_collisions
+from regie.integrate.checks.nearby_stops import UNLINKED_NEARBY_STOPS, unlinked_nearby_stops
 from regie.integrate.normalise import NormalisedFeed, normalise_operator
-from regie.integrate.stops import StopMatchOverrides, match_stops
+from regie.integrate.stops.matching import match_stops
+from regie.integrate.stops.overrides import StopMatchOverrides
 
 BAY_AREA = {"bart": "bart_2018-05-26.zip", "caltrain": "caltrain_2017-10-02.zip",
             "countyconnection": "countyconnection_2018-08-12.zip"}

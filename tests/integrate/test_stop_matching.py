@@ -12,20 +12,12 @@ import pytest
 from regie.config.loader import ConfigError
 from regie.gtfs.geo import haversine_m
 from regie.gtfs.tables import read_feed_tables
-from regie.integrate.stops import (
-    StopMatchOverrides,
-    apply_hubs,
-    candidate_pairs,
-    combined_stops,
-    load_stop_matches,
-    match_stops,
-    normalise_name,
-    operator_transfers,
-    score_pairs,
-    walking_transfers,
-)
-from regie.integrate.stops.names import name_similarity
+from regie.integrate.stops.frame import combined_stops, operator_transfers
+from regie.integrate.stops.matching import apply_hubs, candidate_pairs, match_stops, score_pairs
+from regie.integrate.stops.names import name_similarity, normalise_name
+from regie.integrate.stops.overrides import StopMatchOverrides, load_stop_matches
 from regie.integrate.stops.spatial import pairs_within
+from regie.integrate.stops.transfers import walking_transfers
 
 ROOT = Path(__file__).resolve().parents[2]
 BAY_AREA = {"bart": "bart_2018-05-26.zip", "caltrain": "caltrain_2017-10-02.zip",

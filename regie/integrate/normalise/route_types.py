@@ -1,4 +1,4 @@
-"""Extended route types (Google's 100-1702 hierarchy) mapped to the basic GTFS ones (`regie.modes`);
+"""Extended route types (Google's 100-1702 hierarchy) mapped to the basic GTFS ones (`regie.gtfs.modes`);
 the original value is kept in `route_type_original` (added only when a value was mapped)."""
 
 from __future__ import annotations

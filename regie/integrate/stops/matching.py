@@ -1,15 +1,15 @@
 """Cross-operator stop matching: candidate pairs, scores with reasons, overrides, interchange hubs.
 
-Input: the combined stops frame (see `regie.stops.frame`): operator_id, stop_id (namespaced),
-stop_name, stop_lat, stop_lon, location_type, parent_station, mode. Only stops/platforms
-(location_type 0 or empty) and stations (1) take part; entrances, nodes and boarding areas follow
-their parents.
+Input: the combined stops frame (see `regie.integrate.stops.frame`): operator_id, stop_id
+(namespaced), stop_name, stop_lat, stop_lon, location_type, parent_station, mode. Only
+stops/platforms (location_type 0 or empty) and stations (1) take part; entrances, nodes and
+boarding areas follow their parents.
 
 Score (in [0, 1]) = 0.35 × distance + 0.50 × name + 0.15 × mode, where
 - distance = 1 − d / max_distance_m (0 beyond: a forced pair further away);
 - name = `names.name_similarity` of the normalised names (stop words, plus every operator id's
   tokens, removed); 0.5 (neutral) when a name is empty after normalisation;
-- mode = 1.0 same mode, 0.9 two rail-bound modes (`regie.modes.RAIL_BOUND`),
+- mode = 1.0 same mode, 0.9 two rail-bound modes (`regie.gtfs.modes.RAIL_BOUND`),
   0.8 any other pair (a feeder interchange, e.g. rail ↔ bus), 0.5 when a mode is unknown.
 
 Decisions: "denied" (in the overrides' deny list; kept for the record, never in a hub), "forced"
@@ -51,18 +51,20 @@ _SIDE_COLUMNS = {"operator_id": "operator", "stop_name": "name", "location_type"
 PAIR_COLUMNS = ["stop_id_a", "stop_id_b", "distance_m"] + [f"{c}_{s}" for s in "ab" for c in _SIDE_COLUMNS.values()]
 
 
-def _location_types(stops: pd.DataFrame) -> pd.Series:
+def location_types(stops: pd.DataFrame) -> pd.Series:
+    """The stops' location_type as int64 (empty or unreadable: 0, a stop or platform)."""
     return pd.to_numeric(stops["location_type"].replace("", 0), errors="coerce").fillna(0).astype("int64")
 
 
 def matchable(stops: pd.DataFrame) -> pd.DataFrame:
     """The stops and stations of the frame (location_type 0, empty or 1), with a clean index."""
-    types = _location_types(stops)
+    types = location_types(stops)
     return stops[types.isin([0, 1])].assign(location_type=types[types.isin([0, 1])]).reset_index(drop=True)
 
 
-def _pair_frame(stops: pd.DataFrame, i: np.ndarray, j: np.ndarray, distance: np.ndarray) -> pd.DataFrame:
-    """Pair rows with side a the smaller stop id (pairs are unordered)."""
+def pair_frame(stops: pd.DataFrame, i: np.ndarray, j: np.ndarray, distance: np.ndarray) -> pd.DataFrame:
+    """Pairs of rows `i`, `j` of `stops` (unordered: side a is the smaller stop id), `PAIR_COLUMNS`:
+    stop_id_a, stop_id_b, distance_m, and per side operator, name, location_type, mode, parent_station."""
     ids = stops["stop_id"].to_numpy(dtype=object)
     swap = ids[i] > ids[j]
     a, b = np.where(swap, j, i), np.where(swap, i, j)
@@ -82,7 +84,7 @@ def candidate_pairs(stops: pd.DataFrame, max_distance_m: float = 150.0) -> pd.Da
     pool = matchable(stops)
     i, j, distance = pairs_within(pool["stop_lat"].to_numpy(dtype=float), pool["stop_lon"].to_numpy(dtype=float),
                                   max_distance_m, groups=pool["operator_id"].to_numpy(dtype=object))
-    return _pair_frame(pool, i, j, distance)
+    return pair_frame(pool, i, j, distance)
 
 
 def _mode_scores(a: pd.Series, b: pd.Series) -> np.ndarray:
@@ -163,11 +165,11 @@ def _override_pairs(pool: pd.DataFrame, keys: set[tuple[str, str]], known: pd.Da
     position = pd.Series(np.arange(len(pool)), index=pool["stop_id"].to_numpy())
     wanted = [k for k in wanted if k[0] in position.index and k[1] in position.index]
     if not wanted:
-        return _pair_frame(pool, np.array([], dtype=int), np.array([], dtype=int), np.array([], dtype=float))
+        return pair_frame(pool, np.array([], dtype=int), np.array([], dtype=int), np.array([], dtype=float))
     i = position.loc[[a for a, _ in wanted]].to_numpy()
     j = position.loc[[b for _, b in wanted]].to_numpy()
     lat, lon = pool["stop_lat"].to_numpy(dtype=float), pool["stop_lon"].to_numpy(dtype=float)
-    return _pair_frame(pool, i, j, haversine_m(lat[i], lon[i], lat[j], lon[j]))
+    return pair_frame(pool, i, j, haversine_m(lat[i], lon[i], lat[j], lon[j]))
 
 
 def _components(edges_a: np.ndarray, edges_b: np.ndarray, size: int) -> np.ndarray:
@@ -232,7 +234,7 @@ def build_hubs(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[dict[str, str]]]:
     """Hubs, re-parenting, new stations and deny conflicts from the kept matches (module docstring)."""
     kept = matches[matches["decision"].isin(["auto", "forced"])]
-    frame = stops.assign(location_type=_location_types(stops)).reset_index(drop=True)
+    frame = stops.assign(location_type=location_types(stops)).reset_index(drop=True)
     position = pd.Series(np.arange(len(frame)), index=frame["stop_id"].to_numpy())
     members = pd.unique(pd.concat([kept["stop_id_a"], kept["stop_id_b"]]))
     parents = frame.set_index("stop_id").loc[members, "parent_station"] if len(members) else pd.Series([], dtype="str")

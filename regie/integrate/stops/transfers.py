@@ -21,7 +21,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from regie.integrate.stops.matching import _location_types, _pair_frame
+from regie.integrate.stops.matching import location_types, pair_frame
 from regie.integrate.stops.spatial import pairs_within
 
 TRANSFER_COLUMNS = ["from_stop_id", "to_stop_id", "transfer_type", "min_transfer_time", "distance_m", "detour_factor",
@@ -51,12 +51,12 @@ def walking_transfers(
     """Walking transfers (see module docstring). Returns a new frame, sorted by from/to id."""
     if walk_speed_mps <= 0 or detour_factor < 1:
         raise ValueError("walk_speed_mps must be > 0 and detour_factor >= 1")
-    frame = stops.assign(location_type=_location_types(stops)).reset_index(drop=True)
+    frame = stops.assign(location_type=location_types(stops)).reset_index(drop=True)
     platforms = frame[frame["location_type"] == 0].reset_index(drop=True)
     i, j, distance = pairs_within(platforms["stop_lat"].to_numpy(dtype=float),
                                   platforms["stop_lon"].to_numpy(dtype=float), max_walk_m,
                                   groups=platforms["operator_id"].to_numpy(dtype=object))
-    near = _pair_frame(platforms, i, j, distance)[["stop_id_a", "stop_id_b", "distance_m", "mode_a", "mode_b"]]
+    near = pair_frame(platforms, i, j, distance)[["stop_id_a", "stop_id_b", "distance_m", "mode_a", "mode_b"]]
     near["matched"] = False
     if matches is not None and len(matches):
         kept = matches[matches["decision"].isin(["auto", "forced"])]
