@@ -25,6 +25,7 @@ peak is the highest of the 3 timed runs (each starts from gc.collect()).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
 import json
@@ -152,7 +153,7 @@ def replicate(feed, k: int, *, shift_km: float = REPLICA_SHIFT_KM):
 def write_replica(feed, k: int, folder: Path) -> tuple[Path, int]:
     """Replica k written as `<folder>/replica-<k>.zip`; returns the path and its CSV bytes."""
     from regie.gtfs.atomic import write_atomic
-    from regie.gtfs.writer import zip_bytes
+    from regie.gtfs.zip_writer import zip_bytes
 
     members = replica_csv(feed, k)
     path = folder / f"replica-{k:02d}.zip"
@@ -186,15 +187,13 @@ def _release_garbage() -> None:
 
     gc.collect()
     pa.default_memory_pool().release_unused()
-    try:
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def _timed_runs(inputs: list, reg, out: Path, *, read: list | None = None) -> dict:
     """best of 3 of integrate + regional zip; peak memory over the runs."""
-    from regie.gtfs.writer import write_gtfs_zip
+    from regie.gtfs.zip_writer import write_gtfs_zip
     from regie.integrate.integrator import integrate_region
 
     state: dict = {}
@@ -234,7 +233,7 @@ def child(which: str) -> dict:
     import pandas  # noqa: F401  (imports, before the baseline)
 
     from regie.gtfs.tables import read_feed_tables
-    from regie.gtfs.writer import write_gtfs_zip  # noqa: F401
+    from regie.gtfs.zip_writer import write_gtfs_zip  # noqa: F401
     from regie.integrate.integrator import OperatorFeeds, integrate_region  # noqa: F401
 
     rss_imports = _status("VmRSS")

@@ -8,7 +8,7 @@ Bayonne – Hendaye/Irun – Donostia corridor, generated deterministically by i
 from regie.demo.defects import MUGABUS_DEFECTS, Defect
 from regie.demo.generator import DemoManifest, FeedCounts, WrittenFile, generate_demo_region
 from regie.demo.network import INTERCHANGES, WALK_LINKS
-from regie.gtfs.writer import write_gtfs_zip
+from regie.gtfs.zip_writer import write_gtfs_zip
 
 __all__ = [
     "INTERCHANGES",

@@ -13,7 +13,7 @@ from regie.demo.citybus import city_bus_tables
 from regie.demo.defects import apply_mugabus_defects
 from regie.demo.feeds import coach_tables, ferry_tables, rail_tables
 from regie.demo.gbfs import gbfs_documents, write_gbfs
-from regie.gtfs.writer import write_gtfs_zip
+from regie.gtfs.zip_writer import write_gtfs_zip
 
 DEFAULT_GBFS_BASE_URL = "http://127.0.0.1:8797"
 # operator -> (file name, seed offset): each operator draws from its own generator

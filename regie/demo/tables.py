@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 
 from regie.demo.calendars import calendar_tables, feed_info_table
+from regie.demo.geometry import densify
 from regie.demo.network import AGENCIES, Line
 from regie.demo.timetable import Pattern
-from regie.gtfs.geo import cumulative_m, densify
+from regie.gtfs.geo import cumulative_m
 
 STOP_COLUMNS = ("stop_id", "stop_code", "stop_name", "stop_lat", "stop_lon", "location_type",
                 "parent_station", "wheelchair_boarding", "platform_code")

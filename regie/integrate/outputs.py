@@ -23,7 +23,7 @@ import pandas as pd
 from regie.gtfs.atomic import write_atomic
 from regie.gtfs.schema import STANDARD_TABLES
 from regie.gtfs.tables import ROW, read_feed_tables
-from regie.gtfs.writer import write_gtfs_zip
+from regie.gtfs.zip_writer import write_gtfs_zip
 from regie.integrate.normalise import NormalisedFeed
 
 _MATCH_COLUMNS = ["stop_id_a", "stop_id_b", "operator_a", "operator_b", "name_a", "name_b", "distance_m",

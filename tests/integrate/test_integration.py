@@ -233,7 +233,7 @@ def test_zip_paths_as_inputs_give_the_same_regional_feeds(bay, feeds_dir: Path, 
     """The pipeline hands the integrator archive paths (each read when its operator's turn
     comes) and has the settled members written ahead: the zips are the same bytes as from
     tables read beforehand and written after."""
-    from regie.gtfs.writer import write_gtfs_zip
+    from regie.gtfs.zip_writer import write_gtfs_zip
 
     integration, files, _ = bay
     folder = feeds_dir / "regional_bayarea"

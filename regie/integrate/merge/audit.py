@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from regie.gtfs.compact import is_compact
+from regie.gtfs.csv_text import TableParts
 from regie.gtfs.schema import id_columns
-from regie.gtfs.writer import TableParts
 from regie.integrate.merge.regional import RegionalFeed
 from regie.integrate.stops.matching import HUB_OPERATOR
 

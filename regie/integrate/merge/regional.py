@@ -25,7 +25,8 @@ import pandas as pd
 from regie.gtfs.calendar import service_span
 from regie.gtfs.columns import text_codes
 from regie.gtfs.compact import expanded
-from regie.gtfs.writer import DeflatedMember, TableParts, ordered_columns
+from regie.gtfs.csv_text import TableParts, ordered_columns
+from regie.gtfs.zip_writer import DeflatedMember
 from regie.integrate.normalise import NormalisedFeed
 from regie.integrate.normalise.ledger import RECONCILIATION_COLUMNS
 from regie.integrate.stops.matching import MatchResult
