@@ -13,15 +13,19 @@ from typing import Any
 
 from quality.verdicts import versions_in_force
 from regie.config.operators import Operator
-from regie.costs.fees import FeeResult, RegionSummary, compute_fee, region_fees
-from regie.costs.metrics import bike_share_size, network_metrics
+from regie.costs.fees.compute import compute_fee
+from regie.costs.fees.region import RegionSummary, region_fees
+from regie.costs.fees.results import FeeResult
+from regie.costs.metrics.bike_share import bike_share_size
+from regie.costs.metrics.network import network_metrics
 from regie.costs.statements import (
     write_fee_statement_html,
     write_fee_statement_json,
     write_region_summary_html,
     write_region_summary_json,
 )
-from regie.costs.tiers import Tiers, load_tiers, tiers_hash
+from regie.costs.tiers.loading import load_tiers, tiers_hash
+from regie.costs.tiers.model import Tiers
 from regie.gtfs.tables import read_feed_tables
 from regie.pool import Pool
 from regie.store.catalogue import Catalogue

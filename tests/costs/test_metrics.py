@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regie.costs.metrics import NetworkMetrics, bike_share_size, daily_figures, network_metrics
+from regie.costs.metrics.bike_share import bike_share_size
+from regie.costs.metrics.network import NetworkMetrics, daily_figures, network_metrics
 from regie.gtfs.tables import FeedTables, read_feed_tables
 
 # Stops on the meridian 0°, 0.0089932° of latitude (999.9996 m on the haversine sphere) apart:

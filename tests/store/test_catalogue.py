@@ -113,7 +113,7 @@ def test_an_older_database_is_migrated_in_place(database_url):
 
 
 def test_fee_history_is_kept_per_year(database_url):
-    from regie.costs.fees import FeeError
+    from regie.costs.fees.results import FeeError
     from regie.costs.history import fee_history, record_fees
 
     catalogue = Catalogue.open(database_url)

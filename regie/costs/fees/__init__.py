@@ -1,0 +1,10 @@
+"""Each operator's annual integration fee, with everything needed to check and reproduce it.
+
+    compute.compute_fee(operator=..., metrics=..., kind="timetable", tiers=..., fee_year=2026,
+                        feed_version=..., tiers_hash=...)      -> FeeStatement | FeeError
+    region.region_fees(results, tiers)                          -> RegionSummary
+    region.what_if(current_results, alternative_results)        -> [{operator_id, before_cents, ...}]
+
+`results` holds the statement and error models, `compute` how one operator's fee is computed (its
+docstring gives the rules), `region` the region's total against the budget and the what-if.
+"""
