@@ -6,7 +6,7 @@ import importlib
 import json
 import sys
 
-BENCHMARKS = {"collect": "bench.collect", "validate": "bench.validate", "costs": "bench.costs",
+BENCHMARKS = {"collect": "bench.collect", "validate": "bench.validate", "fees": "bench.fees",
               "merge": "bench.merge"}
 
 

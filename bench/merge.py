@@ -96,7 +96,7 @@ def replica_frames(tables: dict, k: int, *, shift_km: float = REPLICA_SHIFT_KM) 
 
     import pandas as pd
 
-    from regie.gtfs.schema import TRANSLATION_RECORD_KIND, id_columns
+    from regie.gtfs.spec import TRANSLATION_RECORD_KIND, id_columns
 
     prefix = f"r{k}-"
     stops = tables.get("stops")
@@ -123,7 +123,7 @@ def replica_csv(feed, k: int, *, shift_km: float = REPLICA_SHIFT_KM) -> dict[str
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    from regie.gtfs.tables import ROW
+    from regie.gtfs.feed_tables import ROW
 
     members = {}
     for name, frame in replica_frames(feed.tables, k, shift_km=shift_km).items():
@@ -142,7 +142,7 @@ def replicate(feed, k: int, *, shift_km: float = REPLICA_SHIFT_KM):
     """Replica k of `feed` (a FeedTables) as `read_feed_tables` would return it for the replica's
     zip: each table written to CSV and parsed back (fresh buffers, same dtypes and chunking).
     Returns the FeedTables and the replica's CSV bytes."""
-    from regie.gtfs.tables import FeedTables, parse_csv_bytes
+    from regie.gtfs.feed_tables import FeedTables, parse_csv_bytes
 
     members = replica_csv(feed, k, shift_km=shift_km)
     tables = {name.removesuffix(".txt"): parse_csv_bytes(data, name)[0] for name, data in members.items()}
@@ -232,7 +232,7 @@ def _timed_runs(inputs: list, reg, out: Path, *, read: list | None = None) -> di
 def child(which: str) -> dict:
     import pandas  # noqa: F401  (imports, before the baseline)
 
-    from regie.gtfs.tables import read_feed_tables
+    from regie.gtfs.feed_tables import read_feed_tables
     from regie.gtfs.zip_writer import write_gtfs_zip  # noqa: F401
     from regie.integrate.integrator import OperatorFeeds, integrate_region  # noqa: F401
 

@@ -2,13 +2,13 @@
 
 from dagster import Definitions, load_assets_from_modules
 
-from assets import collect, costs, integrate, registry, validate
+from assets import collect, fees, integrate, registry, validate
 from pipelines.jobs import collect_job, operator_job, region_job, registry_job
 from pipelines.resources import HttpFeedClientResource, PoolResource
 from pipelines.schedules import daily_collection, daily_region_outputs
 from pipelines.sensors import registry_operators
 
-ASSET_MODULES = [registry, collect, validate, costs, integrate]
+ASSET_MODULES = [registry, collect, validate, fees, integrate]
 
 
 def build_definitions(resources: dict | None = None) -> Definitions:

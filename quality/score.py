@@ -27,7 +27,7 @@ import pandas as pd
 from quality.config import ScoringFrame
 from quality.notices import Severity
 from quality.result import ScoreResult
-from regie.gtfs.tables import FeedTables
+from regie.gtfs.feed_tables import FeedTables
 
 OBJECTIVES = ("compliance", "freshness", "availability", "completeness")
 FRESHNESS_MIX = {"validity_ahead": 0.6, "recency": 0.4}

@@ -24,7 +24,7 @@ from quality.rules.registry import run_own_rules
 from quality.score import Completeness, compute_score
 from regie.config.operators import BoundingBox
 from regie.gtfs.calendar import service_span
-from regie.gtfs.tables import FeedTables, lean_memory_pool, read_feed_tables
+from regie.gtfs.feed_tables import FeedTables, lean_memory_pool, read_feed_tables
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, ...]] = [  # bottom to top
     ("regie.collect",),
     ("quality",),
     ("regie.pool",),
-    ("regie.integrate", "regie.costs"),
+    ("regie.integrate", "regie.fees"),
     ("regie.demo", "regie.status"),
     ("assets",),
     ("pipelines",),

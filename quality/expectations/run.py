@@ -25,7 +25,7 @@ from quality.expectations.result_notices import SAMPLES, expectation_notice
 from quality.expectations.suites import TABLES, build_rules, prepare_frame
 from quality.notices import notices_frame
 from regie.config.operators import BoundingBox
-from regie.gtfs.tables import FeedTables
+from regie.gtfs.feed_tables import FeedTables
 
 _PASS_FAIL = {"result_format": "BOOLEAN_ONLY"}
 _RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 2 * SAMPLES}

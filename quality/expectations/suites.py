@@ -32,7 +32,7 @@ from quality.config import RuleThresholds
 from quality.expectations.gx_context import import_gx
 from quality.notices import Severity
 from regie.config.operators import BoundingBox
-from regie.gtfs.tables import ROW
+from regie.gtfs.feed_tables import ROW
 
 BBOX_MOSTLY = 0.99
 """Share of stops that must lie inside the region's box (a cross-border line may leave it)."""

@@ -22,7 +22,7 @@ from quality.rules._common import combined, no_notices, notices, records
 from quality.rules.context import RuleContext
 from quality.rules.references import Reference, ref, unresolved
 from regie.gtfs.columns import column, rows, table
-from regie.gtfs.tables import FeedTables
+from regie.gtfs.feed_tables import FeedTables
 
 CANONICAL_REFERENCES = (
     ref("trips", "route_id", "routes.route_id"),

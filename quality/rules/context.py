@@ -10,7 +10,7 @@ import pandas as pd
 
 from quality.config import RuleThresholds
 from regie.config.operators import BoundingBox
-from regie.gtfs.tables import FeedTables
+from regie.gtfs.feed_tables import FeedTables
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from quality.rules._common import combined, no_notices, notices, records
 from quality.rules.context import RuleContext
 from quality.rules.references import ref, unresolved
 from regie.gtfs.columns import column, rows, table
-from regie.gtfs.tables import FeedTables
+from regie.gtfs.feed_tables import FeedTables
 
 FARE_REFERENCES = (
     ref("fare_leg_rules", "fare_product_id", "fare_products.fare_product_id"),

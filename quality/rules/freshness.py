@@ -9,7 +9,7 @@ import pandas as pd
 from quality.notices import Severity, Source, notice, notices_frame
 from quality.rules._common import no_notices
 from quality.rules.context import RuleContext
-from regie.gtfs.tables import FeedTables
+from regie.gtfs.feed_tables import FeedTables
 
 
 def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from quality.notices import Severity
 from quality.rules._common import combined, no_notices, notices, records
 from quality.rules.context import RuleContext
 from regie.gtfs.columns import column, rows
-from regie.gtfs.tables import FeedTables
+from regie.gtfs.feed_tables import FeedTables
 
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "shapes": ("shape_id", "shape_pt_sequence"),

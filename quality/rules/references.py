@@ -16,7 +16,7 @@ import pandas as pd
 from quality.notices import Severity
 from quality.rules._common import combined, notices, records
 from regie.gtfs.columns import column, rows, table
-from regie.gtfs.tables import FeedTables
+from regie.gtfs.feed_tables import FeedTables
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from quality.notices import Severity
 from quality.rules._common import no_notices, notices, records
 from quality.rules.context import RuleContext
 from regie.gtfs.columns import column, location_types, numeric, rows, table
-from regie.gtfs.tables import FeedTables
+from regie.gtfs.feed_tables import FeedTables
 
 
 def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:

@@ -24,7 +24,7 @@ from quality.rules import (
 )
 from quality.rules._common import combined
 from quality.rules.context import RuleContext, RuleFamily
-from regie.gtfs.tables import FeedTables
+from regie.gtfs.feed_tables import FeedTables
 
 OWN_CODES: dict[str, str] = {
     "stop_too_far_from_parent_station": "WARNING",  # ERROR beyond 10x the threshold

@@ -14,7 +14,7 @@ from quality.notices import Severity
 from quality.rules._common import combined, notices, records
 from quality.rules.context import RuleContext
 from regie.gtfs.columns import column, rows, table
-from regie.gtfs.tables import FeedTables
+from regie.gtfs.feed_tables import FeedTables
 
 ALLOWED = r"[^\W_]|[\s.,()*+\-/&<>'\":’‘“”«»–—·]"
 """One allowed character: a letter or digit of any script, a space, or usual punctuation."""

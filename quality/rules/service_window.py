@@ -25,7 +25,7 @@ from quality.notices import Severity
 from quality.rules._common import combined, no_notices, notices, records
 from quality.rules.context import RuleContext
 from regie.gtfs.columns import column, gtfs_dates, rows, table
-from regie.gtfs.tables import FeedTables
+from regie.gtfs.feed_tables import FeedTables
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 

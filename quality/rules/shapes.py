@@ -15,8 +15,8 @@ from quality.notices import Severity
 from quality.rules._common import int_text, no_notices, notices, records
 from quality.rules.context import RuleContext
 from regie.gtfs.columns import numeric, raw_column, rows, table, text_codes, trip_order
+from regie.gtfs.feed_tables import FeedTables
 from regie.gtfs.geo import haversine_m
-from regie.gtfs.tables import FeedTables
 
 SPIKE_MIN_DETOUR_M = 5_000.0
 SPIKE_RATIO = 10.0

@@ -24,9 +24,9 @@ from quality.notices import Severity
 from quality.rules._common import int_text, no_notices, notices, records
 from quality.rules.context import RuleContext
 from regie.gtfs.columns import column, first_rows, gtfs_seconds, numeric, raw_column, rows, table, text_codes, trip_order
+from regie.gtfs.feed_tables import FeedTables
 from regie.gtfs.geo import haversine_m
 from regie.gtfs.modes import mode_names
-from regie.gtfs.tables import FeedTables
 
 CANONICAL_LIMITS_KMH = {"tram": 100, "metro": 150, "rail": 500, "bus": 150, "ferry": 80, "cable_tram": 30, "aerial_lift": 50,
                         "funicular": 50, "trolleybus": 150, "monorail": 150}

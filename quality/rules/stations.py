@@ -25,8 +25,8 @@ from quality.notices import Severity
 from quality.rules._common import combined, int_text, no_notices, notices, records
 from quality.rules.context import RuleContext
 from regie.gtfs.columns import column, location_types, numeric, rows, table
+from regie.gtfs.feed_tables import FeedTables
 from regie.gtfs.geo import haversine_m
-from regie.gtfs.tables import FeedTables
 
 CHILD_TYPES = (0, 2, 3, 4)
 ERROR_FACTOR = 10

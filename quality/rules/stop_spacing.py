@@ -14,8 +14,8 @@ from quality.notices import Severity
 from quality.rules._common import no_notices, notices, records
 from quality.rules.context import RuleContext
 from regie.gtfs.columns import column, location_types, numeric, rows, table
+from regie.gtfs.feed_tables import FeedTables
 from regie.gtfs.geo import haversine_m
-from regie.gtfs.tables import FeedTables
 
 MIN_SPACING_M = 1.0
 _CELL_DEG = 2 * MIN_SPACING_M / 111_000  # grid cell a bit over twice the spacing, in degrees of latitude

@@ -13,7 +13,7 @@ from quality.notices import Severity
 from quality.rules._common import combined, no_notices, notices, records
 from quality.rules.context import RuleContext
 from regie.gtfs.columns import column, rows, table
-from regie.gtfs.tables import FeedTables
+from regie.gtfs.feed_tables import FeedTables
 
 
 def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:

@@ -256,8 +256,8 @@ def fees(tiers_file: Path | None, as_json: bool) -> None:
     force, with the brackets that set it; the total against the platform budget.
 
     Exit code 1 when some operator's fee could not be computed (the others are still shown)."""
-    from regie.costs.fees.region import what_if  # lazy: see _status
-    from regie.costs.run import region_fee_run
+    from regie.fees.region import what_if  # lazy: see _status
+    from regie.fees.run import region_fee_run
     from regie.pool import Pool
 
     try:

@@ -2,13 +2,12 @@
 Bayonne – Hendaye/Irun – Donostia corridor, generated deterministically by its own code.
 
 `generate_demo_region(out_dir, start=...)` writes the four GTFS zips and the GBFS folder that
-`configs/operators.yaml` points at; `write_gtfs_zip` is the deterministic zip writer.
+`configs/operators.yaml` points at (written with the core's deterministic `regie.gtfs.zip_writer`).
 """
 
 from regie.demo.defects import MUGABUS_DEFECTS, Defect
 from regie.demo.generator import DemoManifest, FeedCounts, WrittenFile, generate_demo_region
 from regie.demo.network import INTERCHANGES, WALK_LINKS
-from regie.gtfs.zip_writer import write_gtfs_zip
 
 __all__ = [
     "INTERCHANGES",
@@ -19,5 +18,4 @@ __all__ = [
     "FeedCounts",
     "WrittenFile",
     "generate_demo_region",
-    "write_gtfs_zip",
 ]

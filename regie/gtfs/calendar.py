@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from regie.gtfs.columns import column, gtfs_dates
-from regie.gtfs.tables import FeedTables
+from regie.gtfs.feed_tables import FeedTables
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 EPOCH = date(1970, 1, 1)

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from regie.gtfs.tables import ROW, FeedTables
+from regie.gtfs.feed_tables import ROW, FeedTables
 
 
 def table(feed: FeedTables, name: str) -> pd.DataFrame:

@@ -28,7 +28,7 @@ import pandas as pd
 from regie.config.operators import Operator
 from regie.config.region import Region
 from regie.gtfs.compact import compact_tables
-from regie.gtfs.tables import FeedTables, read_feed_tables
+from regie.gtfs.feed_tables import FeedTables, read_feed_tables
 from regie.gtfs.zip_writer import deflate_in_background
 from regie.integrate.checks import PoolCheckSettings, pool_checks
 from regie.integrate.merge.regional import FeedInfo, RegionalFeed, merge_feeds, operator_parts

@@ -21,8 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from regie.gtfs.atomic import write_atomic
-from regie.gtfs.schema import STANDARD_TABLES
-from regie.gtfs.tables import ROW, read_feed_tables
+from regie.gtfs.feed_tables import ROW, read_feed_tables
+from regie.gtfs.spec import STANDARD_TABLES
 from regie.gtfs.zip_writer import write_gtfs_zip
 from regie.integrate.normalise import NormalisedFeed
 

@@ -21,7 +21,7 @@ from typing import Any
 from quality.verdicts import BuiltFeedVerdict, gate_built_feed, versions_in_force
 from regie.config.operators import Operator
 from regie.config.region import Region
-from regie.gtfs.tables import parse_csv_bytes
+from regie.gtfs.feed_tables import parse_csv_bytes
 from regie.integrate.integrator import (
     FEED_NAMES,
     Integration,

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from bench.merge import REPLICA_SHIFT_KM, replicate
+from regie.gtfs.feed_tables import ROW, read_feed_tables
 from regie.gtfs.geo import haversine_m
-from regie.gtfs.schema import ID_COLUMNS
-from regie.gtfs.tables import ROW, read_feed_tables
+from regie.gtfs.spec import ID_COLUMNS
 
 TABLES = {
     "agency": "agency_id,agency_name,agency_url,agency_timezone\nag,Bus Co,https://bus.example,America/New_York",

@@ -14,10 +14,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from regie.demo import INTERCHANGES, MUGABUS_DEFECTS, WALK_LINKS, generate_demo_region, write_gtfs_zip
+from regie.demo import INTERCHANGES, MUGABUS_DEFECTS, WALK_LINKS, generate_demo_region
 from regie.demo.__main__ import main as cli_main
 from regie.demo.geometry import nearest_neighbour_m
 from regie.gtfs.geo import haversine_m
+from regie.gtfs.zip_writer import write_gtfs_zip
 
 ROOT = Path(__file__).resolve().parents[2]
 START = date(2026, 1, 5)

@@ -9,13 +9,13 @@ from pathlib import Path
 import pandas as pd
 
 from regie.gtfs.calendar import service_dates, service_span
-from regie.gtfs.tables import FeedTables
+from regie.gtfs.feed_tables import FeedTables
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def _calendar(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
-    """calendar.txt as `regie.gtfs.tables` reads it (all strings): rows of service_id, the seven
+    """calendar.txt as `regie.gtfs.feed_tables` reads it (all strings): rows of service_id, the seven
     weekday flags as one string ("1111100": Monday to Friday), start_date, end_date."""
     records = [{"service_id": sid, **dict(zip(DAYS, flags, strict=True)), "start_date": start, "end_date": end}
                for sid, flags, start, end in rows]

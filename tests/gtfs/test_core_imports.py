@@ -39,7 +39,7 @@ def _outside_core(module: str) -> bool:
 
 def test_core_modules_import_nothing_of_the_project_outside_the_core():
     files = sorted(CORE.glob("*.py"))
-    assert {"atomic.py", "tables.py", "csv_text.py", "zip_writer.py"} <= {f.name for f in files}
+    assert {"atomic.py", "feed_tables.py", "csv_text.py", "zip_writer.py"} <= {f.name for f in files}
     outside = {f"{path.name}: {module}" for path in files
                for module in _imported_modules(path.read_text(encoding="utf-8")) if _outside_core(module)}
     assert outside == set()
@@ -90,5 +90,5 @@ def test_engine_worker_modules_load_neither_pandas_nor_pyarrow():
 
 
 def test_bare_child_reports_pandas_when_a_module_loads_it():
-    loaded = _loaded_in_a_bare_child("regie.gtfs.tables")
+    loaded = _loaded_in_a_bare_child("regie.gtfs.feed_tables")
     assert loaded["pandas"] and loaded["pyarrow"]

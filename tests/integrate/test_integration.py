@@ -16,7 +16,7 @@ from quality.config import QualityConfig
 from quality.validate import ValidationRequest, validate_feed
 from regie.config.operators import Operator
 from regie.config.region import Region
-from regie.gtfs.tables import read_feed_tables
+from regie.gtfs.feed_tables import read_feed_tables
 from regie.integrate.integrator import OperatorFeeds, PublisherMissing, integrate_region
 from regie.integrate.merge.audit import foreign_ids, unbalanced_tables
 from regie.integrate.merge.regional import merged_transfers

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from regie.config.operators import Operator
-from regie.gtfs.schema import DEFINED_BY
-from regie.gtfs.tables import read_feed_tables
-from regie.integrate.normalise import ID_COLUMNS, NormalisedFeed, TimezoneError, normalise_operator, same_rules
+from regie.gtfs.feed_tables import read_feed_tables
+from regie.gtfs.spec import DEFINED_BY, ID_COLUMNS
+from regie.integrate.normalise import NormalisedFeed, TimezoneError, normalise_operator, same_rules
 
 BAYAREA = "regional_bayarea"
 

@@ -12,7 +12,7 @@ import pytest
 
 from quality.notices import NOTICE_COLUMNS
 from regie.config.operators import Operator
-from regie.gtfs.tables import read_feed_tables
+from regie.gtfs.feed_tables import read_feed_tables
 from regie.integrate.checks import PoolCheckSettings, pool_checks, pool_stops
 from regie.integrate.checks.calendar_gap import CALENDAR_GAP, calendar_gaps
 from regie.integrate.checks.common import stop_hubs

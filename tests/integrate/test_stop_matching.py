@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from regie.config.loader import ConfigError
+from regie.gtfs.feed_tables import read_feed_tables
 from regie.gtfs.geo import haversine_m
-from regie.gtfs.tables import read_feed_tables
 from regie.integrate.stops.frame import combined_stops, operator_transfers
 from regie.integrate.stops.matching import apply_hubs, candidate_pairs, match_stops, score_pairs
 from regie.integrate.stops.names import name_similarity, normalise_name

@@ -23,7 +23,7 @@ SNAPSHOT = {
         "accepted_feed": {"group": "validate", "upstream": ["feed_validation"], "partitioned": "operators",
                           "checks": ["accepted_feed_not_expired", "accepted_feed_not_expiring_soon", "has_accepted_version"]},
         "quality_overview": {"group": "validate", "upstream": ["accepted_feed"], "partitioned": None, "checks": []},
-        "integration_fees": {"group": "costs", "upstream": ["accepted_feed"], "partitioned": None,
+        "integration_fees": {"group": "fees", "upstream": ["accepted_feed"], "partitioned": None,
                              "checks": ["every_operator_has_a_fee", "platform_budget_covered"]},
         "normalised_feed": {"group": "integrate", "upstream": ["accepted_feed"], "partitioned": "operators",
                             "checks": ["operator_integrated"]},

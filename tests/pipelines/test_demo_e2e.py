@@ -104,7 +104,7 @@ def test_demo_twice_then_status(tmp_path):
     assert what_if.exit_code == 0 and "What if" in what_if.output
     assert "1,500.00 ->     1,000.00  -500.00" in what_if.output  # the ferry: S1 × R1
 
-    from regie.costs.history import fee_history
+    from regie.fees.history import fee_history
     from regie.store.catalogue import Catalogue
 
     catalogue = Catalogue.open(f"sqlite:///{data / 'regie.db'}")

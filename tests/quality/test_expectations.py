@@ -13,7 +13,7 @@ from quality.config import RuleThresholds
 from quality.expectations.run import ExpectationRun, run_expectations
 from quality.notices import NOTICE_COLUMNS
 from regie.config.operators import BoundingBox
-from regie.gtfs.tables import read_feed_tables
+from regie.gtfs.feed_tables import read_feed_tables
 
 # Pays basque, roughly: Bayonne (43.49, -1.47) and Donostia (43.32, -1.98) are inside.
 BBOX = {"min_lon": -2.3, "min_lat": 42.9, "max_lon": -0.8, "max_lat": 43.6}

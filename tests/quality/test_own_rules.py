@@ -20,7 +20,7 @@ from quality.notices import NOTICE_COLUMNS
 from quality.rules.context import RuleContext
 from quality.rules.registry import OWN_CODES, rule_families, run_own_rules
 from regie.config.operators import BoundingBox
-from regie.gtfs.tables import FeedTables, read_feed_tables
+from regie.gtfs.feed_tables import FeedTables, read_feed_tables
 
 DAY = date(2026, 6, 1)  # a Monday
 METRES_PER_DEGREE_LAT = 111_195.08  # on the haversine sphere (R = 6,371,008.8 m)

@@ -13,7 +13,7 @@ import pytest
 
 from quality.config import PrescreenLimits
 from quality.prescreen import Prescreen, prescreen
-from regie.gtfs.tables import read_feed_tables
+from regie.gtfs.feed_tables import read_feed_tables
 
 LIMITS = PrescreenLimits()
 FEED = {

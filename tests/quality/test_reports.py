@@ -408,7 +408,7 @@ def test_report_from_a_file_url(site: Path, browser) -> None:
 
 @pytest.mark.parametrize("package, folders", [
     ("quality.report", ("static", "templates")),
-    ("regie.costs", ("templates",)),
+    ("regie.fees", ("templates",)),
     ("regie.pages", ("templates",)),
 ])
 def test_page_files_are_package_data(package: str, folders: tuple[str, ...]) -> None:

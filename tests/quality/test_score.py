@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from quality.config import load_quality_config
 from quality.notices import notices_frame
 from quality.score import Completeness, compute_score
-from regie.gtfs.tables import read_feed_tables
+from regie.gtfs.feed_tables import read_feed_tables
 from regie.store.paths import PROJECT_ROOT
 
 DAY = date(2024, 1, 1)

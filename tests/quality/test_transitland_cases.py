@@ -25,7 +25,7 @@ from quality.notices import concat_notices
 from quality.rules.context import RuleContext
 from quality.rules.registry import OWN_CODES, run_own_rules
 from quality.rules.transitland_mapping import TRANSITLAND_TO_CODES
-from regie.gtfs.tables import read_feed_tables
+from regie.gtfs.feed_tables import read_feed_tables
 from regie.store.paths import shared_feeds_dir
 
 CASES = Path("errors") / "transitland_validator_layers"

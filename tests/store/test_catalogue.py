@@ -113,8 +113,8 @@ def test_an_older_database_is_migrated_in_place(database_url):
 
 
 def test_fee_history_is_kept_per_year(database_url):
-    from regie.costs.fees.results import FeeError
-    from regie.costs.history import fee_history, record_fees
+    from regie.fees.history import fee_history, record_fees
+    from regie.fees.results import FeeError
 
     catalogue = Catalogue.open(database_url)
     error = FeeError(operator_id="rail", operator_name="Rail", kind="timetable", fee_year=2026, code="missing_ridership",

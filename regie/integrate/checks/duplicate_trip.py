@@ -16,14 +16,7 @@ import pandas as pd
 from quality.notices import Severity, notices_frame
 from regie.gtfs.columns import column, gtfs_seconds, raw_column, text_codes
 from regie.gtfs.times import format_seconds
-from regie.integrate.checks.common import (
-    DEFAULT_SETTINGS,
-    OperatorDates,
-    PoolCheckSettings,
-    contexts,
-    findings,
-    operator_pairs,
-)
+from regie.integrate.checks.common import DEFAULT_SETTINGS, OperatorDates, PoolCheckSettings, contexts, findings, operator_pairs
 from regie.integrate.normalise import NormalisedFeed
 
 DUPLICATE_TRIP = "pool_duplicate_trip"

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from quality.notices import Severity, notices_frame
-from regie.gtfs.schema import DEFINED_BY
+from regie.gtfs.spec import DEFINED_BY
 from regie.integrate.checks.common import SAMPLE_SIZE, contexts, findings, operator_pairs
 from regie.integrate.normalise import NormalisedFeed
 

@@ -7,7 +7,7 @@ import pandas as pd
 
 from regie.gtfs.compact import is_compact
 from regie.gtfs.csv_text import TableParts
-from regie.gtfs.schema import id_columns
+from regie.gtfs.spec import id_columns
 from regie.integrate.merge.regional import RegionalFeed
 from regie.integrate.stops.matching import HUB_OPERATOR
 

@@ -3,9 +3,8 @@
 `normalise_operator(operator, feeds, *, region_timezone) -> NormalisedFeed`; see `operator.py`.
 """
 
-from regie.gtfs.schema import ID_COLUMNS
 from regie.integrate.normalise.ledger import RowsLost
 from regie.integrate.normalise.operator import NormalisedFeed, normalise_operator
 from regie.integrate.normalise.timezones import TimezoneError, same_rules
 
-__all__ = ["ID_COLUMNS", "NormalisedFeed", "RowsLost", "TimezoneError", "normalise_operator", "same_rules"]
+__all__ = ["NormalisedFeed", "RowsLost", "TimezoneError", "normalise_operator", "same_rules"]

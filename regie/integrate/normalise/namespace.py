@@ -6,7 +6,7 @@ from collections.abc import Collection
 
 import pandas as pd
 
-from regie.gtfs.schema import DEFINED_BY, TRANSLATION_RECORD_KIND, id_columns
+from regie.gtfs.spec import DEFINED_BY, TRANSLATION_RECORD_KIND, id_columns
 
 
 def _prefixed(values: pd.Series, prefix: str) -> pd.Series:

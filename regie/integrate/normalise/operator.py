@@ -18,8 +18,8 @@ import pandas as pd
 
 from regie.config.operators import Operator
 from regie.gtfs.columns import column
-from regie.gtfs.schema import STANDARD_TABLES
-from regie.gtfs.tables import FeedTables
+from regie.gtfs.feed_tables import FeedTables
+from regie.gtfs.spec import STANDARD_TABLES
 from regie.integrate.normalise.ledger import Ledger
 from regie.integrate.normalise.namespace import colliding_kinds, namespace_tables
 from regie.integrate.normalise.regional_filter import apply_regional_filter

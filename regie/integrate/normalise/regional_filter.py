@@ -18,7 +18,7 @@ import pandas as pd
 
 from regie.config.operators import RegionalFilter
 from regie.gtfs.columns import column, numeric
-from regie.gtfs.schema import TRANSLATION_RECORD_KIND
+from regie.gtfs.spec import TRANSLATION_RECORD_KIND
 from regie.integrate.normalise.ledger import REGIONAL_FILTER, UNREFERENCED, Ledger
 
 # location types kept with their kept parent: entrances, generic nodes, boarding areas

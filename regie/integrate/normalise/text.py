@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from regie.gtfs.arrow_text import arrow, text_series
-from regie.gtfs.tables import ROW
+from regie.gtfs.feed_tables import ROW
 
 _TIME_COLUMNS = {"stop_times": ("arrival_time", "departure_time", "start_pickup_drop_off_window",
                                 "end_pickup_drop_off_window"),

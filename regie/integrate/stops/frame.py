@@ -15,8 +15,8 @@ import pandas as pd
 
 from regie.gtfs.arrow_text import positions
 from regie.gtfs.columns import column, numeric, raw_column, table, text_codes
+from regie.gtfs.feed_tables import FeedTables
 from regie.gtfs.modes import mode_names
-from regie.gtfs.tables import FeedTables
 
 STOP_COLUMNS = ["operator_id", "stop_id", "stop_name", "stop_lat", "stop_lon", "location_type",
                 "parent_station", "mode"]

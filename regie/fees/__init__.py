@@ -1,4 +1,6 @@
-"""Each operator's annual integration fee, with everything needed to check and reproduce it.
+"""The fees stage: each operator's annual integration fee from its accepted feed's network figures
+(`metrics/`) and declared ridership, by the brackets of `tiers.yaml` (`tiers/`), with everything needed
+to check and reproduce it; `run` is the stage over the pool, `statements` writes the pages.
 
     compute.compute_fee(operator=..., metrics=..., kind="timetable", tiers=..., fee_year=2026,
                         feed_version=..., tiers_hash=...)      -> FeeStatement | FeeError

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from regie.config.loader import load_model
-from regie.costs.tiers.model import Tiers
+from regie.fees.tiers.model import Tiers
 
 
 def _yaml_names(message: str) -> str:

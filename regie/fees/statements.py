@@ -26,9 +26,9 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from regie.costs.fees.region import RegionSummary
-from regie.costs.fees.results import FeeError, FeeStatement
-from regie.costs.tiers.amounts import format_eur
+from regie.fees.region import RegionSummary
+from regie.fees.results import FeeError, FeeStatement
+from regie.fees.tiers.amounts import format_eur
 from regie.gtfs.atomic import write_atomic_text
 from regie.pages.encode import dumps
 from regie.pages.jinja_environment import page_environment

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from regie.costs.metrics.trips import Trips
+from regie.fees.metrics.trips import Trips
 
 
 def peak_vehicles(trips: Trips, today: np.ndarray, yesterday: np.ndarray) -> int | None:

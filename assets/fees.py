@@ -15,8 +15,8 @@ from dagster import (
 
 from assets.previews import markdown_table
 from assets.validate import accepted_feed
-from regie.costs.history import record_fees
-from regie.costs.run import region_fee_run, write_fee_outputs
+from regie.fees.history import record_fees
+from regie.fees.run import region_fee_run, write_fee_outputs
 from regie.pool import Pool
 
 EVERY_OPERATOR_HAS_A_FEE = "every_operator_has_a_fee"
@@ -25,7 +25,7 @@ BUDGET_COVERED = "platform_budget_covered"
 
 @asset(
     deps=[accepted_feed],
-    group_name="costs",
+    group_name="fees",
     kinds={"python", "html", "sql"},
     owners=["team:finance"],
     check_specs=[

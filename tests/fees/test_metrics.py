@@ -1,4 +1,4 @@
-"""Network metrics for the fee (regie.costs.metrics) on hand-built feeds whose figures are worked out
+"""Network metrics for the fee (regie.fees.metrics) on hand-built feeds whose figures are worked out
 by hand below, against gtfs-kit's compute_trip_stats on Caltrain, and GBFS snapshot sizes."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regie.costs.metrics.bike_share import bike_share_size
-from regie.costs.metrics.network import NetworkMetrics, daily_figures, network_metrics
-from regie.gtfs.tables import FeedTables, read_feed_tables
+from regie.fees.metrics.bike_share import bike_share_size
+from regie.fees.metrics.network import NetworkMetrics, daily_figures, network_metrics
+from regie.gtfs.feed_tables import FeedTables, read_feed_tables
 
 # Stops on the meridian 0°, 0.0089932° of latitude (999.9996 m on the haversine sphere) apart:
 # A —1 km— B1/B2 (quays of station P) —1 km— C. So every trip A..C is 2 km long (1999.999 m).

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from regie.costs.fees.results import STATEMENT_FORMAT, FeeError, FeeResult, FeeStatement, round_half_up
-from regie.costs.tiers.amounts import cents_to_eur_text
-from regie.costs.tiers.loading import tiers_hash as compute_tiers_hash
-from regie.costs.tiers.model import Tiers
+from regie.fees.results import STATEMENT_FORMAT, FeeError, FeeResult, FeeStatement, round_half_up
+from regie.fees.tiers.amounts import cents_to_eur_text
+from regie.fees.tiers.loading import tiers_hash as compute_tiers_hash
+from regie.fees.tiers.model import Tiers
 
 
 @dataclass(frozen=True)

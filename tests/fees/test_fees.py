@@ -17,17 +17,17 @@ from hypothesis import strategies as st
 
 from regie.config.loader import ConfigError
 from regie.config.operators import Feed, Operator, Ridership
-from regie.costs.fees.compute import compute_fee
-from regie.costs.fees.region import region_fees, what_if
-from regie.costs.fees.results import FeeError, FeeStatement, round_half_up
-from regie.costs.statements import (
+from regie.fees.compute import compute_fee
+from regie.fees.region import region_fees, what_if
+from regie.fees.results import FeeError, FeeStatement, round_half_up
+from regie.fees.statements import (
     write_fee_statement_html,
     write_fee_statement_json,
     write_region_summary_html,
     write_region_summary_json,
 )
-from regie.costs.tiers.loading import load_tiers, tiers_hash
-from regie.costs.tiers.model import Tiers
+from regie.fees.tiers.loading import load_tiers, tiers_hash
+from regie.fees.tiers.model import Tiers
 
 SHIPPED = Path(__file__).resolve().parents[2] / "configs" / "tiers.yaml"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from regie.costs.fees.results import FeeResult
+from regie.fees.results import FeeResult
 from regie.store.catalogue import Catalogue, schema
 
 

@@ -13,20 +13,20 @@ from typing import Any
 
 from quality.verdicts import versions_in_force
 from regie.config.operators import Operator
-from regie.costs.fees.compute import compute_fee
-from regie.costs.fees.region import RegionSummary, region_fees
-from regie.costs.fees.results import FeeResult
-from regie.costs.metrics.bike_share import bike_share_size
-from regie.costs.metrics.network import network_metrics
-from regie.costs.statements import (
+from regie.fees.compute import compute_fee
+from regie.fees.metrics.bike_share import bike_share_size
+from regie.fees.metrics.network import network_metrics
+from regie.fees.region import RegionSummary, region_fees
+from regie.fees.results import FeeResult
+from regie.fees.statements import (
     write_fee_statement_html,
     write_fee_statement_json,
     write_region_summary_html,
     write_region_summary_json,
 )
-from regie.costs.tiers.loading import load_tiers, tiers_hash
-from regie.costs.tiers.model import Tiers
-from regie.gtfs.tables import read_feed_tables
+from regie.fees.tiers.loading import load_tiers, tiers_hash
+from regie.fees.tiers.model import Tiers
+from regie.gtfs.feed_tables import read_feed_tables
 from regie.pool import Pool
 from regie.store.catalogue import Catalogue
 from regie.store.catalogue.repository import Outcome

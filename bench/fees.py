@@ -23,8 +23,8 @@ FEE_YEAR = 2021  # HART runs 2020-11-15..2021-04-24: 114 days of 2021, 47 of 202
 def run() -> dict:
     import gtfs_kit
 
-    from regie.costs.metrics.network import daily_figures, network_metrics
-    from regie.gtfs.tables import read_feed_tables
+    from regie.fees.metrics.network import daily_figures, network_metrics
+    from regie.gtfs.feed_tables import read_feed_tables
 
     feed = feeds_dir() / "large" / "hart_2020-11-15.zip"
     pyarrow_s = best_of(3, lambda: read_all_tables(feed))

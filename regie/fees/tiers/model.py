@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from regie.costs.tiers.amounts import Cents, format_eur
-from regie.costs.tiers.brackets import BikeShareTable, Dimension, FrozenModel, Name
+from regie.fees.tiers.amounts import Cents, format_eur
+from regie.fees.tiers.brackets import BikeShareTable, Dimension, FrozenModel, Name
 
 
 class MatrixRule(FrozenModel):

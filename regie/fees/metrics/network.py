@@ -9,8 +9,8 @@ integer codes and numpy arrays: no Python loop over trips, stop times or days. I
   belongs to: a trip at 25:10:00 runs into the next calendar day but counts for its own service day
   (so a trip of 31 December running past midnight counts in the fee year, one of the previous
   31 December does not).
-- Trip runs, service hours and vehicle-km: `regie.costs.metrics.trips`; trip lengths:
-  `regie.costs.metrics.lengths`; peak vehicles: `regie.costs.metrics.peak`.
+- Trip runs, service hours and vehicle-km: `regie.fees.metrics.trips`; trip lengths:
+  `regie.fees.metrics.lengths`; peak vehicles: `regie.fees.metrics.peak`.
 - Coverage: a feed often covers only a few months of the year. By default (`coverage="service"`)
   the covered days are the days of the fee year inside the feed's service span: from the first to
   the last day of its service calendars, i.e. the start_date..end_date of every calendar.txt row
@@ -35,9 +35,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from regie.costs.metrics.lengths import METHOD_NAMES
-from regie.costs.metrics.peak import busiest_day_peak
-from regie.costs.metrics.trips import Trips, prepare_trips
+from regie.fees.metrics.lengths import METHOD_NAMES
+from regie.fees.metrics.peak import busiest_day_peak
+from regie.fees.metrics.trips import Trips, prepare_trips
 from regie.gtfs.calendar import (
     ServiceCalendars,
     calendar_span,
@@ -48,7 +48,7 @@ from regie.gtfs.calendar import (
     service_matrix,
 )
 from regie.gtfs.columns import column, table
-from regie.gtfs.tables import FeedTables
+from regie.gtfs.feed_tables import FeedTables
 
 
 @dataclass(frozen=True)

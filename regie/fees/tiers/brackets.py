@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from regie.costs.tiers.amounts import Cents, Figure, Metric, format_eur, format_figure
+from regie.fees.tiers.amounts import Cents, Figure, Metric, format_eur, format_figure
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")]
 

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from typing import Any, Literal
 
-from regie.costs.tiers.amounts import METRIC_UNITS, cents_to_eur_text, format_eur
+from regie.fees.tiers.amounts import METRIC_UNITS, cents_to_eur_text, format_eur
 
 Kind = Literal["timetable", "bike_share"]
 STATEMENT_FORMAT = 1

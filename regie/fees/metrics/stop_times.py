@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from regie.gtfs.columns import column, first_rows, gtfs_seconds, numeric, table
+from regie.gtfs.feed_tables import FeedTables
 from regie.gtfs.geo import haversine_m
-from regie.gtfs.tables import FeedTables
 
 
 def first_row_of(values: pd.Series, keys: object) -> np.ndarray:

@@ -6,7 +6,7 @@
   same way), its own stop times only giving the duration and length of each run. Rows with a bad
   time or headway are ignored (warning); a template with no valid row does not run.
 - Service hours: last arrival − first departure of each trip run. Vehicle-km: each run's length
-  (`regie.costs.metrics.lengths`).
+  (`regie.fees.metrics.lengths`).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from regie.costs.metrics.lengths import trip_lengths
-from regie.costs.metrics.stop_times import first_row_of, read_stop_times
+from regie.fees.metrics.lengths import trip_lengths
+from regie.fees.metrics.stop_times import first_row_of, read_stop_times
 from regie.gtfs.columns import column, gtfs_seconds, numeric, table
-from regie.gtfs.tables import FeedTables
+from regie.gtfs.feed_tables import FeedTables
 
 
 @dataclass

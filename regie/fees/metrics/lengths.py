@@ -20,10 +20,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from regie.costs.metrics.stop_times import StopTimes, coordinates, sorted_rows
+from regie.fees.metrics.stop_times import StopTimes, coordinates, sorted_rows
 from regie.gtfs.columns import column, numeric, table
+from regie.gtfs.feed_tables import FeedTables
 from regie.gtfs.geo import haversine_m
-from regie.gtfs.tables import FeedTables
 
 UNITS_PER_METRE = {"m": 1.0, "km": 1e-3, "mi": 1 / 1609.344, "ft": 1 / 0.3048}
 STOP_DETOUR = 1.1

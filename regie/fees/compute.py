@@ -24,10 +24,10 @@ from fractions import Fraction
 from typing import Any
 
 from regie.config.operators import Operator
-from regie.costs.fees.results import FeeError, FeeResult, FeeStatement, Flag, Kind, Placement, ProRata, round_half_up
-from regie.costs.tiers.amounts import METRIC_UNITS, format_eur, format_figure, is_figure
-from regie.costs.tiers.brackets import Bracket
-from regie.costs.tiers.model import Tiers
+from regie.fees.results import FeeError, FeeResult, FeeStatement, Flag, Kind, Placement, ProRata, round_half_up
+from regie.fees.tiers.amounts import METRIC_UNITS, format_eur, format_figure, is_figure
+from regie.fees.tiers.brackets import Bracket
+from regie.fees.tiers.model import Tiers
 
 METRICS_CONTEXT_KEYS = ("fee_year", "days_in_year", "covered_days", "covered_from", "covered_to", "scale_factor",
                         "coverage", "vehicle_km_method", "version")
