@@ -67,7 +67,7 @@ def _record(notice: Any) -> dict[str, Any]:
     }
 
 
-def canonical_records(path: Path, validation_date: date, country_code: str | None = None) -> list[dict[str, Any]]:
+def canonical_records(path: Path | str, validation_date: date, country_code: str | None = None) -> list[dict[str, Any]]:
     """Every canonical notice of the feed at `path`, as notice records (NOTICE_COLUMNS keys)."""
     import gtfs_guru
 

@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from regie.config.loader import load_model
 from regie.gtfs.modes import MODE_NAMES
 
+Severity = Literal["ERROR", "WARNING", "INFO"]
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -19,7 +21,7 @@ class _Model(BaseModel):
 class Blocking(_Model):
     """Which findings block a version: every notice of these severities, plus or minus codes."""
 
-    severities: list[Literal["ERROR", "WARNING", "INFO"]] = ["ERROR"]
+    severities: list[Severity] = ["ERROR"]
     also_codes: list[str] = Field(default_factory=list, description="codes that block whatever their severity")
     except_codes: list[str] = Field(
         default_factory=lambda: ["feed_expired"],
@@ -60,13 +62,17 @@ class EngineLimits(_Model):
     timeout_s: float = Field(600.0, gt=0)
 
 
+def _default_max_speed_kmh() -> dict[str, float]:
+    return {"tram": 100, "metro": 150, "rail": 300, "bus": 120, "ferry": 80,
+            "cable_tram": 50, "aerial_lift": 50, "funicular": 50, "trolleybus": 120, "monorail": 150}
+
+
 class RuleThresholds(_Model):
     parent_station_max_distance_m: float = Field(500.0, gt=0)
     min_days_valid_ahead: int = Field(30, ge=0)
     max_days_since_update: int = Field(180, ge=1)
     max_speed_kmh: dict[str, float] = Field(
-        default_factory=lambda: {"tram": 100, "metro": 150, "rail": 300, "bus": 120, "ferry": 80,
-                                 "cable_tram": 50, "aerial_lift": 50, "funicular": 50, "trolleybus": 120, "monorail": 150},
+        default_factory=_default_max_speed_kmh,
         description="above this between two consecutive stops is fast travel (by basic route type name)",
     )
 
@@ -83,6 +89,10 @@ class Indicator(_Model):
     weight: float = Field(gt=0)
 
 
+def _default_compliance_penalties() -> dict[Severity, float]:
+    return {"ERROR": 25.0, "WARNING": 2.0, "INFO": 0.0}
+
+
 class ScoringFrame(_Model):
     """Objectives (weights summing to 1) made of criteria scored 0-100."""
 
@@ -90,8 +100,8 @@ class ScoringFrame(_Model):
     freshness: float = 0.25
     availability: float = 0.15
     completeness: float = 0.2
-    compliance_penalty_per_thousand: dict[Literal["ERROR", "WARNING", "INFO"], float] = Field(
-        default_factory=lambda: {"ERROR": 25.0, "WARNING": 2.0, "INFO": 0.0},
+    compliance_penalty_per_thousand: dict[Severity, float] = Field(
+        default_factory=_default_compliance_penalties,
         description="points lost per finding per thousand rows, by severity",
     )
     freshness_full_days_ahead: int = Field(90, gt=0, description="validity ahead worth full marks")
@@ -107,7 +117,9 @@ class ScoringFrame(_Model):
 
 
 class ReportSettings(_Model):
-    tile_url: str | None = Field(None, description="map tiles, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; off when empty")
+    tile_url: str | None = Field(
+        None, description="map tiles, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; off when empty"
+    )
     tile_attribution: str = ""
     samples_per_notice: int = Field(20, gt=0, le=1000)
 

@@ -55,6 +55,7 @@ class EngineJob(abc.ABC):
     def result(self) -> pd.DataFrame:
         """Wait for the engine; its notices as a notice frame (a failure is a notice, never an exception)."""
 
+    @abc.abstractmethod
     def cancel(self) -> None:
         """Stop the engine if it still runs."""
 
@@ -125,6 +126,9 @@ class _Done(EngineJob):
 
     def result(self) -> pd.DataFrame:
         return self._notices
+
+    def cancel(self) -> None:
+        """Nothing runs: the notices are known."""
 
 
 class _ChildJob(EngineJob):

@@ -98,7 +98,8 @@ class Gatekeeper:
         outcome, uses = validate_feed(path, request, engine=self.engine)
         folder = self.reports_dir / operator.id / feed.id / version.content_hash
         folder.mkdir(parents=True, exist_ok=True)
-        write_report_json(outcome, folder / "report.json", extra={"operator_name": operator.name, "as_of": self.as_of.isoformat()})
+        write_report_json(outcome, folder / "report.json",
+                          extra={"operator_name": operator.name, "as_of": self.as_of.isoformat()})
         record = record_validation(
             self.catalogue, version=version, outcome=outcome, config_hash=config_hash,
             validated_at=datetime.now(UTC), report_path=(folder / "report.html").relative_to(self.reports_dir).as_posix(),

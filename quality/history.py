@@ -88,7 +88,8 @@ def record_validation(
         duration_s=outcome.duration_s,
     )
     with catalogue.engine.begin() as connection:
-        validation_id = connection.execute(insert(schema.validations).values(**values)).inserted_primary_key[0]
+        inserted = connection.execute(insert(schema.validations).values(**values))
+        validation_id = inserted.inserted_primary_key[0]  # type: ignore[index]  # typed Optional, always a row for one-row inserts
         groups = outcome.groups(samples=5)
         if groups:
             connection.execute(insert(schema.findings), [

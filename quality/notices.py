@@ -24,7 +24,7 @@ class Source(StrEnum):
     CANONICAL = "canonical"  # MobilityData's rule set (gtfs-guru)
     REGIE = "regie"  # our own rules, where the canonical set is silent
     EXPECTATIONS = "expectations"  # the region's Great Expectations suites
-    POOL = "pool"  # checks across the operators' normalised feeds (regie.merge.pool_checks)
+    POOL = "pool"  # checks across the operators' normalised feeds (`regie.integrate.checks`)
 
 
 NOTICE_COLUMNS = ["code", "severity", "source", "file", "row", "field", "message", "context"]

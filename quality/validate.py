@@ -64,23 +64,27 @@ def stops_for_map(feed: FeedTables | None) -> pd.DataFrame | None:
         return None
     frame = pd.DataFrame({
         "stop_id": stops["stop_id"],
-        "stop_name": stops["stop_name"] if "stop_name" in stops else "",
+        "stop_name": stops.get("stop_name", ""),
         "stop_lat": pd.to_numeric(stops["stop_lat"], errors="coerce"),
         "stop_lon": pd.to_numeric(stops["stop_lon"], errors="coerce"),
-        "location_type": stops["location_type"] if "location_type" in stops else "",
+        "location_type": stops.get("location_type", ""),
         "row": stops["_row"],
     })
     return frame
 
 
-def validate_feed(path: Path, request: ValidationRequest, *, engine: CanonicalEngine | None = None) -> tuple[ValidationOutcome, list[WaiverUse]]:
+def validate_feed(
+    path: Path, request: ValidationRequest, *, engine: CanonicalEngine | None = None
+) -> tuple[ValidationOutcome, list[WaiverUse]]:
     """Validate the feed at `path` (a zip or a folder). Never raises on bad input: every problem
     is a finding. Returns the outcome (notices gated, score) and how each waiver was used."""
     with lean_memory_pool():
         return _validate_feed(path, request, engine)
 
 
-def _validate_feed(path: Path, request: ValidationRequest, engine: CanonicalEngine | None) -> tuple[ValidationOutcome, list[WaiverUse]]:
+def _validate_feed(
+    path: Path, request: ValidationRequest, engine: CanonicalEngine | None
+) -> tuple[ValidationOutcome, list[WaiverUse]]:
     started = time.perf_counter()
     config = request.config
     engine = engine or GtfsGuruEngine(config.engine)

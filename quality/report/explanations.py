@@ -11,10 +11,14 @@ EXPLANATIONS: dict[str, str] = {
     "missing_required_column": "A column the GTFS standard requires is absent from a file.",
     "missing_required_field": "A value the GTFS standard requires is empty on these rows.",
     "missing_recommended_field": "A value the standard recommends is empty: the feed works, but travellers get less information.",
-    "missing_recommended_column": "A column the standard recommends is absent: the feed works, but travellers get less information.",
+    "missing_recommended_column": (
+        "A column the standard recommends is absent: the feed works, but travellers get less information."
+    ),
     "missing_recommended_file": "A file the standard recommends is absent (often feed_info.txt or shapes.txt).",
     "missing_feed_contact_email_and_url": "feed_info.txt gives neither an e-mail nor a web address to report data problems to.",
-    "missing_calendar_and_calendar_date_files": "The feed has neither calendar.txt nor calendar_dates.txt, so no trip has service days.",
+    "missing_calendar_and_calendar_date_files": (
+        "The feed has neither calendar.txt nor calendar_dates.txt, so no trip has service days."
+    ),
     "foreign_key_violation": "A row refers to something (a stop, a route, a trip, a service...) that the feed does not define.",
     "duplicate_key": "The same identifier is used twice in a file, so a journey planner cannot tell the two rows apart.",
     "duplicate_trip": "Two trips run the same route at the same times on the same days: probably a copy.",
@@ -73,10 +77,15 @@ EXPLANATIONS: dict[str, str] = {
     "same_route_and_agency_url": "A route's web page is just the agency's home page.",
     "same_stop_and_agency_url": "A stop's web page is just the agency's home page.",
     "same_stop_and_route_url": "A stop's web page is just the route's web page.",
-    "fast_travel_between_consecutive_stops": "The timetable makes a vehicle travel implausibly fast between two consecutive stops: usually a wrong time or a misplaced stop.",
+    "fast_travel_between_consecutive_stops": (
+        "The timetable makes a vehicle travel implausibly fast between two consecutive stops: usually a wrong time or a "
+        "misplaced stop."
+    ),
     "fast_travel_between_far_stops": "The timetable makes a vehicle travel implausibly fast between two distant stops.",
     "stop_too_far_from_shape": "A stop lies far from the drawn path of its trip: the stop or the shape is misplaced.",
-    "stop_too_far_from_shape_using_user_distance": "A stop lies far from its trip's drawn path at the distance the feed declares.",
+    "stop_too_far_from_shape_using_user_distance": (
+        "A stop lies far from its trip's drawn path at the distance the feed declares."
+    ),
     "stops_match_shape_out_of_order": "The stops of a trip do not follow the order of its drawn path.",
     "stop_has_too_many_matches_for_shape": "A stop matches several places along its trip's drawn path.",
     "stop_time_with_arrival_before_previous_departure_time": "A vehicle arrives at a stop before it left the previous one.",
@@ -129,19 +138,27 @@ EXPLANATIONS: dict[str, str] = {
     "rows_with_wrong_field_count": "Some rows have more or fewer values than the header; they were padded or cut to be read.",
     "file_unreadable": "A file could not be read at all.",
     "feed_unreadable": "No file of the feed could be read.",
-    "engine_failure": "The canonical validator failed on this feed (crash, time or memory limit), so its rules could not be checked.",
+    "engine_failure": (
+        "The canonical validator failed on this feed (crash, time or memory limit), so its rules could not be checked."
+    ),
     "own_rule_failed": "One of the pool's own checks failed to run on this feed; its findings are missing.",
     # --- the pool's own rules, where the canonical set is silent ---
     "stop_too_far_from_parent_station": "A stop is far from the station it belongs to: the stop or the station is misplaced.",
-    "parent_station_coordinates_suspect": "A station lies far from all of its stops: its own coordinates are probably wrong (zero, swapped or mistyped).",
+    "parent_station_coordinates_suspect": (
+        "A station lies far from all of its stops: its own coordinates are probably wrong (zero, swapped or mistyped)."
+    ),
     "stop_too_close_to_another_stop": "Two stops are only a few metres apart: probably the same stop entered twice.",
     "stop_outside_region": "A stop lies outside the region's area: its coordinates are probably wrong.",
     "feed_service_ends_soon": "The timetable ends soon: the operator should send a new version before then.",
     "feed_expired": "The timetable has ended: travellers get no departures from this version.",
     "feed_not_updated": "The feed has not changed for a long time: check that it is still maintained.",
-    "calendar_covers_single_day": "A service of calendar.txt runs on one day only; calendar_dates.txt is the usual place for that.",
+    "calendar_covers_single_day": (
+        "A service of calendar.txt runs on one day only; calendar_dates.txt is the usual place for that."
+    ),
     "route_network_conflict": "A route is given to two different networks (in routes.txt and route_networks.txt).",
-    "fare_product_ambiguous_rider_category": "A fare product has several default rider categories, so the default price is ambiguous.",
+    "fare_product_ambiguous_rider_category": (
+        "A fare product has several default rider categories, so the default price is ambiguous."
+    ),
     "duplicate_primary_key": "The same identifier is used twice in a file, so a journey planner cannot tell the two rows apart.",
     "reference_not_found": "A row refers to something (a stop, a route, a trip, a service...) that the feed does not define.",
     # --- the region's expectations (Great Expectations suites) ---
@@ -180,7 +197,7 @@ def _canonical_summaries() -> dict[str, str]:
         import gtfs_guru
 
         return {code: str(spec.get("shortSummary") or "") for code, spec in gtfs_guru.notice_schema().items()}
-    except Exception:  # noqa: BLE001 - a missing summary only costs the fallback sentence
+    except Exception:  # a missing summary only costs the fallback sentence
         return {}
 
 

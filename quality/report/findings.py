@@ -35,7 +35,9 @@ def _flag(frame: pd.DataFrame, column: str) -> pd.Series:
 
 def _sample(row: Mapping[str, Any]) -> dict[str, Any]:
     """One finding as a sample: MobilityData's keys first, then the notice's context."""
-    context = row.get("context") if isinstance(row.get("context"), Mapping) else {}
+    context = row.get("context")
+    if not isinstance(context, Mapping):
+        context = {}
     file, line, field = row.get("file"), row.get("row"), row.get("field")
     sample: dict[str, Any] = {
         "filename": None if pd.isna(file) else file,

@@ -14,9 +14,9 @@ import os
 import shutil
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 from urllib.parse import quote, urlsplit
 
 import jinja2
@@ -86,7 +86,7 @@ def copy_static(target: Path) -> Path:
                 and destination.read_bytes() == source.read_bytes():
             continue
         with source.open("rb") as stream:
-            replace_atomic(destination, lambda out, stream=stream: shutil.copyfileobj(stream, out))
+            replace_atomic(destination, partial(shutil.copyfileobj, stream))
     return target
 
 
@@ -124,10 +124,23 @@ def _iso_day(value: Any) -> str | None:
     return str(value)[:10]
 
 
-def _history(history: Sequence[Mapping[str, Any]], outcome: ValidationOutcome, score: float | None) -> list[dict[str, Any]]:
+class VersionRow(TypedDict):
+    """One version in the report's score-over-versions chart and table."""
+
+    version: str | None
+    validated_at: str | None
+    score: float | None
+    errors: int | None
+    accepted: bool
+    current: bool
+    label: NotRequired[list[str]]
+    """[validation day, short hash], "?" for what is unknown."""
+
+
+def _history(history: Sequence[Mapping[str, Any]], outcome: ValidationOutcome, score: float | None) -> list[VersionRow]:
     """Past versions in the order given (oldest first), plus this version at the end (marked
     current) unless its hash is already listed (then that row is marked current)."""
-    rows = [
+    rows: list[VersionRow] = [
         {
             "version": None if row.get("version") is None else str(row.get("version")),
             "validated_at": _iso_day(row.get("validated_at")),

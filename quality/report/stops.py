@@ -31,7 +31,7 @@ def _ids(value: Any) -> Iterable[str]:
 
 def _row_to_stop(stops: pd.DataFrame | None) -> dict[int, str]:
     """CSV line number (header = 1) of stops.txt -> stop_id: the frame's `_row` column when it has
-    one (quality.feed_tables adds it), else its order (line = position + 2)."""
+    one (regie.gtfs.feed_tables adds it), else its order (line = position + 2)."""
     if stops is None or stops.empty or "stop_id" not in stops.columns:
         return {}
     ids = stops["stop_id"].astype(str).tolist()

@@ -64,7 +64,7 @@ def run_own_rules(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
     for name, check in rule_families().items():
         try:
             frames.append(check(feed, context))
-        except Exception as exc:  # noqa: BLE001 - one family's bug must not hide the others' findings
+        except Exception as exc:  # one family's bug must not hide the others' findings
             frames.append(notices_frame([notice(
                 "own_rule_failed", Severity.WARNING, Source.REGIE,
                 f"The pool's rule family '{name}' could not run on this feed ({type(exc).__name__}: {exc}); "

@@ -34,7 +34,7 @@ CANONICAL_LIMITS_KMH = {"tram": 100, "metro": 150, "rail": 500, "bus": 150, "fer
 
 
 def basic_mode(route_type: pd.Series) -> pd.Series:
-    """Basic mode name of GTFS route types, basic or extended (`regie.modes`); None when unknown
+    """Basic mode name of GTFS route types, basic or extended (`regie.gtfs.modes`); None when unknown
     (air, miscellaneous)."""
     return pd.Series(mode_names(route_type), index=route_type.index, dtype=object).replace("", None)
 
@@ -142,7 +142,9 @@ def _routes(feed: FeedTables, trip_ids: np.ndarray) -> tuple[np.ndarray, np.ndar
     trips, routes = table(feed, "trips"), table(feed, "routes")
     trip_rows = first_rows(column(trips, "trip_id"), trip_ids)
     route_id = column(trips, "route_id").to_numpy(dtype=object)
-    route_ids = np.where(trip_rows >= 0, route_id[trip_rows] if len(route_id) else None, None)
+    route_ids = np.full(len(trip_rows), None, dtype=object)
+    known = trip_rows >= 0
+    route_ids[known] = route_id[trip_rows[known]]
     route_rows = first_rows(column(routes, "route_id"), pd.Index(route_ids).fillna(""))
     route_type = numeric(routes, "route_type").to_numpy()
     route_types = np.where(route_rows >= 0, route_type[route_rows] if len(route_type) else np.nan, np.nan)

@@ -88,7 +88,7 @@ class PublisherSettings(BaseModel):
 
 
 class PoolCheckThresholds(BaseModel):
-    """Pool-level checks across operators (see `regie.merge.pool_checks`)."""
+    """Pool-level checks across operators (see `regie.integrate.checks`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -25,8 +25,8 @@ from typing import Any
 
 from regie.config.operators import Operator
 from regie.fees.results import FeeError, FeeResult, FeeStatement, Flag, Kind, Placement, ProRata, round_half_up
-from regie.fees.tiers.amounts import METRIC_UNITS, format_eur, format_figure, is_figure
-from regie.fees.tiers.brackets import Bracket
+from regie.fees.tiers.amounts import METRIC_UNITS, Metric, format_eur, format_figure, is_figure
+from regie.fees.tiers.brackets import BikeShareBracket, Bracket
 from regie.fees.tiers.model import Tiers
 
 METRICS_CONTEXT_KEYS = ("fee_year", "days_in_year", "covered_days", "covered_from", "covered_to", "scale_factor",
@@ -109,12 +109,15 @@ def compute_fee(
         until = operator.member_until.isoformat() if operator.member_until else "open"
         return error("not_a_member", f"operator {operator.id} was not a member in {fee_year} "
                                      f"(member_from {operator.member_from.isoformat()}, member_until {until}): no fee is due")
+    dimensions: list[tuple[str, str, Metric, list[Bracket]]]
+    bike_share_brackets: list[BikeShareBracket] = []
     if kind == "bike_share":
         if tiers.bike_share is None:
             return error("no_bike_share_table", f"operator {operator.id} is a bike/car share but the tiers have no "
                                                 "bike_share table: add one to tiers.yaml")
+        bike_share_brackets = list(tiers.bike_share.brackets)
         dimensions = [("bike_share", tiers.bike_share.label or tiers.bike_share.metric, tiers.bike_share.metric,
-                       list(tiers.bike_share.brackets))]
+                       list(bike_share_brackets))]
     else:
         dimensions = [(name, dimension.label or name, dimension.metric, list(dimension.brackets))
                       for name, dimension in tiers.dimensions.items()]
@@ -149,7 +152,7 @@ def compute_fee(
         inputs["ridership"] = {"boardings": ridership.boardings, "year": ridership.year,
                                "estimated": ridership.estimated, "source": ridership.source}
 
-    metric_names = [metric for metric in needed if metric != "boardings"]
+    metric_names: list[Metric] = [metric for metric in needed if metric != "boardings"]
     if metric_names:
         source = _as_mapping(metrics)
         what = "bike-share size (GBFS stations/vehicles)" if kind == "bike_share" else "network metrics"
@@ -157,7 +160,7 @@ def compute_fee(
             return error("missing_metrics", f"operator {operator.id} has no {what} for {fee_year}: the fee needs "
                                             f"{', '.join(metric_names)} (is there an accepted feed?)")
         metrics_year = source.get("fee_year")
-        if is_figure(metrics_year) and int(metrics_year) != fee_year:
+        if metrics_year is not None and is_figure(metrics_year) and int(metrics_year) != fee_year:
             return error("metrics_year_mismatch", f"operator {operator.id}: the {what} were annualised for "
                                                   f"{int(metrics_year)}, not for the fee year {fee_year}")
         if kind == "timetable" and source.get("covered_days") == 0:
@@ -201,7 +204,7 @@ def compute_fee(
         placements.append(place(name, label, metric, value, bracket))
 
     if kind == "bike_share":
-        bracket = next(b for b in tiers.bike_share.brackets if b.name == placements[0].bracket)  # type: ignore[union-attr]
+        bracket = next(b for b in bike_share_brackets if b.name == placements[0].bracket)
         rule, parts = "bike_share", [(f"bike share {bracket.name}", bracket.amount)]
         rule_cents = bracket.amount
     else:

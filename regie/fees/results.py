@@ -112,7 +112,7 @@ class FeeStatement:
     tiers_hash: str
     flags: tuple[Flag, ...] = ()
 
-    ok: bool = field(default=True, init=False)
+    ok: Literal[True] = field(default=True, init=False)
 
     @property
     def amount_eur(self) -> str:
@@ -181,7 +181,7 @@ class FeeError:
     feed_version: str | None = None
     tiers_hash: str | None = None
 
-    ok: bool = field(default=False, init=False)
+    ok: Literal[False] = field(default=False, init=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

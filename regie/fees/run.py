@@ -17,7 +17,7 @@ from regie.fees.compute import compute_fee
 from regie.fees.metrics.bike_share import bike_share_size
 from regie.fees.metrics.network import network_metrics
 from regie.fees.region import RegionSummary, region_fees
-from regie.fees.results import FeeResult
+from regie.fees.results import FeeResult, Kind
 from regie.fees.statements import (
     write_fee_statement_html,
     write_fee_statement_json,
@@ -38,7 +38,7 @@ SUMMED = ("trips", "service_hours", "vehicle_km", "stops_served", "routes", "act
 class OperatorMeasure:
     """What an operator's fee is computed from."""
 
-    kind: str  # "timetable" | "bike_share"
+    kind: Kind
     metrics: dict[str, Any] | None
     feed_version: str | None
     details: dict[str, Any] = field(default_factory=dict)

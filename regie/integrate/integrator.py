@@ -180,13 +180,13 @@ def integrate_region(inputs: Sequence[OperatorFeeds], region: Region, *,
                                 versions=versions, write_ahead=write_ahead)
 
 
-def integrate_normalised(normalised: Mapping[str, NormalisedFeed | RegionInput], operators: Sequence[Operator],
+def integrate_normalised(prepared: Mapping[str, NormalisedFeed | RegionInput], operators: Sequence[Operator],
                          region: Region, *, version: str, overrides: StopMatchOverrides | None = None,
                          refused: dict[str, str] | None = None,
                          versions: dict[str, list[str]] | None = None,
                          write_ahead: Collection[str] = ()) -> Integration:
-    """Match, transfer, check and merge normalised operator feeds (module docstring), given as
-    feeds or as `prepare_for_region` inputs. `operators`: the registry's operators (their
+    """Match, transfer, check and merge normalised operator feeds (module docstring), `prepared`
+    as feeds or as `prepare_for_region` inputs. `operators`: the registry's operators (their
     openness decides the open feed). `write_ahead`: the feeds (of FEED_NAMES) whose zip will be
     written: the members that do not depend on the stop matching are rendered and deflated on
     a background thread while the stops are matched and checked (`RegionalFeed.deflated`)."""
@@ -196,7 +196,7 @@ def integrate_normalised(normalised: Mapping[str, NormalisedFeed | RegionInput],
         raise ValueError(f"write_ahead: {', '.join(sorted(unknown))} is not a regional feed ({', '.join(FEED_NAMES)})")
     info = feed_info_for(region, version)
     inputs = {op: item if isinstance(item, RegionInput) else prepare_for_region(item)
-              for op, item in normalised.items()}
+              for op, item in prepared.items()}
     normalised = {op: item.feed for op, item in inputs.items()}
     stops = (pd.concat([item.stops for item in inputs.values()], ignore_index=True) if inputs
              else combined_stops({}, namespace=False))

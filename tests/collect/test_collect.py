@@ -161,7 +161,8 @@ def test_the_real_bay_area_feeds_over_loopback(pool, feeds_dir):
     for operator in registry.operators:
         result = collector.collect_operator(operator).feeds[0]
         assert result.outcome is Outcome.NEW_VERSION, result.describe()
-        assert result.version.is_zip and result.version.size_bytes == (served / operator.feeds[0].url.rsplit("/", 1)[1]).stat().st_size
+        served_file = served / operator.feeds[0].url.rsplit("/", 1)[1]
+        assert result.version.is_zip and result.version.size_bytes == served_file.stat().st_size
     assert len(_archived(pool["tmp"])) == len(names) == 3
 
 

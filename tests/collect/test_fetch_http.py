@@ -265,9 +265,8 @@ def test_read_timeout_before_headers(httpserver: HTTPServer, sleeps: Sleeps, des
         return Response(BODY)
 
     httpserver.expect_request("/feed.zip").respond_with_handler(slow)
-    with HttpFeedClient(read_timeout_s=0.1, retries=0, sleep=sleeps) as client:
-        with pytest.raises(FetchError) as failed:
-            client.fetch(FetchRequest(httpserver.url_for("/feed.zip")), dest)
+    with HttpFeedClient(read_timeout_s=0.1, retries=0, sleep=sleeps) as client, pytest.raises(FetchError) as failed:
+        client.fetch(FetchRequest(httpserver.url_for("/feed.zip")), dest)
     assert failed.value.cause == "read timed out after 0.1 s"
     assert leftovers(dest) == []
     deadline = time.monotonic() + 2  # let the handler finish: its late log entry must not leak
@@ -277,9 +276,12 @@ def test_read_timeout_before_headers(httpserver: HTTPServer, sleeps: Sleeps, des
 
 def test_read_timeout_mid_body_leaves_no_file(sleeps: Sleeps, dest: Path) -> None:
     stall = head_then("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n", BODY[:1000], stall_s=0.4)
-    with raw_server(stall) as (url, heads), HttpFeedClient(read_timeout_s=0.1, retries=1, sleep=sleeps) as client:
-        with pytest.raises(FetchError) as failed:
-            client.fetch(FetchRequest(url), dest)
+    with (
+        raw_server(stall) as (url, heads),
+        HttpFeedClient(read_timeout_s=0.1, retries=1, sleep=sleeps) as client,
+        pytest.raises(FetchError) as failed,
+    ):
+        client.fetch(FetchRequest(url), dest)
     assert failed.value.cause == "read timed out after 0.1 s (2 attempts)"
     assert failed.value.attempts == 2 and len(heads) == 2
     assert leftovers(dest) == []
@@ -298,9 +300,8 @@ def test_connection_refused(client: HttpFeedClient, sleeps: Sleeps, dest: Path) 
 def test_oversize_with_content_length_is_refused_up_front(client: HttpFeedClient, dest: Path) -> None:
     # Advertises 1 TB but sends 10 bytes: downloading would end in "truncated", not in the cap.
     huge = head_then("HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n", b"0123456789")
-    with raw_server(huge) as (url, heads):
-        with pytest.raises(FetchError) as failed:
-            client.fetch(FetchRequest(url, max_bytes=1000), dest)
+    with raw_server(huge) as (url, heads), pytest.raises(FetchError) as failed:
+        client.fetch(FetchRequest(url, max_bytes=1000), dest)
     assert "size cap of 1000 bytes" in failed.value.cause
     assert failed.value.attempts == 1 and len(heads) == 1
     assert leftovers(dest) == []
@@ -321,9 +322,8 @@ def test_oversize_chunked_body_is_stopped_at_the_cap(
 
 def test_truncated_body_is_retried_then_fails(client: HttpFeedClient, sleeps: Sleeps, dest: Path) -> None:
     short = head_then("HTTP/1.1 200 OK\r\nContent-Length: 5000\r\nConnection: close\r\n", BODY[:1200])
-    with raw_server(short) as (url, heads):
-        with pytest.raises(FetchError) as failed:
-            client.fetch(FetchRequest(url), dest)
+    with raw_server(short) as (url, heads), pytest.raises(FetchError) as failed:
+        client.fetch(FetchRequest(url), dest)
     assert failed.value.cause == "body truncated: got 1200 of 5000 bytes (4 attempts)"
     assert failed.value.attempts == 4 and len(heads) == 4 and sleeps == [0.5, 1.0, 2.0]
     assert leftovers(dest) == []
@@ -331,9 +331,8 @@ def test_truncated_body_is_retried_then_fails(client: HttpFeedClient, sleeps: Sl
 
 def test_truncated_chunked_body(client: HttpFeedClient, dest: Path) -> None:
     broken = head_then("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n", b"400\r\n" + b"x" * 100)
-    with raw_server(broken) as (url, _):
-        with pytest.raises(FetchError) as failed:
-            client.fetch(FetchRequest(url), dest)
+    with raw_server(broken) as (url, _), pytest.raises(FetchError) as failed:
+        client.fetch(FetchRequest(url), dest)
     assert failed.value.cause.startswith("body truncated")
     assert leftovers(dest) == []
 

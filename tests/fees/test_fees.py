@@ -220,7 +220,8 @@ def _third_dimension(data):
 
 
 @pytest.mark.parametrize(("break_it", "message"), [
-    (_overlap, r"key 'dimensions\.size\.brackets'.*bracket 'S2' starts at 200,000 but 'S1' ends at 250,000: the brackets overlap"),
+    (_overlap, r"key 'dimensions\.size\.brackets'.*bracket 'S2' starts at 200,000 but 'S1' ends at 250,000: "
+               r"the brackets overlap"),
     (_gap, r"key 'dimensions\.size\.brackets'.*gap between bracket 'S1' \(to 250,000\) and 'S2' \(from 300,000\)"),
     (_unordered, r"key 'dimensions\.ridership\.brackets'.*bracket 'R2' \(from 500,000\) is listed after 'R3'.*increasing order"),
     (_missing_cell, r"key 'fee'.*matrix cell size 'S3' × ridership 'R4' is missing"),
@@ -247,7 +248,8 @@ def test_invalid_tiers_are_rejected_naming_file_dimension_and_bracket(tmp_path: 
 def test_unknown_bracket_key_suggests_yaml_names(tmp_path: Path) -> None:
     data = raw_config()
     data["bike_share"]["brackets"][0]["form"] = 0
-    with pytest.raises(ConfigError, match=r"bike_share\.brackets\[0\]\.form': unknown key \(expected one of: amount, from, name, to\)"):
+    expected = r"bike_share\.brackets\[0\]\.form': unknown key \(expected one of: amount, from, name, to\)"
+    with pytest.raises(ConfigError, match=expected):
         load_tiers(write_config(tmp_path, data))
 
 

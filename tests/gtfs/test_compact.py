@@ -1,4 +1,4 @@
-"""Compacted tables (`regie.normalise.compact`): categoricals that read back as the same text."""
+"""Compacted tables (`regie.gtfs.compact`): categoricals that read back as the same text."""
 
 from __future__ import annotations
 

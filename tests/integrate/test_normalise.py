@@ -98,7 +98,8 @@ def assert_reconciles(result: NormalisedFeed) -> None:
     assert list(rec.columns) == ["table", "rows_in", "rows_out", "rows_dropped", "rows_added", "reason"]
     for table, group in rec.groupby("table"):
         assert group["rows_in"].nunique() == 1 and group["rows_out"].nunique() == 1
-        assert group["rows_in"].iloc[0] + group["rows_added"].sum() - group["rows_out"].iloc[0] == group["rows_dropped"].sum(), table
+        rows_in, rows_out = group["rows_in"].iloc[0], group["rows_out"].iloc[0]
+        assert rows_in + group["rows_added"].sum() - rows_out == group["rows_dropped"].sum(), table
         assert group["rows_out"].iloc[0] == len(result.tables.get(table, [])), table
     assert not rec.duplicated(["table", "reason"]).any()
 

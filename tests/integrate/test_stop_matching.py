@@ -1,4 +1,4 @@
-"""Cross-operator stop matching, hubs, overrides and walking transfers (regie.stops), on the real
+"""Cross-operator stop matching, hubs, overrides and walking transfers (regie.integrate.stops), on the real
 Bay Area set (BART, Caltrain, County Connection) and on small synthetic frames."""
 
 from __future__ import annotations

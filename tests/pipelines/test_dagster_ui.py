@@ -24,6 +24,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _why_not(process: subprocess.Popen[bytes]) -> str:
+    """What the webserver wrote to stderr when it stopped, or "timeout" while it still runs."""
+    return process.stderr.read1().decode() if process.poll() is not None else "timeout"
+
+
 @pytest.mark.slow
 def test_webserver_serves_the_asset_graph(tmp_path):
     port = _free_port()
@@ -45,7 +50,7 @@ def test_webserver_serves_the_asset_graph(tmp_path):
             except (requests.ConnectionError, KeyError, ValueError):
                 pass
             time.sleep(0.5)
-        assert nodes, f"the UI did not serve the asset graph: {process.stderr.read1().decode() if process.poll() is not None else 'timeout'}"
+        assert nodes, f"the UI did not serve the asset graph: {_why_not(process)}"
         shown = {"/".join(node["assetKey"]["path"]): node["groupName"] for node in nodes}
         assert shown == {key: spec["group"] for key, spec in SNAPSHOT["assets"].items()}
     finally:

@@ -49,7 +49,7 @@ def test_a_waiver_marks_findings_waived_but_keeps_them():
     gated, uses = apply_gate(_notices(), Blocking(), [_waiver()], AS_OF)
     assert len(gated) == 5  # still reported
     assert gated["waived"].tolist() == [True, True, False, False, False]
-    assert "known shape issue (granted by Authority, until 2026-06-30)" == gated["waiver"].iloc[0]
+    assert gated["waiver"].iloc[0] == "known shape issue (granted by Authority, until 2026-06-30)"
     assert uses[0].active and uses[0].matched == 2
 
 

@@ -21,6 +21,7 @@ from regie.store.archive import Archive
 from regie.store.catalogue import Catalogue
 
 START = date(2026, 3, 2)
+DEFAULT_CONFIG = QualityConfig()
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +46,7 @@ def pool(tmp_path, database_url):
     collector = Collector(client=LocalFeedClient(), catalogue=catalogue, archive=archive,
                           snapshots=SnapshotStore(tmp_path / "snapshots"), settings=CollectionSettings())
 
-    def gatekeeper(config: QualityConfig = QualityConfig(), as_of: date = START) -> Gatekeeper:
+    def gatekeeper(config: QualityConfig = DEFAULT_CONFIG, as_of: date = START) -> Gatekeeper:
         return Gatekeeper(catalogue=catalogue, archive=archive, region=region.model_copy(update={"as_of": as_of}),
                           config=config, reports_dir=tmp_path / "reports", engine=GtfsGuruEngine(config.engine))
 

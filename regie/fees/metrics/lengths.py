@@ -121,7 +121,7 @@ def _infer_unit(span: np.ndarray, reference: np.ndarray) -> tuple[str | None, fl
         return None, None
     ratio = float(np.median(span[ok] / reference[ok]))
     distance = {unit: abs(math.log(ratio / factor)) for unit, factor in UNITS_PER_METRE.items()}
-    unit = min(distance, key=distance.get)
+    unit = min(distance, key=distance.__getitem__)
     return (unit if distance[unit] <= math.log(MAX_UNIT_MISMATCH) else None), ratio
 
 

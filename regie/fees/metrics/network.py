@@ -142,8 +142,8 @@ def network_metrics(feed: FeedTables, *, fee_year: int,
     measured_km = float(_per_service(trips, trips.runs * trips.length_km) @ in_span.sum(axis=1))
     active_days = int((day_runs > 0).sum())
 
-    active_service = in_span.any(axis=1)
-    active = (trips.service >= 0) & active_service[np.maximum(trips.service, 0)] & (trips.runs > 0) \
+    active_service: np.ndarray = in_span.any(axis=1)  # type: ignore[assignment]  # stubs: bool | array; here always an array
+    active: np.ndarray = (trips.service >= 0) & active_service[np.maximum(trips.service, 0)] & (trips.runs > 0) \
         if len(trips.services) else np.zeros(len(trips.ids), dtype=bool)
     stops_served = int(len(np.unique(trips.row_station[active[trips.row_trip]]))) if len(trips.row_trip) else 0
     routes = int(len(np.unique(trips.route[active & (trips.route >= 0)])))
@@ -173,7 +173,7 @@ def network_metrics(feed: FeedTables, *, fee_year: int,
         active_service_days=min(days_in_year, int(round(active_days * scale))),
         trips=int(round(measured_trips * scale)), service_hours=round(measured_hours * scale, 1),
         vehicle_km=round(measured_km * scale, 1), stops_served=stops_served, routes=routes, peak_vehicles=peak,
-        vehicle_km_method=max(methods, key=methods.get) if methods else "none",
+        vehicle_km_method=max(methods, key=methods.__getitem__) if methods else "none",
         unit_ratio=None if trips.unit_ratio is None else float(f"{trips.unit_ratio:.6g}"), measured=measured,
         warnings=warnings, coverage=coverage,
         covered_from=epoch_date(max(first, jan1)).isoformat() if covered_days else None,

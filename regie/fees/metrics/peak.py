@@ -47,5 +47,6 @@ def busiest_day_peak(trips: Trips, matrix: np.ndarray, day_runs: np.ndarray) -> 
     _, first = np.unique(pairs, axis=0, return_index=True)
     candidates = top[np.sort(first)][:16]
     peaks = [peak_vehicles(trips, matrix[:, day + 1], matrix[:, day]) for day in candidates]
-    best = max(range(len(candidates)), key=lambda i: -1 if peaks[i] is None else peaks[i])
+    ranks = [-1 if peak is None else peak for peak in peaks]
+    best = max(range(len(candidates)), key=ranks.__getitem__)
     return int(candidates[best]), peaks[best]

@@ -84,4 +84,4 @@ def cents_to_eur_text(cents: int) -> str:
 def is_figure(value: Any) -> bool:
     """A usable metric value: a finite number >= 0 (not a bool)."""
     return (isinstance(value, numbers.Real) and not isinstance(value, bool)
-            and math.isfinite(value) and value >= 0)
+            and math.isfinite(value) and not value < 0)  # numbers.Real declares only < and <=

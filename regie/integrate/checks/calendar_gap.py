@@ -136,12 +136,12 @@ def calendar_gaps(feeds: Mapping[str, NormalisedFeed], match: MatchResult,
                      "; it has no service dates at all"], default="")
     names = found["station_names"].map(lambda names: ", ".join(names))
     more = np.where(found["shared_hubs"] > SAMPLE_SIZE, ", ...", "")
-    days = np.where(found["days"] == 1, "1 day", found["days"].astype(str) + " days")
+    day_count = np.where(found["days"] == 1, "1 day", found["days"].astype(str) + " days")
     runs = np.select([found["days"] == 1, found["service_days"] == found["days"]],
                      ["", " on every one of them"], default=" on " + found["service_days"].astype(str) + " of them")
     hubs = np.where(found["shared_hubs"] == 1, "their shared hub (",
                     "their " + found["shared_hubs"].astype(str) + " shared hubs (")
-    message = (found["operator_missing"] + " has no service " + period + " (" + days + why + ") while "
+    message = (found["operator_missing"] + " has no service " + period + " (" + day_count + why + ") while "
                + found["operator_running"] + " runs" + runs + ", so connections at " + hubs + names + more
                + ") break in that period.")
     context = contexts(found, ["operator_a", "operator_b", "operator_running", "operator_missing", "first_date",

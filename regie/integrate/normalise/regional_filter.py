@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from regie.config.operators import RegionalFilter
+from regie.config.operators import BoundingBox, RegionalFilter
 from regie.gtfs.columns import column, numeric
 from regie.gtfs.spec import TRANSLATION_RECORD_KIND
 from regie.integrate.normalise.ledger import REGIONAL_FILTER, UNREFERENCED, Ledger
@@ -37,8 +37,7 @@ def _ref_ok(values: pd.Series, kept: pd.Series | set) -> pd.Series:
     return (values == "") | values.isin(kept)
 
 
-def _stops_in_bbox(stops: pd.DataFrame, rule: RegionalFilter) -> pd.Series:
-    box = rule.bbox
+def _stops_in_bbox(stops: pd.DataFrame, box: BoundingBox) -> pd.Series:
     lat, lon = numeric(stops, "stop_lat"), numeric(stops, "stop_lon")
     ids, parents = column(stops, "stop_id"), column(stops, "parent_station")
     by_id_lat = pd.Series(lat.to_numpy(), index=ids.to_numpy())
@@ -72,7 +71,7 @@ def apply_regional_filter(tables: dict[str, pd.DataFrame], rule: RegionalFilter 
     kept_routes = _col(tables, "routes", "route_id")
     ledger.keep(tables, "trips", _col(tables, "trips", "route_id").isin(kept_routes), UNREFERENCED)
     if rule.bbox is not None and "stops" in tables and "stop_times" in tables:
-        inside = _stops_in_bbox(tables["stops"], rule)
+        inside = _stops_in_bbox(tables["stops"], rule.bbox)
         st_trip = _col(tables, "stop_times", "trip_id")
         serving = st_trip[_col(tables, "stop_times", "stop_id").isin(inside)].unique()
         ledger.keep(tables, "trips", _col(tables, "trips", "trip_id").isin(serving), REGIONAL_FILTER)
@@ -107,11 +106,12 @@ def _prune(tables: dict[str, pd.DataFrame], ledger: Ledger) -> None:
     ledger.keep(tables, "agency", _col(tables, "agency", "agency_id").isin(_col(tables, "routes", "agency_id"))
                 | (_col(tables, "agency", "agency_id") == ""), UNREFERENCED)
     agencies = _col(tables, "agency", "agency_id")
-    t = lambda name, col: _col(tables, name, col)  # noqa: E731
+    t = lambda name, col: _col(tables, name, col)
     ledger.keep(tables, "transfers", _ref_ok(t("transfers", "from_stop_id"), stops) & _ref_ok(t("transfers", "to_stop_id"), stops)
                 & _ref_ok(t("transfers", "from_route_id"), routes) & _ref_ok(t("transfers", "to_route_id"), routes)
                 & _ref_ok(t("transfers", "from_trip_id"), trips) & _ref_ok(t("transfers", "to_trip_id"), trips), UNREFERENCED)
-    ledger.keep(tables, "pathways", t("pathways", "from_stop_id").isin(stops) & t("pathways", "to_stop_id").isin(stops), UNREFERENCED)
+    ledger.keep(tables, "pathways", t("pathways", "from_stop_id").isin(stops) & t("pathways", "to_stop_id").isin(stops),
+                UNREFERENCED)
     ledger.keep(tables, "levels", t("levels", "level_id").isin(t("stops", "level_id")), UNREFERENCED)
     # fares v1: a rule survives when its route and zones survive; a fare when a rule of it survives,
     # or when it had no rule at all (valid on the whole network), and its agency survives
