@@ -46,7 +46,8 @@ def integration_fees(context: AssetExecutionContext, pool: ResourceParam[Pool]) 
     record_fees(pool.catalogue, run.results, as_of=pool.region.as_of, computed_at=datetime.now(UTC))
     written = write_fee_outputs(run, summary, pool.paths.fees_dir)
     errors = [f"{r.operator_id}: {r.message}" for r in run.results if not r.ok]
-    rows = [[r.operator_id, r.amount_eur if r.ok else "—", ", ".join(f"{k} {v}" for k, v in r.brackets.items()) if r.ok else r.message]
+    rows = [[r.operator_id, r.amount_eur if r.ok else "—",
+             ", ".join(f"{k} {v}" for k, v in r.brackets.items()) if r.ok else r.message]
             for r in run.results]
     for error in errors:
         context.log.warning(error)

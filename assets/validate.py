@@ -67,7 +67,8 @@ def feed_validation(context: AssetExecutionContext, pool: ResourceParam[Pool]) -
         metadata={
             "dagster/row_count": len(rows),
             "validated_now": sum(len(g.validated_now) for g in gates),
-            "preview": MetadataValue.md(markdown_table(["feed", "version", "verdict", "errors", "warnings", "waived", "score", "report"], rows)),
+            "preview": MetadataValue.md(
+                markdown_table(["feed", "version", "verdict", "errors", "warnings", "waived", "score", "report"], rows)),
         },
         check_results=[
             AssetCheckResult(check_name=NEWEST_VERSION_PASSES, passed=not blocked, severity=AssetCheckSeverity.WARN,
@@ -86,26 +87,33 @@ def feed_validation(context: AssetExecutionContext, pool: ResourceParam[Pool]) -
     kinds={"python", "sql"},
     owners=["team:quality"],
     check_specs=[
-        AssetCheckSpec(HAS_ACCEPTED, asset="accepted_feed", description="Each GTFS feed has a version without blocking findings."),
-        AssetCheckSpec(NOT_EXPIRED, asset="accepted_feed", description="The accepted version still has service on the region's date."),
-        AssetCheckSpec(NOT_EXPIRING, asset="accepted_feed", description="The accepted version's service lasts beyond the warning window (14 days by default)."),
+        AssetCheckSpec(HAS_ACCEPTED, asset="accepted_feed",
+                       description="Each GTFS feed has a version without blocking findings."),
+        AssetCheckSpec(NOT_EXPIRED, asset="accepted_feed",
+                       description="The accepted version still has service on the region's date."),
+        AssetCheckSpec(NOT_EXPIRING, asset="accepted_feed",
+                       description="The accepted version's service lasts beyond the warning window (14 days by default)."),
     ],
 )
 def accepted_feed(context: AssetExecutionContext, pool: ResourceParam[Pool]) -> MaterializeResult:
     """The version of each of the operator's GTFS feeds in force on the region's `as_of` date: the
     newest version without blocking findings. A blocked new version never replaces it."""
     gates = _gates(context, pool)
-    rows, missing, expired, expiring = [], [], [], []
+    rows = []
+    flagged: dict[str, list[str]] = {"none": [], "expired": [], "expiring": []}  # gate.expiry -> "<feed>: <why>"
     for gate in gates:
         accepted = gate.accepted
         rows.append([gate.feed_id, accepted.content_hash[:12] if accepted else "none",
                      "yes" if gate.serving_older else "", accepted.feed_end if accepted else "", gate.expiry_text])
-        {"none": missing, "expired": expired, "expiring": expiring}.get(gate.expiry, []).append(f"{gate.feed_id}: {gate.expiry_text}")
+        if gate.expiry in flagged:
+            flagged[gate.expiry].append(f"{gate.feed_id}: {gate.expiry_text}")
+    missing, expired, expiring = flagged["none"], flagged["expired"], flagged["expiring"]
     return MaterializeResult(
         metadata={
             "dagster/row_count": len(rows),
             "accepted": MetadataValue.json({g.feed_id: g.accepted.content_hash if g.accepted else None for g in gates}),
-            "preview": MetadataValue.md(markdown_table(["feed", "accepted version", "older kept", "service until", "status"], rows)),
+            "preview": MetadataValue.md(
+                markdown_table(["feed", "accepted version", "older kept", "service until", "status"], rows)),
         },
         check_results=[
             AssetCheckResult(check_name=HAS_ACCEPTED, passed=not missing, severity=AssetCheckSeverity.ERROR,

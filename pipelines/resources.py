@@ -37,7 +37,7 @@ class PoolResource(ConfigurableResource):
         return resolve_paths({**os.environ, **{k: v for k, v in overrides.items() if v}})
 
     @contextmanager
-    def yield_for_execution(self, context: InitResourceContext) -> Iterator[Pool]:  # type: ignore[override]
+    def yield_for_execution(self, context: InitResourceContext) -> Iterator[Pool]:
         """Vend the `Pool` (Dagster's documented "configuration vs runtime object" pattern), closed
         when the run or step ends."""
         with Pool.open(self.paths(), as_of=self.as_of) as pool:
@@ -47,7 +47,7 @@ class PoolResource(ConfigurableResource):
 class HttpFeedClientResource(ConfigurableResource):
     """Fetches over HTTP(S) (and file:// URLs) with the region's timeouts and retries."""
 
-    def create_resource(self, context: InitResourceContext) -> FeedClientFactory:  # type: ignore[override]
+    def create_resource(self, context: InitResourceContext) -> FeedClientFactory:
         return http_client
 
 
@@ -56,5 +56,5 @@ class LocalFeedClientResource(ConfigurableResource):
 
     root: str
 
-    def create_resource(self, context: InitResourceContext) -> FeedClientFactory:  # type: ignore[override]
+    def create_resource(self, context: InitResourceContext) -> FeedClientFactory:
         return local_client(Path(self.root))

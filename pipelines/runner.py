@@ -89,7 +89,7 @@ def run_pool(
     """Validate the registry, run each (or the given) operator's partition in its own run, then
     the region's outputs. `collect_only` stops after collection."""
     defs = defs or build_definitions()
-    pool: PoolResource = defs.resources["pool"]
+    pool: PoolResource = (defs.resources or {})["pool"]
     instance = instance or dagster_instance(pool)
     registry = load_registry(pool.paths().operators_file)  # fails early, before any run
     wanted = list(operator_ids) if operator_ids else registry.ids

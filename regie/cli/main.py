@@ -26,9 +26,12 @@ def _fail(message: str, code: int = 1) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path), help="Region configuration (REGIE_CONFIG_DIR; default configs/).")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Where everything is written (REGIE_DATA_DIR; default data/).")
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="The region's reference date (REGIE_AS_OF; default today).")
+@click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Region configuration (REGIE_CONFIG_DIR; default configs/).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where everything is written (REGIE_DATA_DIR; default data/).")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The region's reference date (REGIE_AS_OF; default today).")
 def main(config_dir: Path | None, data_dir: Path | None, as_of: datetime | None) -> None:
     """Régie: collect, audit, merge and publish a region's mobility data."""
     if config_dir:
@@ -167,7 +170,8 @@ def _print_outputs(paths: Paths) -> None:
     click.echo(f"  quality reports:               {paths.reports_dir / 'index.html'}")
     click.echo(f"  fee statements and summary:    {paths.fees_dir}/<year>/  (regie fees)")
     click.echo(f"  normalised operator feeds:     {paths.integration_dir / 'normalised'}/<operator>/")
-    click.echo(f"  regional feed, every operator: {paths.integration_dir / 'internal' / 'regional.zip'}  (+ hubs, transfers, reconciliation)")
+    click.echo(f"  regional feed, every operator: {paths.integration_dir / 'internal' / 'regional.zip'}"
+               "  (+ hubs, transfers, reconciliation)")
     click.echo(f"  regional feed, open data:      {paths.integration_dir / 'open' / 'regional.zip'}")
     click.echo(f"  regional feeds' reports:       {paths.reports_dir / '_region'}/<internal|open>/report.html")
     click.echo(f"  Dagster runs (open the UI):    {paths.dagster_home}  ->  make ui")
@@ -229,8 +233,10 @@ def status(as_json: bool) -> None:
 @main.command()
 @click.argument("source", metavar="PATH_OR_URL")
 @click.option("--json", "as_json", is_flag=True, help="Print report.json on standard output.")
-@click.option("--date", "validation_date", type=click.DateTime(formats=["%Y-%m-%d"]), help="Validation date (default: the region's as_of).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("validation-report"), show_default=True, help="Where report.json and report.html are written.")
+@click.option("--date", "validation_date", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Validation date (default: the region's as_of).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("validation-report"),
+              show_default=True, help="Where report.json and report.html are written.")
 def validate(source: str, as_json: bool, validation_date: datetime | None, out_dir: Path) -> None:
     """Validate any GTFS feed (zip, folder or URL), outside the pool, and write its reports.
 

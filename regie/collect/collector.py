@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypedDict
 
 from sqlalchemy.exc import IntegrityError
 
@@ -21,12 +22,37 @@ from regie.collect.fetch import FeedClient, FetchError, FetchRequest, FetchRespo
 from regie.collect.snapshots import SnapshotStore, fetch_gbfs_snapshot
 from regie.config.operators import Feed, FeedKind, Operator
 from regie.config.region import CollectionSettings
-from regie.store.archive import Archive, identify
+from regie.store.archive import Archive, ContentIdentity, identify
 from regie.store.catalogue import Catalogue, FetchRecord, VersionRecord
 from regie.store.catalogue.repository import Outcome
 
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+
+
+class FetchSubject(TypedDict):
+    """What every fetch record of one attempt shares: whose feed, fetched from where and when."""
+
+    operator_id: str
+    feed_id: str
+    kind: str
+    source: str
+    url: str
+    fetched_at: datetime
+
+
+class ResponseValidators(TypedDict):
+    """What a fetch record keeps of the server's answer: status and the validators of a conditional GET."""
+
+    http_status: int
+    etag: str | None
+    last_modified: str | None
+    content_type: str | None
+
+
+def response_validators(response: FetchResponse) -> ResponseValidators:
+    return ResponseValidators(http_status=response.status, etag=response.etag,
+                              last_modified=response.last_modified, content_type=response.content_type)
 
 
 class CollectError(Exception):
@@ -162,6 +188,7 @@ class Collector:
         for record in self.catalogue.snapshots_older_than(cutoff):
             if operator_id is not None and record.operator_id != operator_id:
                 continue
+            assert record.id is not None  # read from the catalogue, so stored
             self.snapshots.delete(record.snapshot_path)
             self.catalogue.forget_snapshot(record.id)
             pruned += 1
@@ -188,19 +215,20 @@ class Collector:
         )
         started = time.monotonic()
         fetched_at = self.clock()
-        base = dict(operator_id=operator_id, feed_id=feed.id, kind=feed.kind.value, source=source, url=feed.url, fetched_at=fetched_at)
+        base = FetchSubject(operator_id=operator_id, feed_id=feed.id, kind=feed.kind.value, source=source, url=feed.url,
+                            fetched_at=fetched_at)
         dest = self.archive.incoming_dir() / f"{uuid.uuid4().hex}.part"
         try:
             response = self.client.fetch(request, dest)
         except FetchError as exc:
             return self._failed(feed, base, exc.cause, status=exc.status, attempts=exc.attempts, started=started)
 
-        timing = dict(attempts=response.attempts, duration_s=round(time.monotonic() - started, 3))
-        validators = dict(http_status=response.status, etag=response.etag, last_modified=response.last_modified, content_type=response.content_type)
+        attempts, duration_s = response.attempts, round(time.monotonic() - started, 3)
+        validators = response_validators(response)
         if response.not_modified:
             assert previous is not None and previous.version_id is not None
             version = self.catalogue.version_by_id(previous.version_id)
-            record = FetchRecord(**base, **validators, **timing, outcome=Outcome.NOT_MODIFIED,
+            record = FetchRecord(**base, **validators, attempts=attempts, duration_s=duration_s, outcome=Outcome.NOT_MODIFIED,
                                  raw_sha256=version.raw_sha256, content_hash=version.content_hash,
                                  size_bytes=version.size_bytes, version_id=version.id)
             return FeedCollection(operator_id, feed.id, feed.kind, feed.url, self.catalogue.record_fetch(record), version)
@@ -212,37 +240,43 @@ class Collector:
             return self._failed(feed, base, problem, status=response.status, attempts=response.attempts, started=started)
 
         identity = identify(response.path, response.sha256)
-        version, outcome = self._archive_version(operator_id, feed, source, response, identity, fetched_at)
-        record = FetchRecord(**base, **validators, **timing, outcome=outcome, raw_sha256=identity.raw_sha256,
-                             content_hash=identity.content_hash, size_bytes=response.size_bytes, version_id=version.id,
+        version, outcome = self._archive_version(operator_id, feed, source, response.path, response.size_bytes, identity,
+                                                 fetched_at)
+        record = FetchRecord(**base, **validators, attempts=attempts, duration_s=duration_s, outcome=outcome,
+                             raw_sha256=identity.raw_sha256, content_hash=identity.content_hash,
+                             size_bytes=response.size_bytes, version_id=version.id,
                              error=None if identity.is_zip else f"not a readable zip: {identity.problem}")
         return FeedCollection(operator_id, feed.id, feed.kind, feed.url, self.catalogue.record_fetch(record), version)
 
-    def _archive_version(self, operator_id, feed, source, response, identity, fetched_at) -> tuple[VersionRecord, Outcome]:
+    def _archive_version(
+        self, operator_id: str, feed: Feed, source: str, path: Path, size_bytes: int, identity: ContentIdentity,
+        fetched_at: datetime,
+    ) -> tuple[VersionRecord, Outcome]:
+        """Archive the downloaded file at `path` as a new version, unless its content is a known one."""
         known = self.catalogue.find_version(operator_id, feed.id, identity.content_hash)
         if known is not None:
-            response.path.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
             return known, Outcome.UNCHANGED
         suffix = ".zip" if identity.is_zip else ".bin"
-        stored = self.archive.store(response.path, operator_id, feed.id, identity.content_hash, suffix)
+        stored = self.archive.store(path, operator_id, feed.id, identity.content_hash, suffix)
         try:
             version = self.catalogue.add_version(
                 operator_id=operator_id, feed_id=feed.id, content_hash=identity.content_hash,
-                raw_sha256=identity.raw_sha256, size_bytes=response.size_bytes, is_zip=int(identity.is_zip),
+                raw_sha256=identity.raw_sha256, size_bytes=size_bytes, is_zip=int(identity.is_zip),
                 archive_path=self.archive.relative(stored), source=source, url=feed.url, first_seen_at=fetched_at,
             )
         except IntegrityError:  # a concurrent run archived the same content first
-            version = self.catalogue.find_version(operator_id, feed.id, identity.content_hash)
-            assert version is not None
-            return version, Outcome.UNCHANGED
+            concurrent = self.catalogue.find_version(operator_id, feed.id, identity.content_hash)
+            assert concurrent is not None
+            return concurrent, Outcome.UNCHANGED
         return version, Outcome.NEW_VERSION
 
     # snapshots ----------------------------------------------------------------------------
     def _collect_snapshot(self, operator_id: str, feed: Feed) -> FeedCollection:
         started = time.monotonic()
         fetched_at = self.clock()
-        base = dict(operator_id=operator_id, feed_id=feed.id, kind=feed.kind.value,
-                    source="file" if feed.is_file else "http", url=feed.url, fetched_at=fetched_at)
+        base = FetchSubject(operator_id=operator_id, feed_id=feed.id, kind=feed.kind.value,
+                            source="file" if feed.is_file else "http", url=feed.url, fetched_at=fetched_at)
         folder = self.snapshots.new_folder(operator_id, feed.id, fetched_at)
         try:
             if feed.kind is FeedKind.GBFS:
@@ -257,9 +291,8 @@ class Collector:
             shutil.rmtree(folder, ignore_errors=True)
             return self._failed(feed, base, problem, status=snapshot.root_response.status, attempts=1, started=started)
         record = FetchRecord(
-            **base, outcome=Outcome.SNAPSHOT, http_status=snapshot.root_response.status,
-            etag=snapshot.root_response.etag, last_modified=snapshot.root_response.last_modified,
-            content_type=snapshot.root_response.content_type, raw_sha256=snapshot.root_response.sha256,
+            **base, **response_validators(snapshot.root_response), outcome=Outcome.SNAPSHOT,
+            raw_sha256=snapshot.root_response.sha256,
             content_hash=snapshot.content_hash, size_bytes=snapshot.size_bytes,
             snapshot_path=self.snapshots.relative(folder), attempts=snapshot.root_response.attempts,
             duration_s=round(time.monotonic() - started, 3),
@@ -267,7 +300,9 @@ class Collector:
         return FeedCollection(operator_id, feed.id, feed.kind, feed.url, self.catalogue.record_fetch(record))
 
     # failures -----------------------------------------------------------------------------
-    def _failed(self, feed: Feed, base: dict, cause: str, *, status: int | None, attempts: int, started: float) -> FeedCollection:
+    def _failed(
+        self, feed: Feed, base: FetchSubject, cause: str, *, status: int | None, attempts: int, started: float
+    ) -> FeedCollection:
         record = FetchRecord(**base, outcome=Outcome.FAILED, http_status=status, attempts=attempts,
                              duration_s=round(time.monotonic() - started, 3), error=cause)
         return FeedCollection(base["operator_id"], feed.id, feed.kind, feed.url, self.catalogue.record_fetch(record))

@@ -101,6 +101,7 @@ def gbfs_feed_urls(discovery: dict, root_url: str) -> dict[str, str]:
 def fetch_gbfs_snapshot(client: FeedClient, feed: Feed, folder: Path, max_bytes: int) -> Snapshot:
     headers = feed.header_values()
     root = client.fetch(FetchRequest(feed.url, headers, max_bytes=max_bytes), folder / "gbfs.json")
+    assert root.path is not None  # an unconditional request: only a 304 comes back without a body
     try:
         discovery = json.loads(root.path.read_bytes())
         urls = gbfs_feed_urls(discovery, feed.url)

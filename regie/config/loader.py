@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 
 class ConfigError(ValueError):
@@ -67,7 +68,7 @@ def _key_path(loc: tuple[Any, ...]) -> str:
     return "".join(parts)
 
 
-def _explain(error: dict[str, Any], model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+def _explain(error: ErrorDetails, model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     if error["type"] == "extra_forbidden":
         allowed = _allowed_keys(model, loc[:-1])
         hint = f" (expected one of: {', '.join(allowed)})" if allowed else ""

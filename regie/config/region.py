@@ -4,6 +4,7 @@ and how the operators' feeds are integrated (stop matching, walking transfers, t
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -147,11 +148,11 @@ class Region(BaseModel):
 
 
 def load_region(
-    path: Path, *, as_of: date | str | None = None, env: dict[str, str] | None = None
+    path: Path, *, as_of: date | str | None = None, env: Mapping[str, str] | None = None
 ) -> Region:
     """Parse `region.yaml`. `as_of` wins over REGIE_AS_OF, which wins over the file (default today)."""
-    env = os.environ if env is None else env
-    override = as_of or env.get("REGIE_AS_OF")
+    variables = os.environ if env is None else env
+    override = as_of or variables.get("REGIE_AS_OF")
     if not override:
         return load_model(path, Region)
     origin = "the as_of argument" if as_of else "environment variable REGIE_AS_OF"

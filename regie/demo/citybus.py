@@ -84,6 +84,11 @@ def _district(tile: int) -> str:
     return name if tile <= len(DISTRICTS) else f"{name} {(tile - 1) // len(DISTRICTS) + 1}"
 
 
+def _stop_id(tile: int, code: str) -> str:
+    """Tile 0 keeps the real stop ids (`HB:<code>`), copies are `HB:T<tile>:<code>`."""
+    return f"HB:{code}" if tile == 0 else f"HB:T{tile}:{code}"
+
+
 def city_bus_tables(
     start: date, rng: np.random.Generator, version: str, *, scale: int = 1
 ) -> dict[str, pd.DataFrame]:
@@ -92,18 +97,17 @@ def city_bus_tables(
     offsets = tile_offsets(scale, [s.lat for s in stops], [s.lon for s in stops])
     stop_rows, translations, routes, patterns, shapes = [], [], [], [], []
     for tile, (dlat, dlon) in enumerate(offsets):
-        sid = (lambda c: f"HB:{c}") if tile == 0 else (lambda c, t=tile: f"HB:T{t}:{c}")
         suffix = "" if tile == 0 else f" ({_district(tile)})"
         where = {s.code: (s.lat + dlat, s.lon + dlon) for s in stops}
         for s in stops:
-            stop_rows.append({"stop_id": sid(s.code), "stop_code": f"{tile}{s.code}" if tile
+            stop_rows.append({"stop_id": _stop_id(tile, s.code), "stop_code": f"{tile}{s.code}" if tile
                               else s.code, "stop_name": s.name + suffix,
                               "stop_lat": where[s.code][0], "stop_lon": where[s.code][1],
                               "location_type": 0, "wheelchair_boarding": 1})
             if s.name_es:
                 translations.append({"table_name": "stops", "field_name": "stop_name",
                                      "language": "es", "translation": s.name_es + suffix,
-                                     "record_id": sid(s.code)})
+                                     "record_id": _stop_id(tile, s.code)})
         for order, line in enumerate(net.CITY_LINES):
             route_id = line.route_id if tile == 0 else f"{line.route_id}-T{tile}"
             short = line.short_name if tile == 0 else str(int(line.short_name) + 100 * tile)
@@ -118,7 +122,7 @@ def city_bus_tables(
                 pattern, shape = routed_pattern(
                     rng, pattern_id=tag, route_id=route_id, direction_id=direction,
                     headsign=line.headsigns[direction] + suffix, shape_id=tag,
-                    stop_ids=[sid(c) for c in seq], lats=[where[c][0] for c in seq],
+                    stop_ids=[_stop_id(tile, c) for c in seq], lats=[where[c][0] for c in seq],
                     lons=[where[c][1] for c in seq], speed_kmh=BUS_SPEED_KMH,
                     dwell_min=[0] * len(seq), periods=prefixed_periods(line.periods, "HB"),
                     step_m=100.0, peak_slowdown=PEAK_SLOWDOWN,

@@ -9,7 +9,7 @@ import pandas as pd
 
 from regie.demo import network as net
 from regie.demo.tables import prefixed_periods, route_row, routed_pattern, service_tables, stops_frame
-from regie.demo.timetable import build_trips
+from regie.demo.timetable import Pattern, build_trips
 from regie.gtfs.geo import offset
 
 RAIL_SPEED_KMH = 75.0  # running speed; with dwells the average is about 60 km/h
@@ -17,8 +17,8 @@ COACH_SPEED_KMH = 50.0  # about 45 km/h with the stops
 FERRY_SPEED_KMH = 10.0
 
 
-def _assemble(base: dict, stops: pd.DataFrame, routes: list[dict], patterns, shapes,
-              **trip_options) -> dict[str, pd.DataFrame]:
+def _assemble(base: dict, stops: pd.DataFrame, routes: list[dict], patterns: list[Pattern],
+              shapes: list[pd.DataFrame], **trip_options) -> dict[str, pd.DataFrame]:
     trips, stop_times = build_trips(patterns, **trip_options)
     return {**base, "stops": stops, "routes": pd.DataFrame(routes), "trips": trips,
             "stop_times": stop_times,
@@ -43,7 +43,9 @@ def rail_tables(start: date, rng: np.random.Generator, version: str) -> dict[str
     rows.append({"stop_id": "KR:AMA:E1", "stop_name": "Amara – Easo kalea sarbidea",
                  "stop_lat": e_lat, "stop_lon": e_lon, "location_type": 2,
                  "parent_station": "KR:AMA", "wheelchair_boarding": 1})
-    patterns, shapes, routes = [], [], []
+    patterns: list[Pattern] = []
+    shapes: list[pd.DataFrame] = []
+    routes: list[dict] = []
     for line in net.RAIL_LINES:
         if line.variant_of is None:
             routes.append(route_row(line, "KR", 2, len(routes) + 1))
@@ -91,7 +93,9 @@ def coach_tables(start: date, rng: np.random.Generator, version: str) -> dict[st
                      "stop_lat": b_lat, "stop_lon": b_lon, "location_type": 0,
                      "parent_station": f"MB:{code}", "wheelchair_boarding": 1,
                      "platform_code": str(k)})
-    patterns, shapes, routes = [], [], []
+    patterns: list[Pattern] = []
+    shapes: list[pd.DataFrame] = []
+    routes: list[dict] = []
     for line in net.COACH_LINES:
         routes.append(route_row(line, "MB", 200, len(routes) + 1))
         for direction in (0, 1):
@@ -118,7 +122,9 @@ def ferry_tables(start: date, rng: np.random.Generator, version: str) -> dict[st
     rows = [{"stop_id": f"TF:{code}", "stop_code": code, "stop_name": name, "stop_lat": lat,
              "stop_lon": lon, "location_type": 0, "wheelchair_boarding": 2}
             for code, (name, lat, lon) in net.FERRY_PIERS.items()]
-    patterns, shapes, routes = [], [], []
+    patterns: list[Pattern] = []
+    shapes: list[pd.DataFrame] = []
+    routes: list[dict] = []
     for line in net.FERRY_LINES:
         routes.append(route_row(line, "TF", 4, len(routes) + 1))
         for direction in (0, 1):

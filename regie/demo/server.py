@@ -14,6 +14,7 @@ import email.utils
 import hashlib
 import mimetypes
 import shutil
+import socket
 import sys
 import threading
 from collections.abc import Iterator, Sequence
@@ -59,7 +60,7 @@ class _Server(ThreadingHTTPServer):
         self._lock = threading.Lock()
         super().__init__(address, _Handler)
 
-    def handle_error(self, request: object, client_address: object) -> None:
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket], client_address: object) -> None:
         """Silent for clients that hang up (a capped or timed-out fetch); report real bugs."""
         if not isinstance(sys.exc_info()[1], ConnectionError):
             super().handle_error(request, client_address)
@@ -101,7 +102,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._serve(send_body=False)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:
         """Silent: no access log on stderr."""
 
     def _serve(self, *, send_body: bool) -> None:
@@ -165,6 +166,7 @@ class FeedServer:
         if self._server is None:
             raise RuntimeError("the server is not running")
         host, port = self._server.server_address[:2]
+        assert isinstance(host, str)  # as bound: an AF_INET socket's address names its host as text
         return f"http://{host}:{port}"
 
     def url(self, relative: str) -> str:
@@ -178,7 +180,8 @@ class FeedServer:
             raise NotADirectoryError(f"not a folder: {self.root}")
         self._server = _Server((self.host, self.port), self.root)
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"regie-devserver-{self.root.name}", daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"regie-devserver-{self.root.name}",
+            daemon=True,
         )
         self._thread.start()
         return self

@@ -92,7 +92,7 @@ def build_trips(
             dep[:, -1] = arr[:, -1]
             ids = [f"{p.pattern_id}-{service_id}-{k + 1:03d}" for k in range(m)]
             extra = (trip_extra or {}).get(p.route_id, {})
-            for k, trip_id in enumerate(ids):
+            for trip_id in ids:
                 row = {"route_id": p.route_id, "service_id": service_id, "trip_id": trip_id,
                        "trip_headsign": p.headsign, "direction_id": p.direction_id,
                        "shape_id": p.shape_id, **extra}

@@ -8,7 +8,6 @@ Days are integers, "epoch days" since 1970-01-01; that day being a Thursday, the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -16,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from regie.gtfs.columns import column, gtfs_dates
-from regie.gtfs.feed_tables import FeedTables
+from regie.gtfs.feed_tables import TableLookup
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 EPOCH = date(1970, 1, 1)
@@ -57,7 +56,7 @@ class ServiceCalendars:
     exception_type: np.ndarray  # 1: added, 2: removed
 
 
-def service_calendars(tables: FeedTables | Mapping[str, pd.DataFrame], services: pd.Index) -> ServiceCalendars:
+def service_calendars(tables: TableLookup, services: pd.Index) -> ServiceCalendars:
     """The calendars of `services` (distinct service ids; rows of other services are left out)."""
     return ServiceCalendars(services, *_calendar_rows(tables.get("calendar"), services),
                             *_exception_rows(tables.get("calendar_dates"), services))
@@ -158,7 +157,7 @@ def _dates(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values.astype(str).str.strip(), format="%Y%m%d", errors="coerce")
 
 
-def service_span(feed: FeedTables) -> tuple[date | None, date | None]:
+def service_span(feed: TableLookup) -> tuple[date | None, date | None]:
     """(first, last) day with service: calendar ranges that run on some weekday, plus added dates.
 
     Approximate at the edges (a calendar range is counted whole, removed dates are ignored):

@@ -10,10 +10,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from regie.gtfs.feed_tables import ROW, FeedTables
+from regie.gtfs.feed_tables import ROW, TableLookup
 
 
-def table(feed: FeedTables, name: str) -> pd.DataFrame:
+def table(feed: TableLookup, name: str) -> pd.DataFrame:
     """The table, or an empty frame with only `_row` when the feed lacks it."""
     frame = feed.get(name)
     if frame is None:

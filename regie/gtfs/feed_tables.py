@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Protocol
 
 import pandas as pd
 import pyarrow as pa
@@ -37,6 +38,13 @@ class TableProblem:
     kind: str  # "encoding" | "ragged_rows" | "unreadable"
     detail: str
     rows: list[int] = field(default_factory=list)
+
+
+class TableLookup(Protocol):
+    """What tables are read from by name ("stops"), None when absent: `FeedTables`, or any
+    mapping of names to frames."""
+
+    def get(self, name: str, /) -> pd.DataFrame | None: ...
 
 
 @dataclass
@@ -222,7 +230,7 @@ def _inflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     inflater = zlib_ng.decompressobj(-15)
     try:
         raw = inflater.decompress(packed, info.file_size + 1)
-    except zlib_ng.error as exc:
+    except zlib_ng.error as exc:  # type: ignore[misc]  # zlib_ng's stub declares `error` an instance, not a class
         raise ValueError(f"its data does not match its zip header ({exc})") from exc
     if len(raw) > info.file_size or inflater.unconsumed_tail:
         raise ValueError(f"its data does not match its zip header (more than the {info.file_size} bytes it declares)")

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeAlias
 
 import pandas as pd
 from zlib_ng import zlib_ng
@@ -40,7 +40,7 @@ ZIP_MODE = 0o644 << 16
 COMPRESS_LEVEL = 5
 DEFLATE_BLOCK = 1 << 20  # bytes of CSV per deflate block (blocks are compressed in parallel)
 
-Table = pd.DataFrame | list[dict] | bytes | str  # or TableParts
+Table: TypeAlias = pd.DataFrame | list[dict] | bytes | str  # or TableParts
 
 _ZIP64_LIMIT = (1 << 31) - 1  # as zipfile: beyond this a size or an offset is written in a zip64 field
 _DOS_DATE = (ZIP_DATE_TIME[0] - 1980) << 9 | ZIP_DATE_TIME[1] << 5 | ZIP_DATE_TIME[2]

@@ -7,6 +7,7 @@ Everything the pipeline writes lives under one data directory (`data/` in the pr
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,20 +71,20 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def resolve_paths(env: dict[str, str] | None = None) -> Paths:
+def resolve_paths(env: Mapping[str, str] | None = None) -> Paths:
     """Read REGIE_CONFIG_DIR, REGIE_DATA_DIR and REGIE_DATABASE_URL (with defaults)."""
-    env = os.environ if env is None else env
-    config_dir = Path(env.get("REGIE_CONFIG_DIR") or PROJECT_ROOT / "configs").resolve()
-    data_dir = Path(env.get("REGIE_DATA_DIR") or PROJECT_ROOT / "data").resolve()
-    database_url = env.get("REGIE_DATABASE_URL") or sqlite_url(data_dir / "regie.db")
+    variables = os.environ if env is None else env
+    config_dir = Path(variables.get("REGIE_CONFIG_DIR") or PROJECT_ROOT / "configs").resolve()
+    data_dir = Path(variables.get("REGIE_DATA_DIR") or PROJECT_ROOT / "data").resolve()
+    database_url = variables.get("REGIE_DATABASE_URL") or sqlite_url(data_dir / "regie.db")
     return Paths(config_dir=config_dir, data_dir=data_dir, database_url=database_url)
 
 
-def shared_feeds_dir(env: dict[str, str] | None = None) -> Path:
+def shared_feeds_dir(env: Mapping[str, str] | None = None) -> Path:
     """The real public test feeds: REGIE_TEST_FEEDS, else `shared/data/feeds` beside the project
     (or beside /work/main, where a clean clone elsewhere still finds the workplace's copy)."""
-    env = os.environ if env is None else env
-    if env.get("REGIE_TEST_FEEDS"):
-        return Path(env["REGIE_TEST_FEEDS"])
+    variables = os.environ if env is None else env
+    if variables.get("REGIE_TEST_FEEDS"):
+        return Path(variables["REGIE_TEST_FEEDS"])
     candidates = [PROJECT_ROOT.parent / "shared" / "data" / "feeds", Path("/work/shared/data/feeds")]
     return next((path for path in candidates if path.is_dir()), candidates[0])

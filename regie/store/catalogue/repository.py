@@ -8,7 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, create_engine, event, func, insert, select, update
+from sqlalchemy import CursorResult, Engine, and_, create_engine, event, func, insert, select, update
 from sqlalchemy.engine import make_url
 
 from regie.store.catalogue import schema
@@ -125,6 +125,14 @@ class FeedStatus:
         }
 
 
+def _inserted_id(result: CursorResult[Any]) -> int:
+    """The id of the one row a single-row INSERT just added."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the database returned no primary key for the inserted row")
+    return int(key[0])
+
+
 def make_engine(url: str) -> Engine:
     """An engine for any SQLAlchemy URL; SQLite gets its folder created and a busy timeout."""
     parsed = make_url(url)
@@ -176,7 +184,7 @@ class Catalogue:
         """Insert a version (operator_id, feed_id, content_hash, raw_sha256, size_bytes, ...)."""
         table = schema.feed_versions
         with self.engine.begin() as connection:
-            new_id = connection.execute(insert(table).values(**values)).inserted_primary_key[0]
+            new_id = _inserted_id(connection.execute(insert(table).values(**values)))
             row = connection.execute(select(table).where(table.c.id == new_id)).one()
         return VersionRecord.from_row(row)
 
@@ -199,7 +207,7 @@ class Catalogue:
         values = {key: value for key, value in asdict(record).items() if key != "id"}
         values["outcome"] = record.outcome.value
         with self.engine.begin() as connection:
-            new_id = connection.execute(insert(schema.fetches).values(**values)).inserted_primary_key[0]
+            new_id = _inserted_id(connection.execute(insert(schema.fetches).values(**values)))
         return FetchRecord(**{**{f.name: getattr(record, f.name) for f in fields(record)}, "id": new_id})
 
     def fetches(
