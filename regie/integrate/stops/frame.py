@@ -15,7 +15,7 @@ import pandas as pd
 
 from regie.gtfs.arrow_text import positions
 from regie.gtfs.columns import column, numeric, raw_column, table, text_codes
-from regie.gtfs.feed_tables import FeedTables
+from regie.gtfs.feed_tables import TableLookup
 from regie.gtfs.modes import mode_names
 
 STOP_COLUMNS = ["operator_id", "stop_id", "stop_name", "stop_lat", "stop_lon", "location_type",
@@ -35,7 +35,7 @@ def namespaced(operator_id: str, ids: pd.Series) -> pd.Series:
     return ids.where(ids == "", operator_id + ":" + ids)
 
 
-def operator_stops(operator_id: str, feed: FeedTables, *, namespace: bool = True) -> pd.DataFrame:
+def operator_stops(operator_id: str, feed: TableLookup, *, namespace: bool = True) -> pd.DataFrame:
     """One operator's stops in the combined-frame shape (see module docstring). `namespace=False`
     for tables whose ids are already `<operator>:<id>` (a normalised feed)."""
     if not namespace:
@@ -43,7 +43,7 @@ def operator_stops(operator_id: str, feed: FeedTables, *, namespace: bool = True
     return _stops_frame(operator_id, feed, lambda ids: namespaced(operator_id, ids))
 
 
-def _served_modes(feed: FeedTables, namespaced_ids, rank: dict[str, int]) -> pd.Series:
+def _served_modes(feed: TableLookup, namespaced_ids, rank: dict[str, int]) -> pd.Series:
     """stop_id (namespaced) -> the mode of the routes serving it through trips and stop_times,
     the first of `rank` when several do. On the codes of the distinct values (`text_codes`, cheap
     on compacted tables): the stop_times rows are never joined or de-duplicated as strings."""
@@ -66,7 +66,7 @@ def _served_modes(feed: FeedTables, namespaced_ids, rank: dict[str, int]) -> pd.
     return pd.Series(names[np.minimum(best.to_numpy(), unknown)], index=best.index, dtype="str")
 
 
-def _stops_frame(operator_id: str, feed: FeedTables, namespaced_ids) -> pd.DataFrame:
+def _stops_frame(operator_id: str, feed: TableLookup, namespaced_ids) -> pd.DataFrame:
     stops = table(feed, "stops")
     raw_type = column(stops, "location_type")
     frame = pd.DataFrame({
@@ -92,7 +92,7 @@ def _stops_frame(operator_id: str, feed: FeedTables, namespaced_ids) -> pd.DataF
     return frame[STOP_COLUMNS]
 
 
-def combined_stops(feeds: Mapping[str, FeedTables], *, namespace: bool = True) -> pd.DataFrame:
+def combined_stops(feeds: Mapping[str, TableLookup], *, namespace: bool = True) -> pd.DataFrame:
     """Every operator's stops, concatenated (operator id -> its feed tables; `namespace` as in
     `operator_stops`)."""
     frames = [operator_stops(operator_id, feed, namespace=namespace) for operator_id, feed in feeds.items()]
@@ -102,7 +102,7 @@ def combined_stops(feeds: Mapping[str, FeedTables], *, namespace: bool = True) -
     return pd.concat(frames, ignore_index=True)
 
 
-def operator_transfers(operator_id: str, feed: FeedTables) -> pd.DataFrame:
+def operator_transfers(operator_id: str, feed: TableLookup) -> pd.DataFrame:
     """An operator's own transfers.txt with namespaced stop ids: from_stop_id, to_stop_id,
     transfer_type (Int64), min_transfer_time (Int64, <NA> when empty)."""
     transfers = table(feed, "transfers")
