@@ -56,7 +56,7 @@ def gate_built_feed(gatekeeper: Gatekeeper, path: Path, *, name: str, title: str
     `name`); `report.{json,html}` are written into `folder`."""
     request = ValidationRequest(validation_date=gatekeeper.as_of, config=gatekeeper.config,
                                 bbox=gatekeeper.region.bbox, operator_id="region", feed_id=name)
-    outcome, _ = validate_feed(path, request)
+    outcome, _ = validate_feed(path, request, engine=gatekeeper.engine)
     folder.mkdir(parents=True, exist_ok=True)
     write_report_json(outcome, folder / "report.json", extra={"as_of": gatekeeper.as_of.isoformat()})
     write_report_html(outcome, folder / "report.html", settings=gatekeeper.config.report, title=title,

@@ -153,10 +153,6 @@ def service_dates(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
                          "date": (first + offset).astype("datetime64[D]").astype("datetime64[us]")})
 
 
-def _dates(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values.astype(str).str.strip(), format="%Y%m%d", errors="coerce")
-
-
 def service_span(feed: TableLookup) -> tuple[date | None, date | None]:
     """(first, last) day with service: calendar ranges that run on some weekday, plus added dates.
 
@@ -169,13 +165,13 @@ def service_span(feed: TableLookup) -> tuple[date | None, date | None]:
         days = [c for c in WEEKDAYS if c in calendar.columns]
         runs = calendar[days].apply(lambda col: col.astype(str).str.strip() == "1").any(axis=1) if days else True
         active = calendar[runs] if days else calendar
-        starts.append(_dates(active["start_date"]))
-        ends.append(_dates(active["end_date"]))
+        starts.append(gtfs_dates(active["start_date"]))
+        ends.append(gtfs_dates(active["end_date"]))
     calendar_dates = feed.get("calendar_dates")
     if calendar_dates is not None and len(calendar_dates) and {"date", "exception_type"} <= set(calendar_dates.columns):
         added = calendar_dates[calendar_dates["exception_type"].astype(str).str.strip() == "1"]
-        starts.append(_dates(added["date"]))
-        ends.append(_dates(added["date"]))
+        starts.append(gtfs_dates(added["date"]))
+        ends.append(gtfs_dates(added["date"]))
     first = pd.concat(starts).min() if starts else pd.NaT
     last = pd.concat(ends).max() if ends else pd.NaT
     return (None if pd.isna(first) else first.date(), None if pd.isna(last) else last.date())
