@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from regie.store.paths import shared_feeds_dir
+from tests.browser import browser  # noqa: F401 - the headless Chromium fixture, for every page test
 
 POSTGRES_ENV = "REGIE_TEST_POSTGRES_URL"
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from datetime import date
 from pathlib import Path
@@ -19,14 +18,12 @@ from quality.report import OVERVIEW_KEYS, write_overview_html, write_report_html
 from quality.result import ScoreResult, ValidationOutcome
 from regie.demo.server import FeedServer
 from regie.store.paths import PROJECT_ROOT
+from tests.browser import ARTIFACTS, assert_no_dialog, save_screenshot, severe_console_entries
 
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "</script><script>alert(2)</script>"
 WAIVER = "Ghost stop removed in the next version <b>— Transport authority & data office</b>"
 HASH = "sha256:" + "c0ffee" * 10 + "abcd"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 # Stops with coordinates: S1..S6 and ST1 (7 markers); S7 has none. Flagged: S1 (only by a waived
 # finding), S2 and S3 and ST1 (warnings), S4 (an error found through its row in stops.txt).
@@ -273,60 +270,6 @@ def test_overview(site: Path) -> None:
 # --- in a real browser ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def browser(tmp_path: Path):
-    if not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()):
-        message = f"needs Debian's chromium and chromium-driver ({CHROMIUM}, {CHROMEDRIVER})"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the browser test: {message} (.ci/run installs them)")
-        pytest.skip(f"{message}: apt-get install chromium chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--no-first-run", "--window-size=1280,900", f"--user-data-dir={tmp_path / 'chromium-profile'}"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    options.unhandled_prompt_behavior = "ignore"  # an alert stays open, so the test can see it
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    # Record every alert/confirm/prompt before any page script runs (CDP scripts bypass the CSP).
-    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": """
-        window.__dialogs = [];
-        for (const name of ["alert", "confirm", "prompt"]) {
-          window[name] = function (...args) { window.__dialogs.push(name + ":" + args.join(" ")); };
-        }"""})
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-def _severe(driver) -> list[dict]:
-    return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
-
-
-def _no_dialog(driver) -> None:
-    from selenium.common.exceptions import NoAlertPresentException
-
-    with pytest.raises(NoAlertPresentException):
-        driver.switch_to.alert.text  # noqa: B018 - raises when no dialog is open
-    assert driver.execute_script("return window.__dialogs") == []
-
-
-def _screenshot(driver, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    driver.set_window_size(1280, 900)
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1280, min(max(height + 40, 900), 6000))
-    driver.execute_script("window.scrollTo(0, 0)")
-    path = ARTIFACTS / name
-    assert driver.save_screenshot(str(path)), f"could not save {path}"
-    return path
-
-
 def test_report_in_chromium(site: Path, browser) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -336,8 +279,8 @@ def test_report_in_chromium(site: Path, browser) -> None:
         driver.get(server.url("txik-txak/index.html"))
         WebDriverWait(driver, 20).until(
             lambda d: d.execute_script("return document.getElementById('stop-map').dataset.ready === 'true'"))
-        assert _severe(driver) == []
-        _no_dialog(driver)
+        assert severe_console_entries(driver) == []
+        assert_no_dialog(driver)
         assert "Blocked" in driver.find_element(By.ID, "verdict").text
 
         markers = driver.find_elements(By.CSS_SELECTOR, "#stop-map path.stop-marker")
@@ -379,18 +322,18 @@ def test_report_in_chromium(site: Path, browser) -> None:
         assert chart["labels"][-1] == ["2025-06-02", "c0ffeec0"]
         assert chart["painted"] > 1000
 
-        _screenshot(driver, "quality-report.png")
-        assert _severe(driver) == []
-        _no_dialog(driver)
+        save_screenshot(driver, "quality-report.png")
+        assert severe_console_entries(driver) == []
+        assert_no_dialog(driver)
 
         driver.get(server.url("index.html"))
         WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
         assert len(driver.find_elements(By.CSS_SELECTOR, "table.overview tbody tr")) == 4
         assert driver.find_element(By.LINK_TEXT, f"Txik Txak {IMG}").get_attribute("href") == \
             server.url("txik-txak/index.html")
-        _screenshot(driver, "quality-overview.png")
-        assert _severe(driver) == []
-        _no_dialog(driver)
+        save_screenshot(driver, "quality-overview.png")
+        assert severe_console_entries(driver) == []
+        assert_no_dialog(driver)
 
 
 def test_report_from_a_file_url(site: Path, browser) -> None:
@@ -402,8 +345,8 @@ def test_report_from_a_file_url(site: Path, browser) -> None:
     WebDriverWait(driver, 20).until(
         lambda d: d.execute_script("return document.getElementById('stop-map').dataset.ready === 'true'"))
     assert driver.execute_script("return !!Chart.getChart(document.getElementById('score-chart'))")
-    assert _severe(driver) == []
-    _no_dialog(driver)
+    assert severe_console_entries(driver) == []
+    assert_no_dialog(driver)
 
 
 @pytest.mark.parametrize("package, folders", [
