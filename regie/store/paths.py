@@ -66,6 +66,10 @@ class Paths:
     def integration_dir(self) -> Path:
         return self.data_dir / "integration"
 
+    @property
+    def journeys_dir(self) -> Path:
+        return self.data_dir / "journeys"
+
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
