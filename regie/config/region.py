@@ -112,6 +112,52 @@ class IntegrationSettings(BaseModel):
     pool_checks: PoolCheckThresholds = Field(default_factory=PoolCheckThresholds)
 
 
+class PublishSettings(BaseModel):
+    """Open-data releases (`regie.publish`): how many are kept, where re-users download them, what
+    is public beyond the feeds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    keep_releases: int = Field(5, ge=1, le=1000, description="releases kept in releases/, the newest first")
+    base_url: HttpUrl | None = Field(
+        None, description="public address of the releases folder (download URLs in the catalogue); "
+                          "default: the publisher's url + /releases/")
+    include_fees: bool = Field(False, description="publish the fee statements too (not public by default)")
+    tile_url: str | None = Field(None, description="map tiles of the portal's map; off when empty")
+    tile_attribution: str = ""
+    contact_email: str = Field("", description="the catalogue's contact point; default: the publisher's")
+
+
+class PlannerSettings(BaseModel):
+    """The journey graph (`regie.journeys.build`) and the planner's defaults (`planner:`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    window_days: int = Field(3, ge=1, le=31, description="service days on the graph from as_of (+ the day before)")
+    interpolation: Literal["shape_dist", "position"] = Field(
+        "shape_dist", description="untimed stop_times: by shape_dist_traveled where given, else by position; "
+                                  "'position': always by position between timepoints")
+    walk_speed_mps: float = Field(1.2, gt=0.3, le=3)
+    walk_detour: float = Field(1.3, ge=1, le=3, description="walked distance / straight-line distance")
+    max_walk_m: float = Field(400.0, ge=0, le=5000, description="default longest walk of a journey leg")
+    nearby_walk_m: float = Field(0.0, ge=0, le=2000,
+                                 description="footpaths between any two stops this close (0: only transfers, stations)")
+    in_station_s: int = Field(120, ge=0, le=1800, description="between stops of one station without pathways")
+    pathway_default_s: int = Field(30, ge=0, le=1800, description="a pathway with neither traversal_time nor length")
+    cycling_speed_mps: float = Field(4.0, gt=1, le=12)
+    cycling_detour: float = Field(1.3, ge=1, le=3, description="ridden distance / straight-line distance")
+    bike_unlock_s: int = Field(60, ge=0, le=1800, description="unlocking plus docking a shared bike")
+    max_bike_ride_m: float = Field(5000.0, ge=0, le=50000, description="longest bike-share ride (straight line)")
+    bike_access_m: float = Field(300.0, ge=0, le=2000, description="walk between a stop and a bike-share station")
+    wheelchair_unknown: Literal["accessible", "not_accessible"] = Field(
+        "not_accessible", description="how wheelchair-only journeys read an unknown (0 / empty) accessibility")
+    max_transfers: int = Field(5, ge=0, le=15)
+    min_transfer_slack_s: int = Field(60, ge=0, le=1800, description="added to every change of vehicle")
+    isochrone_budget_s: int = Field(3600, gt=0, le=6 * 3600)
+    benefit_sample_size: int = Field(20, ge=1, le=10000, description="stops sampled per operator")
+    benefit_budget_s: int = Field(3600, gt=0, le=6 * 3600, description="travel time of the integration indicator")
+
+
 class Region(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -122,6 +168,8 @@ class Region(BaseModel):
     as_of: date = Field(default_factory=date.today)
     collection: CollectionSettings = Field(default_factory=CollectionSettings)
     integration: IntegrationSettings = Field(default_factory=IntegrationSettings)
+    planner: PlannerSettings = Field(default_factory=PlannerSettings)
+    publish: PublishSettings = Field(default_factory=PublishSettings)
 
     @field_validator("timezone")
     @classmethod
