@@ -112,6 +112,19 @@ class IntegrationSettings(BaseModel):
     pool_checks: PoolCheckThresholds = Field(default_factory=PoolCheckThresholds)
 
 
+class LicenceTerms(BaseModel):
+    """What a named licence (`LicenseRef-...`) allows, declared by the region: a named licence is
+    published only when its terms say that it may be redistributed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    url: HttpUrl | None = None
+    redistribution: bool = Field(description="the data may be republished by the pool")
+    attribution: bool = True
+    share_alike: bool = False
+
+
 class PublishSettings(BaseModel):
     """Open-data releases (`regie.publish`): how many are kept, where re-users download them, what
     is public beyond the feeds."""
@@ -126,6 +139,16 @@ class PublishSettings(BaseModel):
     tile_url: str | None = Field(None, description="map tiles of the portal's map; off when empty")
     tile_attribution: str = ""
     contact_email: str = Field("", description="the catalogue's contact point; default: the publisher's")
+    licences: dict[str, LicenceTerms] = Field(
+        default_factory=dict, description="terms of the named licences (LicenseRef-...) of open operators")
+
+    @field_validator("licences")
+    @classmethod
+    def _named_licences(cls, value: dict[str, LicenceTerms]) -> dict[str, LicenceTerms]:
+        unnamed = [key for key in value if not key.startswith("LicenseRef-")]
+        if unnamed:
+            raise ValueError(f"{', '.join(unnamed)}: only named licences (LicenseRef-...) need terms here")
+        return value
 
 
 class PlannerSettings(BaseModel):
