@@ -19,16 +19,37 @@ class _Model(BaseModel):
 
 
 class Blocking(_Model):
-    """Which findings block a version: every notice of these severities, plus or minus codes."""
+    """Which findings block a version: every ERROR (accept one with a waiver: a reason, who granted
+    it and until when), plus the notices of other listed severities and codes, minus `except_codes`.
+
+    An unwaived ERROR always blocks, so a report's verdict and its findings agree: "Accepted" never
+    sits beside an unwaived ERROR. `feed_expired` is an ERROR like any other: an expired version is
+    never in force."""
 
     severities: list[Severity] = ["ERROR"]
     also_codes: list[str] = Field(default_factory=list, description="codes that block whatever their severity")
     except_codes: list[str] = Field(
-        default_factory=lambda: ["feed_expired"],
-        description="codes that never block; expiry is judged on the version in force (accepted_feed's checks)",
+        default_factory=list,
+        description="WARNING or INFO codes listed in `severities` or `also_codes` that do not block after all",
     )
 
+    @field_validator("severities")
+    @classmethod
+    def _errors_block(cls, value: list[Severity]) -> list[Severity]:
+        if "ERROR" not in value:
+            raise ValueError("ERROR must be listed: an unwaived ERROR always blocks (accept one with a waiver)")
+        return value
+
+    @field_validator("except_codes")
+    @classmethod
+    def _expiry_blocks(cls, value: list[str]) -> list[str]:
+        if "feed_expired" in value:
+            raise ValueError("feed_expired cannot be excepted: an expired version is never in force")
+        return value
+
     def blocks(self, code: str, severity: str) -> bool:
+        if severity == "ERROR":
+            return True
         if code in self.except_codes:
             return False
         return severity in self.severities or code in self.also_codes
@@ -71,6 +92,10 @@ class RuleThresholds(_Model):
     parent_station_max_distance_m: float = Field(500.0, gt=0)
     min_days_valid_ahead: int = Field(30, ge=0)
     max_days_since_update: int = Field(180, ge=1)
+    outside_region_error_share: float = Field(
+        0.5, gt=0, le=1,
+        description="from this share of a feed's located stops outside the region's box, one ERROR (below: a WARNING per stop)",
+    )
     max_speed_kmh: dict[str, float] = Field(
         default_factory=_default_max_speed_kmh,
         description="above this between two consecutive stops is fast travel (by basic route type name)",

@@ -78,22 +78,37 @@ class Candidate:
     feed_end: date | None
 
 
+def has_expired(candidate: Candidate, as_of: date) -> bool:
+    """Whether the version's service ended before `as_of`."""
+    return candidate.feed_end is not None and candidate.feed_end < as_of
+
+
 def choose_accepted(candidates: list[Candidate], as_of: date) -> Candidate | None:
-    """The version in force on `as_of`: the newest unblocked one whose service has started.
+    """The version in force on `as_of`: the newest unblocked one whose service has started and not
+    ended. An expired version is never in force (not even with its `feed_expired` waived).
 
     A version published ahead of its first service day waits until that day; if no unblocked
     version has started yet, the newest unblocked one is used.
     """
-    unblocked = sorted((c for c in candidates if not c.blocked), key=lambda c: (c.first_seen_at, c.version_id))
+    unblocked = sorted((c for c in candidates if not c.blocked and not has_expired(c, as_of)),
+                       key=lambda c: (c.first_seen_at, c.version_id))
     if not unblocked:
         return None
     started = [c for c in unblocked if c.feed_start is None or c.feed_start <= as_of]
     return (started or unblocked)[-1]
 
 
-def expiry_status(accepted: Candidate | None, as_of: date, warning_days: int) -> tuple[str, str]:
-    """("ok" | "expiring" | "expired" | "none", sentence) for the accepted version on `as_of`."""
+EXPIRED_TEXT = "expired: not in the regional feeds"
+
+
+def expiry_status(accepted: Candidate | None, as_of: date, warning_days: int,
+                  newest: Candidate | None = None) -> tuple[str, str]:
+    """("ok" | "expiring" | "expired" | "none", sentence) for the version in force on `as_of`;
+    "expired" when nothing is in force because the newest version's service has ended."""
     if accepted is None:
+        if newest is not None and newest.feed_end is not None and has_expired(newest, as_of):
+            days = (as_of - newest.feed_end).days
+            return "expired", f"{EXPIRED_TEXT} (the newest version's service ended on {newest.feed_end}, {days} days ago)"
         return "none", "no version without blocking findings: nothing is in force"
     if accepted.feed_end is None:
         return "ok", "the accepted version's last service day is unknown"

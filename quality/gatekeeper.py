@@ -13,7 +13,14 @@ from pathlib import Path
 from quality.config import QualityConfig
 from quality.engine import CanonicalEngine
 from quality.gate import Candidate, choose_accepted, expiry_status
-from quality.history import ValidationRecord, candidates, feed_validations, find_validation, record_validation
+from quality.history import (
+    ValidationRecord,
+    candidates,
+    feed_validations,
+    find_validation,
+    findings_of,
+    record_validation,
+)
 from quality.report import write_report_html, write_report_json
 from quality.validate import ValidationRequest, validate_feed
 from regie.config.operators import Feed, Operator
@@ -34,6 +41,35 @@ class FeedGate:
     expiry: str = "none"
     expiry_text: str = ""
     validated_now: list[ValidationRecord] = field(default_factory=list)
+    blocked_by: list[tuple[str, int]] = field(default_factory=list)  # the newest version's blocking codes, counts
+
+    @property
+    def state(self) -> str:
+        """What a person must know, one word: "in_force" (the newest version), "older_in_force" (the
+        newest is blocked, an older one serves), "expiring", "expired" (nothing in force: the service
+        ended), "blocked" (nothing in force: every version is blocked) or "no_version"."""
+        if self.latest is None:
+            return "no_version"
+        if self.accepted is None:
+            return "expired" if self.expiry == "expired" else "blocked"
+        if self.expiry == "expiring":
+            return "expiring"
+        return "older_in_force" if self.serving_older else "in_force"
+
+    @property
+    def alarm(self) -> bool:
+        """Something to act on: nothing in force, or a blocked newest version, or expiry close."""
+        return self.state != "in_force"
+
+    @property
+    def blocked_text(self) -> str:
+        """Why the newest version is blocked, in words ("" when it is not)."""
+        if not self.latest_blocked:
+            return ""
+        codes = ", ".join(f"{code} ×{count}" if count > 1 else code for code, count in self.blocked_by[:3])
+        more = f" and {len(self.blocked_by) - 3} more" if len(self.blocked_by) > 3 else ""
+        errors = self.latest.errors if self.latest else 0
+        return f"{errors} error{'s' if errors != 1 else ''}: {codes}{more}" if codes else f"{errors} errors"
 
     @property
     def latest_blocked(self) -> bool:
@@ -83,8 +119,13 @@ class Gatekeeper:
                 gate.latest = record
             if not record.blocked and (record.feed_start is None or record.feed_start <= self.as_of):
                 break  # older versions cannot be in force
-        gate.accepted = choose_accepted(candidates(self.catalogue, operator.id, feed.id, self.as_of, config_hash), self.as_of)
-        gate.expiry, gate.expiry_text = expiry_status(gate.accepted, self.as_of, self.config.expiry_warning_days)
+        found = candidates(self.catalogue, operator.id, feed.id, self.as_of, config_hash)
+        gate.accepted = choose_accepted(found, self.as_of)
+        newest = next((c for c in found if gate.latest and c.version_id == gate.latest.version_id), None)
+        gate.expiry, gate.expiry_text = expiry_status(gate.accepted, self.as_of, self.config.expiry_warning_days, newest)
+        if gate.latest is not None and gate.latest.blocked:
+            gate.blocked_by = [(f["code"], f["blocking_count"]) for f in findings_of(self.catalogue, gate.latest.id)
+                               if f["blocking_count"]]
         return gate
 
     def _validate(self, operator: Operator, feed: Feed, version: VersionRecord, config_hash: str) -> ValidationRecord:

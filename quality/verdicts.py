@@ -3,6 +3,8 @@ integrator and the fees use.
 
 - `versions_in_force(gatekeeper, operator)`: each of the operator's GTFS feeds' version in force
   at the region's `as_of`, from the verdicts already in the catalogue (nothing is validated);
+- `without_version_in_force(gatekeeper, operator)`: why each GTFS feed without a version in force
+  has none, in words ("expired: not in the regional feeds ...", blocked and why, no version yet);
 - `gate_built_feed(gatekeeper, path, ...)`: the gate's verdict on a feed the pool built itself
   (the regional feeds), with its reports written.
 """
@@ -38,6 +40,21 @@ def versions_in_force(gatekeeper: Gatekeeper, operator: Operator) -> list[Versio
         found.append(VersionInForce(gate.feed_id, record.id, record.content_hash,
                                     gatekeeper.archive.root / record.archive_path))
     return found
+
+
+def without_version_in_force(gatekeeper: Gatekeeper, operator: Operator) -> dict[str, str]:
+    """feed id -> why it has no version in force (only such feeds), in words."""
+    reasons = {}
+    for gate in gatekeeper.gate_operator(operator, validate=False):
+        if gate.accepted is not None:
+            continue
+        if gate.state == "expired":
+            reasons[gate.feed_id] = gate.expiry_text
+        elif gate.state == "blocked":
+            reasons[gate.feed_id] = f"blocked: every version has blocking findings (newest: {gate.blocked_text})"
+        else:
+            reasons[gate.feed_id] = "no version archived yet"
+    return reasons
 
 
 @dataclass

@@ -11,27 +11,33 @@ from regie.integrate.run import regional_status
 from regie.pool import Pool
 
 
-def _gate_rows(pool: Pool) -> dict[tuple[str, str], dict[str, Any]]:
+def _gate_rows(pool: Pool, now: datetime) -> dict[tuple[str, str], dict[str, Any]]:
     """Verdicts already in the catalogue, by (operator, feed)."""
-    return {(row["operator"], row["feed"]): row for row in overview_rows(pool.registry, pool.gatekeeper)}
+    return {(row["operator"], row["feed"]): row for row in overview_rows(pool.registry, pool.gatekeeper, now=now)}
 
 
 def _gate(row: dict[str, Any] | None) -> dict[str, Any] | None:
     if row is None or row["latest_version"] is None:
         return None
     return {"latest_version": row["latest_version"], "verdict": row["verdict"], "latest_errors": row["errors"],
-            "accepted_version": row["accepted_version"], "serving_older": row["serving_older"],
-            "score": row["score"], "expiry": row["expiry"], "report": row["report"]}
+            "blocked_reason": row["blocked_reason"], "accepted_version": row["accepted_version"],
+            "serving_older": row["serving_older"], "score": row["score"], "expiry": row["expiry"],
+            "expiry_text": row["expiry_text"], "feed_end": row["feed_end"], "days_left": row["days_left"],
+            "report": row["report"]}
 
 
 def pool_status(pool: Pool, *, now: datetime) -> dict[str, Any]:
-    gates = _gate_rows(pool)
+    """Every operator and feed: catalogue state, last fetch, the gate (`gate`, GTFS only) and, in
+    words, `state`, `status`, `alarm` and `last_fetch` (see `quality.overview.overview_rows`)."""
+    rows = _gate_rows(pool, now)
     operators = []
     for operator in pool.registry.operators:
         feeds = []
         for feed in operator.feeds:
             status = pool.catalogue.feed_status(operator.id, feed.id, feed.kind.value).to_dict(now)
-            status["gate"] = _gate(gates.get((operator.id, feed.id)))
+            row = rows[(operator.id, feed.id)]
+            status["gate"] = _gate(row)
+            status.update({key: row[key] for key in ("state", "status", "alarm", "last_fetch", "fetch_failed")})
             feeds.append(status)
         operators.append({"id": operator.id, "name": operator.name, "modes": list(operator.modes),
                           "openness": operator.openness, "feeds": feeds})

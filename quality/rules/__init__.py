@@ -8,7 +8,7 @@ Codes (severity) by family module:
 - stations: stop_too_far_from_parent_station (WARNING; ERROR beyond 10x the threshold),
   parent_station_coordinates_suspect (ERROR beyond 10x the threshold: 0,0, swapped; else WARNING).
 - stop_spacing: stop_too_close_to_another_stop (WARNING).
-- region: stop_outside_region (WARNING; only with a bbox).
+- region: stop_outside_region (WARNING), most_stops_outside_region (ERROR; only with a bbox).
 - service_window: feed_expired (ERROR), feed_service_ends_soon (WARNING),
   calendar_covers_single_day (INFO).
 - freshness: feed_not_updated (WARNING; only when last_changed is known).

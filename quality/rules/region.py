@@ -1,5 +1,7 @@
 """stop_outside_region (WARNING): a located stop, station or entrance outside the region's
-bounding box (only when the operator's region has one). Generic nodes and boarding areas
+bounding box (only when the operator's region has one); most_stops_outside_region (ERROR): at
+least `thresholds.outside_region_error_share` of the located stops are outside it, so the feed
+is not this region's (a few stray stops stay warnings). Generic nodes and boarding areas
 (location_type 3/4) without coordinates, or at 0,0 (a placeholder for none), are skipped, as are
 values that are not numbers (canonical reports those). One notice per stop, so a cross-border line shows which stops leave
 the region (the expectations suite judges the share of such stops)."""
@@ -8,8 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from quality.notices import Severity
-from quality.rules._common import no_notices, notices, records
+from quality.notices import Severity, Source, notice, notices_frame
+from quality.rules._common import combined, no_notices, notices, records
 from quality.rules.context import RuleContext
 from regie.gtfs.columns import column, location_types, numeric, rows, table
 from regie.gtfs.feed_tables import FeedTables
@@ -36,7 +38,18 @@ def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
         + " (lat, lon) is outside the region's bounding box " + bbox_text + " (min lon, min lat, max lon, max lat)."
     )
     hits["bbox"] = bbox_text
-    return notices(
+    strays = notices(
         "stop_outside_region", Severity.WARNING, file="stops.txt", row=hits["row"], field="stop_lat", message=message,
         context=records(hits, ["stop_id", "lat", "lon", "bbox"]),
     )
+    share = len(hits) / len(located)
+    if share < context.thresholds.outside_region_error_share:
+        return strays
+    most = notice(
+        "most_stops_outside_region", Severity.ERROR, Source.REGIE,
+        f"{len(hits)} of the feed's {len(located)} located stops ({share:.0%}) are outside the region's bounding box "
+        f"{bbox_text} (min lon, min lat, max lon, max lat): this feed does not serve the region. Check the operator's URL "
+        "or the region's bounding box.",
+        file="stops.txt", outside=len(hits), located=len(located), share=round(share, 3), bbox=bbox_text,
+    )
+    return combined([notices_frame([most]), strays])

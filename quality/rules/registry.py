@@ -31,6 +31,7 @@ OWN_CODES: dict[str, str] = {
     "parent_station_coordinates_suspect": "ERROR",  # WARNING within 10x the threshold
     "stop_too_close_to_another_stop": "WARNING",
     "stop_outside_region": "WARNING",
+    "most_stops_outside_region": "ERROR",
     "feed_expired": "ERROR",
     "feed_service_ends_soon": "WARNING",
     "calendar_covers_single_day": "INFO",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from quality.verdicts import BuiltFeedVerdict, gate_built_feed, versions_in_force
+from quality.verdicts import BuiltFeedVerdict, gate_built_feed, versions_in_force, without_version_in_force
 from regie.config.operators import Operator
 from regie.config.region import Region
 from regie.gtfs.feed_tables import parse_csv_bytes
@@ -77,7 +77,9 @@ def normalise_for_pool(pool: Pool, operator: Operator) -> NormalisedOperator:
     normalised, refused = normalise_all([item], pool.region)
     if operator.id not in normalised:
         shutil.rmtree(folder, ignore_errors=True)
-        reason = refused.get(operator.id, "no accepted GTFS version")
+        missing = without_version_in_force(pool.gatekeeper, operator)
+        reason = refused.get(operator.id) or "; ".join(f"{feed}: {why}" for feed, why in missing.items()) \
+            or "no accepted GTFS version"
         status = "no_accepted_version" if not item.feeds else "refused"
         return NormalisedOperator(operator.id, status, reason, versions=tuple(item.versions))
     feed = normalised[operator.id]

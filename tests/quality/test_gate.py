@@ -29,9 +29,19 @@ def _waiver(**overrides) -> Waiver:
     return Waiver(**{**values, **overrides})
 
 
-def test_by_default_every_error_but_expiry_blocks_and_nothing_else():
+def test_every_unwaived_error_blocks_expiry_included():
     expired = notices_frame([notice("feed_expired", "ERROR", "regie", "m", file="calendar.txt")])
-    assert apply_gate(expired, Blocking(), [], AS_OF)[0]["blocking"].tolist() == [False]
+    assert apply_gate(expired, Blocking(), [], AS_OF)[0]["blocking"].tolist() == [True]
+
+
+def test_an_error_cannot_be_excepted_from_blocking_only_waived():
+    with pytest.raises(ValueError, match="ERROR must be listed"):
+        Blocking(severities=["WARNING"])
+    with pytest.raises(ValueError, match="feed_expired cannot be excepted"):
+        Blocking(except_codes=["feed_expired"])
+    gated, _ = apply_gate(_notices(), Blocking(except_codes=["foreign_key_violation"]), [], AS_OF)
+    assert gated["blocking"].tolist() == [True, True, True, False, False]  # an ERROR blocks all the same
+
 
 def test_errors_block():
     gated, uses = apply_gate(_notices(), Blocking(), [], AS_OF)
@@ -40,9 +50,11 @@ def test_errors_block():
 
 
 def test_blocking_is_configurable_per_code():
-    blocking = Blocking(also_codes=["stop_outside_region"], except_codes=["foreign_key_violation"])
+    blocking = Blocking(severities=["ERROR", "WARNING"], except_codes=["missing_recommended_field"])
     gated, _ = apply_gate(_notices(), blocking, [], AS_OF)
-    assert gated["blocking"].tolist() == [True, True, False, False, True]
+    assert gated["blocking"].tolist() == [True, True, True, False, True]
+    also, _ = apply_gate(_notices(), Blocking(also_codes=["stop_outside_region"]), [], AS_OF)
+    assert also["blocking"].tolist() == [True, True, True, False, True]
 
 
 def test_a_waiver_marks_findings_waived_but_keeps_them():
@@ -110,3 +122,12 @@ def test_expiry_warns_within_the_window_and_errors_after():
     status, text = expiry_status(_candidate(1, False, end=AS_OF - timedelta(days=1)), AS_OF, 14)
     assert status == "expired" and "1 days ago" in text
     assert expiry_status(None, AS_OF, 14)[0] == "none"
+
+
+def test_an_expired_version_is_never_in_force():
+    expired = _candidate(2, False, end=AS_OF - timedelta(days=1))
+    assert choose_accepted([_candidate(1, False), expired], AS_OF).version_id == 1  # a new, already expired version
+    assert choose_accepted([expired], AS_OF) is None  # even unblocked (a waived feed_expired)
+    status, text = expiry_status(None, AS_OF, 14, newest=expired)
+    assert status == "expired" and text.startswith("expired: not in the regional feeds")
+    assert expiry_status(None, AS_OF, 14, newest=_candidate(1, True))[0] == "none"

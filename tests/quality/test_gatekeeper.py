@@ -110,7 +110,24 @@ def test_expiry_of_the_version_in_force(pool, demo_feeds):
     [expiring] = gatekeeper(as_of=end - timedelta(days=10)).gate_operator(operator)
     assert expiring.expiry == "expiring"
     [expired] = gatekeeper(as_of=end + timedelta(days=1)).gate_operator(operator)
-    assert expired.expiry == "expired" and expired.accepted.version_id == fresh.accepted.version_id
+    assert expired.expiry == "expired" and expired.accepted is None  # kept in the archive, never in force
+    assert expired.state == "expired" and expired.alarm and expired.latest_blocked
+    assert expired.expiry_text.startswith("expired: not in the regional feeds")
+    assert ("feed_expired", 1) in expired.blocked_by
+
+
+def test_a_new_version_already_expired_never_replaces_the_version_in_force(pool, demo_feeds, tmp_path):
+    """A version published with only past service is blocked (feed_expired) and the good one stays."""
+    operator, collector, gatekeeper = pool["operator"], pool["collector"], pool["gatekeeper"]
+    good = collector.submit(operator, demo_feeds["good"]).version
+    old_start = START - timedelta(days=800)
+    generate_demo_region(tmp_path / "old", start=old_start, mugabus_defects=False)
+    stale = collector.submit(operator, tmp_path / "old" / "mugabus.zip").version
+    assert stale.id != good.id
+    [gate] = gatekeeper().gate_operator(operator)
+    assert gate.latest.version_id == stale.id and gate.latest.blocked
+    assert gate.accepted.version_id == good.id and gate.state == "older_in_force"
+    assert "feed_expired" in gate.blocked_text
 
 
 def test_hart_needs_a_waiver_for_its_six_canonical_errors(feeds_dir):
