@@ -159,7 +159,9 @@ def test_feed_info_names_the_pool_and_operators_rows_are_kept_aside(bay):
     row = info.iloc[0]
     assert row["feed_publisher_name"] == "Bay Area test pool"
     assert row["feed_publisher_url"] == "https://pool.example.org/"
-    assert row["feed_lang"] == "en" and row["feed_version"] == integration.version
+    assert row["feed_lang"] == "en" and row["feed_version"] == f"{integration.version}-internal"
+    open_version = integration.feeds["open"].tables["feed_info"].iloc[0]["feed_version"]
+    assert open_version == f"{integration.version}-open" != row["feed_version"]
     assert row["feed_start_date"] <= row["feed_end_date"]
     aside = pd.read_csv(files["internal/operator_feed_info"], dtype=str)
     assert set(aside["operator_id"]) <= {"bart", "caltrain", "countyconnection"} and len(aside) >= 1

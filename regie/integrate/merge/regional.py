@@ -4,17 +4,20 @@ Each standard table is the concatenation of the operators' tables (ids are alrea
 nothing joins by accident), kept as `TableParts` (the operators' frames under one header, never
 copied into one frame: the zip writer streams them), then:
 - stops: the interchange hubs applied: matched stops re-parented under the hub's station, new hub
-  stations appended (`hub:<n>`), merged stations kept without children;
+  stations appended (`hub:<hash of the members>`), merged stations kept without children;
 - transfers: the operators' own rows, all kept, plus generated walking transfers for the stop
   pairs the operators do not already describe;
 - feed_info: one row naming the pool as publisher (the operators' rows are kept aside in
-  `operator_feed_info`).
+  `operator_feed_info`), its feed_version the run's version followed by the feed's name
+  (`regional_feed_version`: `2026-12-06-1a2b3c4d5e6f-internal` and `...-open`), so the internal
+  and open feeds of one run never carry the same version.
 The reconciliation records, per operator and table, rows in and out and why rows were added or
 replaced; non-standard files never reach a regional feed (they stay in the per-operator output).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -151,6 +154,11 @@ def merged_transfers(own: pd.DataFrame | None, generated: pd.DataFrame) -> pd.Da
     return pd.concat([own, new[fresh]], ignore_index=True).fillna("")
 
 
+def regional_feed_version(version: str, name: str) -> str:
+    """The feed_version of regional feed `name` ("internal", "open") built in the run `version`."""
+    return f"{version}-{name}" if version else name
+
+
 def _feed_info_row(info: FeedInfo, calendars: tuple[str, str]) -> pd.DataFrame:
     start, end = calendars
     row = {"feed_publisher_name": info.publisher_name, "feed_publisher_url": info.publisher_url,
@@ -230,7 +238,8 @@ def merge_feeds(name: str, feeds: Mapping[str, NormalisedFeed], match: MatchResu
                             "walking transfers generated"))
     first, last = service_span(MaterialisedTables(tables))  # reads like a feed: `.get(name)`
     span = (first.strftime("%Y%m%d"), last.strftime("%Y%m%d")) if first and last else ("", "")
-    tables["feed_info"] = _feed_info_row(info, span)
+    tables["feed_info"] = _feed_info_row(dataclasses.replace(info, version=regional_feed_version(info.version, name)),
+                                         span)
     records.append((POOL, "feed_info", 0, 1, 0, 1, "the pool's feed_info"))
     reconciliation = pd.DataFrame.from_records(records, columns=MERGE_RECONCILIATION_COLUMNS)
     own_info = pd.concat(operator_info, ignore_index=True).fillna("") if operator_info else pd.DataFrame()

@@ -22,13 +22,18 @@ component has one: the station of the operator with the most stops in the frame 
 ties broken by the smallest station id. Stations are never nested: every other station of the
 component is *merged* (its row stays, but its children — members or not — are re-parented under
 the hub station, and it is listed in `merged_stations`). With no station in the component, a new
-station `hub:<n>` is created at the members' centroid, named after the most common normalised name
-(the shortest original name carrying it); n numbers the hubs in the order of their smallest member
-id, so it is not stable across versions (the reused station ids are).
+station is created at the members' centroid, named after the most common normalised name (the
+shortest original name carrying it).
+
+Hub ids are derived from what the hub joins: `hub:<12 hex>` of a SHA-256 of its sorted member stop
+ids (`hub_id_for`). Adding an operator whose stops join no existing hub leaves every id as it
+was, and one id names the same members in the internal and the open feed (a hub that gains or
+loses a member is another hub, with another id). A created station takes the hub's id.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -49,6 +54,12 @@ HUB_OPERATOR = "hub"
 _SIDE_COLUMNS = {"operator_id": "operator", "stop_name": "name", "location_type": "location_type",
                  "mode": "mode", "parent_station": "parent_station"}
 PAIR_COLUMNS = ["stop_id_a", "stop_id_b", "distance_m"] + [f"{c}_{s}" for s in "ab" for c in _SIDE_COLUMNS.values()]
+
+
+def hub_id_for(members: Iterable[str]) -> str:
+    """`hub:<12 hex>`: the id of the hub joining the stop ids `members` (order and repeats ignored)."""
+    digest = hashlib.sha256("\n".join(sorted(set(members))).encode("utf-8")).hexdigest()
+    return f"{HUB_OPERATOR}:{digest[:12]}"
 
 
 def location_types(stops: pd.DataFrame) -> pd.Series:
@@ -143,7 +154,7 @@ class MatchResult:
       (sorted stop ids), operators, merged_stations;
     - reparent: stop_id, hub_id, old_parent_station, new_parent_station, reason ("matched" or
       "child of merged station <id>");
-    - new_stations: rows in the stops-frame shape for the created `hub:<n>` stations;
+    - new_stations: rows in the stops-frame shape for the created stations (id: the hub's id);
     - unknown_overrides: override pairs naming a stop id absent from the frame (kind, a, b, missing);
     - conflicts: denied pairs that still ended in one hub through other matches (hub_id, a, b).
     """
@@ -250,9 +261,9 @@ def build_hubs(
     groups["stop_id"] = frame["stop_id"].to_numpy()[nodes]
     ordered = groups.groupby("label")["stop_id"].min().sort_values()
     children = frame[frame["parent_station"] != ""].groupby("parent_station")["stop_id"].apply(list).to_dict()
-    for n, label in enumerate(ordered.index, start=1):
-        hub_id = f"hub:{n}"
+    for label in ordered.index:
         part = frame.iloc[groups.loc[groups["label"] == label, "node"].to_numpy()].sort_values("stop_id")
+        hub_id = hub_id_for(part["stop_id"])
         stations = part[part["location_type"] == 1]
         if len(stations):
             ranked = stations.assign(size=stations["operator_id"].map(operator_size)).sort_values(
