@@ -4,7 +4,6 @@
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
-    AssetCheckSpec,
     AssetExecutionContext,
     Failure,
     MaterializeResult,
@@ -13,7 +12,7 @@ from dagster import (
     asset,
 )
 
-from assets.partitions import operators_partitions
+from assets.partitions import operator_check, operators_partitions
 from assets.previews import collection_markdown
 from assets.registry import operator_registry
 from regie.collect.collector import Collector
@@ -31,7 +30,7 @@ ARCHIVE_IS_INTACT = "archived_versions_are_intact"
     kinds={"http", "sql"},
     owners=["team:data-engineering"],
     check_specs=[
-        AssetCheckSpec(
+        operator_check(
             ARCHIVE_IS_INTACT,
             asset="collected_feeds",
             blocking=True,

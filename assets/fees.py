@@ -13,6 +13,7 @@ from dagster import (
     asset,
 )
 
+from assets.automation import REGION
 from assets.previews import markdown_table
 from assets.validate import accepted_feed
 from regie.fees.history import record_fees
@@ -26,6 +27,7 @@ BUDGET_COVERED = "platform_budget_covered"
 @asset(
     deps=[accepted_feed],
     group_name="fees",
+    automation_condition=REGION,
     kinds={"python", "html", "sql"},
     owners=["team:finance"],
     check_specs=[

@@ -14,7 +14,8 @@ from dagster import (
     multi_asset,
 )
 
-from assets.partitions import operators_partitions
+from assets.automation import PER_OPERATOR, REGION
+from assets.partitions import operator_check, operators_partitions
 from assets.previews import markdown_table
 from assets.validate import accepted_feed
 from regie.integrate.merge.audit import foreign_ids, unbalanced_tables
@@ -35,9 +36,10 @@ HUBS, TRANSFERS, FEEDS, RECONCILIATION = "stop_hubs", "walking_transfers", "regi
     partitions_def=operators_partitions,
     deps=[accepted_feed],
     group_name="integrate",
+    automation_condition=PER_OPERATOR,
     kinds={"python", "pandas"},
     owners=["team:integration"],
-    check_specs=[AssetCheckSpec(OPERATOR_INTEGRATED, asset="normalised_feed",
+    check_specs=[operator_check(OPERATOR_INTEGRATED, asset="normalised_feed",
                                 description="The operator's versions in force were normalised (not refused, not missing).")],
 )
 def normalised_feed(context: AssetExecutionContext, pool: ResourceParam[Pool]) -> MaterializeResult:
@@ -67,18 +69,20 @@ def normalised_feed(context: AssetExecutionContext, pool: ResourceParam[Pool]) -
 
 @multi_asset(
     specs=[
-        AssetSpec(HUBS, deps=[normalised_feed], group_name="integrate", kinds={"python", "csv"}, owners=["team:integration"],
+        AssetSpec(HUBS, deps=[normalised_feed], group_name="integrate", automation_condition=REGION, kinds={"python", "csv"},
+                  owners=["team:integration"],
                   description="Interchange hubs: stops of different operators matched (distance, name, mode; "
                               "overrides in configs/stop_matches.yaml), re-parented under one station; "
                               "`internal/hubs.csv`, `stop_matches.csv`, `stop_match_review.csv`."),
-        AssetSpec(TRANSFERS, deps=[HUBS], group_name="integrate", kinds={"python", "csv"}, owners=["team:integration"],
+        AssetSpec(TRANSFERS, deps=[HUBS], group_name="integrate", automation_condition=REGION, kinds={"python", "csv"},
+                  owners=["team:integration"],
                   description="Walking transfers between matched and nearby stops of different operators, each "
                               "with how it was computed; `internal/transfers.csv`."),
-        AssetSpec(FEEDS, deps=[HUBS, TRANSFERS], group_name="integrate", kinds={"python", "gtfs"},
+        AssetSpec(FEEDS, deps=[HUBS, TRANSFERS], group_name="integrate", automation_condition=REGION, kinds={"python", "gtfs"},
                   owners=["team:integration"],
                   description="The regional GTFS feeds: `internal/regional.zip` (every operator) and "
                               "`open/regional.zip` (open operators only), validated by the quality gate."),
-        AssetSpec(RECONCILIATION, deps=[FEEDS], group_name="integrate", kinds={"python", "csv"},
+        AssetSpec(RECONCILIATION, deps=[FEEDS], group_name="integrate", automation_condition=REGION, kinds={"python", "csv"},
                   owners=["team:integration"],
                   description="Rows in, out and dropped with the reason, per operator and table, from "
                               "normalisation to the merged feeds; pool-level findings; `internal/*.csv`."),

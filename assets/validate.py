@@ -11,8 +11,9 @@ from dagster import (
     asset,
 )
 
+from assets.automation import PER_OPERATOR, REGION
 from assets.collect import collected_feeds
-from assets.partitions import operators_partitions
+from assets.partitions import operator_check, operators_partitions
 from assets.previews import markdown_table
 from quality.gatekeeper import FeedGate
 from quality.overview import overview_rows
@@ -24,6 +25,7 @@ EXPECTATIONS_MET = "regional_expectations_met"
 HAS_ACCEPTED = "has_accepted_version"
 NOT_EXPIRED = "accepted_feed_not_expired"
 NOT_EXPIRING = "accepted_feed_not_expiring_soon"
+OPERATORS_NEED_NOTHING = "no_operator_needs_action"
 
 
 def _gates(context: AssetExecutionContext, pool: Pool) -> list[FeedGate]:
@@ -34,12 +36,13 @@ def _gates(context: AssetExecutionContext, pool: Pool) -> list[FeedGate]:
     partitions_def=operators_partitions,
     deps=[collected_feeds],
     group_name="validate",
+    automation_condition=PER_OPERATOR,
     kinds={"python", "sql"},
     owners=["team:quality"],
     check_specs=[
-        AssetCheckSpec(NEWEST_VERSION_PASSES, asset="feed_validation",
+        operator_check(NEWEST_VERSION_PASSES, asset="feed_validation",
                        description="The newest version of each GTFS feed has no blocking findings (waived ones excepted)."),
-        AssetCheckSpec(EXPECTATIONS_MET, asset="feed_validation",
+        operator_check(EXPECTATIONS_MET, asset="feed_validation",
                        description="The region's Great Expectations suites pass on the newest version."),
     ],
 )
@@ -84,14 +87,15 @@ def feed_validation(context: AssetExecutionContext, pool: ResourceParam[Pool]) -
     partitions_def=operators_partitions,
     deps=[feed_validation],
     group_name="validate",
+    automation_condition=PER_OPERATOR,
     kinds={"python", "sql"},
     owners=["team:quality"],
     check_specs=[
-        AssetCheckSpec(HAS_ACCEPTED, asset="accepted_feed",
+        operator_check(HAS_ACCEPTED, asset="accepted_feed",
                        description="Each GTFS feed has a version without blocking findings."),
-        AssetCheckSpec(NOT_EXPIRED, asset="accepted_feed",
+        operator_check(NOT_EXPIRED, asset="accepted_feed",
                        description="The accepted version still has service on the region's date."),
-        AssetCheckSpec(NOT_EXPIRING, asset="accepted_feed",
+        operator_check(NOT_EXPIRING, asset="accepted_feed",
                        description="The accepted version's service lasts beyond the warning window (14 days by default)."),
     ],
 )
@@ -129,8 +133,14 @@ def accepted_feed(context: AssetExecutionContext, pool: ResourceParam[Pool]) -> 
 @asset(
     deps=[accepted_feed],
     group_name="validate",
+    automation_condition=REGION,
     kinds={"html"},
     owners=["team:quality"],
+    check_specs=[
+        AssetCheckSpec(OPERATORS_NEED_NOTHING, asset="quality_overview",
+                       description="No operator needs action: each GTFS feed has a version in force that has not "
+                                   "expired, and no newer version is blocked. Names every operator that does."),
+    ],
 )
 def quality_overview(context: AssetExecutionContext, pool: ResourceParam[Pool]) -> MaterializeResult:
     """The regional overview page, `reports/index.html`: every operator's score, errors, verdict,
@@ -142,4 +152,30 @@ def quality_overview(context: AssetExecutionContext, pool: ResourceParam[Pool]) 
                         expiry_warning_days=pool.quality_config.expiry_warning_days,
                         static_dir=reports_dir / "static")
     context.log.info(f"overview written to {path}")
-    return MaterializeResult(metadata={"dagster/row_count": len(rows), "path": MetadataValue.path(str(path))})
+    needing_action = _operators_needing_action(pool)
+    return MaterializeResult(
+        metadata={"dagster/row_count": len(rows), "path": MetadataValue.path(str(path))},
+        check_results=[AssetCheckResult(
+            check_name=OPERATORS_NEED_NOTHING, passed=not needing_action, severity=AssetCheckSeverity.WARN,
+            description="; ".join(f"{operator}: {', '.join(why)}" for operator, why in needing_action.items()) or None,
+            metadata={"operators": MetadataValue.json(needing_action)})],
+    )
+
+
+def _operators_needing_action(pool: Pool) -> dict[str, list[str]]:
+    """Operator id -> what is wrong with its GTFS feeds, read without validating anything new: the
+    region-level view of the per-operator checks, so the UI names every failing operator at once."""
+    needing: dict[str, list[str]] = {}
+    for operator in pool.registry.operators:
+        for gate in pool.gatekeeper.gate_operator(operator, validate=False):
+            why = []
+            if gate.accepted is None:
+                why.append(f"{gate.feed_id}: no version in force")
+            elif gate.expiry == "expired":
+                why.append(f"{gate.feed_id}: {gate.expiry_text}")
+            latest = gate.latest
+            if latest is not None and latest.blocked:
+                why.append(f"{gate.feed_id}: newest version {latest.content_hash[:12]} blocked ({latest.errors} errors)")
+            if why:
+                needing.setdefault(operator.id, []).extend(why)
+    return needing

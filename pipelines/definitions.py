@@ -5,8 +5,8 @@ from dagster import Definitions, load_assets_from_modules
 from assets import collect, fees, integrate, registry, validate
 from pipelines.jobs import collect_job, operator_job, region_job, registry_job
 from pipelines.resources import HttpFeedClientResource, PoolResource
-from pipelines.schedules import daily_collection, daily_region_outputs
-from pipelines.sensors import registry_operators
+from pipelines.schedules import daily_collection
+from pipelines.sensors import follow_upstream, registry_operators
 
 ASSET_MODULES = [registry, collect, validate, fees, integrate]
 
@@ -16,8 +16,8 @@ def build_definitions(resources: dict | None = None) -> Definitions:
     return Definitions(
         assets=load_assets_from_modules(ASSET_MODULES),
         jobs=[collect_job, operator_job, region_job, registry_job],
-        schedules=[daily_collection, daily_region_outputs],
-        sensors=[registry_operators],
+        schedules=[daily_collection],
+        sensors=[registry_operators, follow_upstream],
         resources=resources or {"pool": PoolResource(), "feed_client": HttpFeedClientResource()},
     )
 

@@ -1,20 +1,17 @@
-"""A daily collection of every operator's feeds."""
+"""A daily collection of every operator's feeds; everything downstream follows by itself
+(see assets/automation.py and the `follow_upstream` sensor)."""
 
-from dagster import RunRequest, ScheduleEvaluationContext, schedule
+from dagster import DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, schedule
 
 from assets.partitions import OPERATORS_PARTITION
-from pipelines.jobs import operator_job, region_job
+from pipelines.jobs import collect_job
 
 
-@schedule(job=operator_job, cron_schedule="0 4 * * *", execution_timezone="UTC", name="daily_collection")
+@schedule(job=collect_job, cron_schedule="0 4 * * *", execution_timezone="UTC", name="daily_collection",
+          default_status=DefaultScheduleStatus.RUNNING)
 def daily_collection(context: ScheduleEvaluationContext):
-    """At 04:00 UTC, one run per operator partition: collect, validate, choose the version in force."""
+    """At 04:00 UTC, one collection run per operator partition. Validation, the version in force,
+    normalisation and the region's outputs then follow their upstream (declarative automation)."""
     stamp = context.scheduled_execution_time.strftime("%Y-%m-%d")
     for operator_id in context.instance.get_dynamic_partitions(OPERATORS_PARTITION):
         yield RunRequest(run_key=f"{stamp}:{operator_id}", partition_key=operator_id)
-
-
-@schedule(job=region_job, cron_schedule="0 5 * * *", execution_timezone="UTC", name="daily_region_outputs")
-def daily_region_outputs(context: ScheduleEvaluationContext):
-    """At 05:00 UTC, after the operators' runs: the region's outputs."""
-    return RunRequest(run_key=context.scheduled_execution_time.strftime("%Y-%m-%d"))

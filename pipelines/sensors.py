@@ -1,6 +1,9 @@
-"""Adds an operator partition (and collects it) as soon as the registry gains the operator."""
+"""Sensors: a new operator in the registry gets its partition and a first run; every asset with an
+automation condition follows its upstream."""
 
 from dagster import (
+    AssetSelection,
+    AutomationConditionSensorDefinition,
     DefaultSensorStatus,
     ResourceParam,
     RunRequest,
@@ -36,3 +39,13 @@ def registry_operators(context: SensorEvaluationContext, pool: ResourceParam[Poo
         run_requests=[RunRequest(partition_key=operator_id, run_key=f"added:{operator_id}") for operator_id in new],
         dynamic_partitions_requests=[operators_partitions.build_add_request(new)],
     )
+
+
+follow_upstream = AutomationConditionSensorDefinition(
+    "follow_upstream",
+    target=AssetSelection.all(),
+    default_status=DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description="Evaluates the assets' automation conditions (assets/automation.py): validation and "
+                "normalisation follow each operator's collection; the region's outputs follow the operators.",
+)

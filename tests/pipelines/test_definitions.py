@@ -22,7 +22,8 @@ SNAPSHOT = {
                             "checks": ["newest_version_passes_gate", "regional_expectations_met"]},
         "accepted_feed": {"group": "validate", "upstream": ["feed_validation"], "partitioned": "operators",
                           "checks": ["accepted_feed_not_expired", "accepted_feed_not_expiring_soon", "has_accepted_version"]},
-        "quality_overview": {"group": "validate", "upstream": ["accepted_feed"], "partitioned": None, "checks": []},
+        "quality_overview": {"group": "validate", "upstream": ["accepted_feed"], "partitioned": None,
+                             "checks": ["no_operator_needs_action"]},
         "integration_fees": {"group": "fees", "upstream": ["accepted_feed"], "partitioned": None,
                              "checks": ["every_operator_has_a_fee", "platform_budget_covered"]},
         "normalised_feed": {"group": "integrate", "upstream": ["accepted_feed"], "partitioned": "operators",
@@ -36,8 +37,8 @@ SNAPSHOT = {
                                        "checks": ["every_row_accounted_for", "pool_checks_clean"]},
     },
     "jobs": ["collect_feeds", "operator_feeds", "refresh_registry", "region_outputs"],
-    "schedules": ["daily_collection", "daily_region_outputs"],
-    "sensors": ["registry_operators"],
+    "schedules": ["daily_collection"],
+    "sensors": ["follow_upstream", "registry_operators"],
 }
 
 

@@ -90,6 +90,50 @@ def test_the_integrity_check_fails_when_the_archive_was_altered(setup):
     assert "no longer matches" in str(evaluations[0].metadata["problems"].value)
 
 
+def test_check_results_are_kept_per_operator(setup):
+    """A second operator's run does not overwrite the first one's check result in the UI's view."""
+    import shutil
+
+    from dagster import AssetCheckKey, AssetKey
+    from dagster._core.event_api import PartitionKeyFilter
+
+    served = setup["data"].parent / "served"
+    shutil.copy(served / "good.zip", served / "gone.zip")
+    instance = setup["instance"]
+    instance.add_dynamic_partitions(OPERATORS_PARTITION, ["good", "gone"])
+    collect = setup["defs"].resolve_job_def("collect_feeds")
+    collect.execute_in_process(instance=instance, partition_key="good")
+    archived = next((setup["data"] / "archive" / "good" / "gtfs").glob("*.zip"))
+    archived.chmod(0o644)
+    archived.write_bytes(b"tampered")
+    collect.execute_in_process(instance=instance, partition_key="good", raise_on_error=False)
+    collect.execute_in_process(instance=instance, partition_key="gone")  # runs last, and passes
+
+    key = AssetCheckKey(AssetKey("collected_feeds"), "archived_versions_are_intact")
+    storage = instance.event_log_storage
+    latest = {operator: storage.get_latest_asset_check_execution_by_key([key], PartitionKeyFilter(key=operator))[key]
+              for operator in ("good", "gone")}
+    assert latest["good"].partition == "good" and latest["good"].status.value == "FAILED"
+    assert latest["gone"].partition == "gone" and latest["gone"].status.value == "SUCCEEDED"
+
+
+def test_region_check_names_every_operator_that_needs_action(setup, feeds_dir):
+    """quality_overview's check lists each operator whose feed has no version in force or has expired."""
+    import shutil
+
+    served = setup["data"].parent / "served"
+    shutil.copy(feeds_dir / "regional_bayarea" / "caltrain_2017-10-02.zip", served / "good.zip")
+    result = run_pool(defs=setup["defs"], instance=setup["instance"])
+    assert not result.success  # 'gone' cannot be fetched
+    region = setup["defs"].resolve_job_def("region_outputs").execute_in_process(
+        instance=setup["instance"], raise_on_error=False)
+    check = next(e for e in region.get_asset_check_evaluations() if e.check_name == "no_operator_needs_action")
+    assert not check.passed
+    needing = check.metadata["operators"].value
+    assert set(needing) == {"good", "gone"}
+    assert "no version in force" in " ".join(needing["gone"])
+
+
 def test_sensor_adds_a_partition_for_each_new_operator(setup):
     instance, pool = setup["instance"], setup["pool"]
     with build_sensor_context(instance=instance, resources={"pool": pool}) as context:  # the pool is a context
@@ -133,3 +177,26 @@ def test_validation_assets_gate_the_operator_and_carry_expectations(setup, feeds
     # Caltrain's 2017 calendar ended long before the region's date of 2026-03-01
     assert not evaluations["accepted_feed_not_expired"].passed
     assert (setup["data"] / "reports" / "good" / "gtfs").is_dir()
+
+
+def test_downstream_assets_follow_a_collection(setup):
+    """After `regie collect` (collection only), the automation sensor brings the operator's gate and
+    normalisation, then the region's outputs, up to date: nothing waits for a schedule."""
+    from dagster import AssetKey, evaluate_automation_conditions
+
+    instance, defs = setup["instance"], setup["defs"]
+    instance.add_dynamic_partitions(OPERATORS_PARTITION, ["good", "gone"])
+    first = evaluate_automation_conditions(defs=defs, instance=instance)  # the cursor starts here
+    defs.resolve_job_def("collect_feeds").execute_in_process(instance=instance, partition_key="good")
+
+    tick = evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
+    requested = {(key.to_user_string(), partition) for key, partition in
+                 ((r.key, p) for r in tick.results for p in (r.true_subset.expensively_compute_partition_keys()
+                                                             if r.true_subset.size else []))}
+    assert ("feed_validation", "good") in requested
+    assert ("feed_validation", "gone") not in requested  # nothing new for that operator
+
+    defs.resolve_job_def("operator_feeds").execute_in_process(instance=instance, partition_key="good")
+    later = evaluate_automation_conditions(defs=defs, instance=instance, cursor=tick.cursor)
+    region = {r.key for r in later.results if r.true_subset.size}
+    assert {AssetKey("quality_overview"), AssetKey("stop_hubs"), AssetKey("integration_fees")} <= region

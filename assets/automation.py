@@ -1,0 +1,26 @@
+"""When assets run by themselves (Dagster's declarative automation, evaluated by the
+`follow_upstream` sensor): every asset below collection follows its upstream.
+
+- Per operator: a partition of `feed_validation`, `accepted_feed` and `normalised_feed` runs as
+  soon as the same operator's upstream partition is updated (a collection that archived a new
+  version, a `regie submit`, a run from the UI).
+- Region outputs run when any operator's upstream is updated, once nothing upstream is still in
+  progress, and every day at 05:00 UTC, since `as_of` moves on and versions expire. Unlike
+  Dagster's `eager()`, one operator that never succeeded does not hold the region back: its
+  partition is missing, and the region's outputs say why.
+"""
+
+from dagster import AutomationCondition
+
+PER_OPERATOR = AutomationCondition.eager()
+
+REGION_DAILY_CRON = "0 5 * * *"
+
+_REGION_TRIGGER: AutomationCondition = (
+    AutomationCondition.any_deps_updated() | AutomationCondition.cron_tick_passed(REGION_DAILY_CRON, "UTC"))
+
+REGION = (
+    _REGION_TRIGGER.since_last_handled()
+    & ~AutomationCondition.any_deps_in_progress()
+    & ~AutomationCondition.in_progress()
+).with_label("region follows its operators, and daily at 05:00 UTC")
