@@ -1,16 +1,19 @@
 """The journey graph: flat numpy arrays, the one structure the builder writes and the planner reads.
 
 Times are int32 seconds from midnight (noon minus 12 h) of `first_day`, the day before the window's
-first service day, so that trips past midnight of that day are on the graph. Indexes are int32
-positions into the arrays named in each field's comment; -1 means none.
+first service day, so that trips past midnight of that day are on the graph; elapsed seconds, so
+service day d's GTFS times start at `day_start[d]` (86,400 × d except across a clock change).
+Indexes are int32 positions into the arrays named in each field's comment; -1 means none.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import numpy as np
+
+from regie.journeys.clock import graph_seconds, local_datetime
 
 # conn_flags bits
 BOARDING_ALLOWED = 1  # pickup_type != 1 at the departure stop
@@ -84,6 +87,20 @@ class JourneyGraph:
     shape_lon: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.float64))
     shape_dist: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.float32))  # metres along the shape
     conn_shape_dist: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.float32))  # at departure, NaN
+    conn_arr_shape_dist: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.float32))  # at arrival, NaN
+
+    # service day d's GTFS times start at graph time day_start[d] (86,400 × d but on clock changes)
+    day_start: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int32))  # int32, len = days
+    warnings: list[str] = field(default_factory=list)  # what the build left out, and why
+
+    # bike-share stations (their stops have stop_kind 1), as the latest GBFS snapshot saw them
+    bike_stop: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int32))  # int32 stop index
+    bike_station_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))  # GBFS station_id
+    bike_operator: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))  # operator id (str)
+    bike_operator_names: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    bike_capacity: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int32))  # docks, -1 unknown
+    bike_bikes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int32))  # bikes available
+    bike_docks: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int32))  # free docks
 
     @property
     def stop_count(self) -> int:
@@ -92,6 +109,14 @@ class JourneyGraph:
     @property
     def connection_count(self) -> int:
         return len(self.conn_dep)
+
+    def seconds_at(self, moment: datetime) -> int:
+        """The graph time of a datetime (naive: local time of the graph's zone)."""
+        return graph_seconds(self.first_day, self.timezone, moment)
+
+    def local_time(self, seconds: int) -> datetime:
+        """The aware local datetime of a graph time."""
+        return local_datetime(self.first_day, self.timezone, seconds)
 
     def array_bytes(self) -> int:
         """Bytes held by the numeric arrays (what `graph_mib` reports)."""

@@ -1,0 +1,181 @@
+"""Build the journey graph of a regional feed for a window of service days (see
+`regie.journeys.graph` for the arrays and the time convention).
+
+Trip instances: every run of a trip (`regie.journeys.frequencies`) on every day of the window its
+service runs (calendar.txt and calendar_dates.txt through the GTFS core's `service_matrix`), plus
+the runs of the days before whose times reach into the window (the day before for times past
+24:00, two days before for times past 48:00, ...): of those only the hops departing inside the
+window are kept. Connections are the instances' hops (`regie.journeys.timetable`), sorted by
+(departure, arrival, position in the trip).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from regie.config.region import PlannerSettings
+from regie.gtfs.calendar import epoch_day, service_calendars, service_matrix
+from regie.gtfs.columns import column, first_rows, numeric, table
+from regie.gtfs.feed_tables import TableLookup
+from regie.gtfs.modes import BASIC_ROUTE_TYPES, extended_to_basic
+from regie.journeys.bikeshare import BikeSystem, bike_edges, bike_stops
+from regie.journeys.clock import day_starts
+from regie.journeys.edges import Edges
+from regie.journeys.footpaths import csr, footpath_edges
+from regie.journeys.frequencies import trip_runs
+from regie.journeys.graph import JourneyGraph
+from regie.journeys.shapes import graph_shapes, hop_metres
+from regie.journeys.stops import graph_stops
+from regie.journeys.timetable import Hops, trip_hops
+
+DAY_S = 86_400
+
+
+def _per_trip(trips: pd.DataFrame, rows: np.ndarray, name: str) -> np.ndarray:
+    """The trips.txt column for each trip code ("" where the trip is not in trips.txt)."""
+    values = column(trips, name).to_numpy(dtype=object)
+    return np.where(rows >= 0, values[np.maximum(rows, 0)] if len(values) else "", "")
+
+
+def _operators(feed: TableLookup, route_ids: np.ndarray, route_agency: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per route its operator code; operator ids and names. The operator of a regional feed's
+    route is its namespace ("<operator>:<id>"); in a feed without namespaces, its agency."""
+    agency = table(feed, "agency")
+    agency_ids, agency_names = column(agency, "agency_id").to_numpy(dtype=object), \
+        column(agency, "agency_name").to_numpy(dtype=object)
+    namespaced = len(route_ids) > 0 and all(":" in r for r in route_ids)
+    if namespaced:
+        keys = np.array([r.split(":", 1)[0] for r in route_ids], dtype=object)
+        agency_keys = np.array([a.split(":", 1)[0] for a in agency_ids], dtype=object)
+    else:
+        lone = agency_ids[0] if len(agency_ids) == 1 else ""
+        keys = np.where(route_agency != "", route_agency, lone)
+        agency_keys = agency_ids
+    codes, uniques = pd.factorize(keys)
+    operator_ids = np.asarray(uniques, dtype=object)
+    where = first_rows(pd.Series(agency_keys, dtype="str"), operator_ids) if len(agency_keys) else \
+        np.full(len(operator_ids), -1)
+    names = np.where(where >= 0, agency_names[np.maximum(where, 0)] if len(agency_names) else "",
+                     operator_ids)
+    return codes.astype(np.int32), operator_ids, names.astype(object)
+
+
+def _route_modes(route_types: np.ndarray) -> np.ndarray:
+    codes = pd.to_numeric(pd.Series(route_types), errors="coerce").to_numpy(dtype=float)
+    basic, _ = extended_to_basic(codes)
+    mode = np.where(basic >= 0, basic, codes)
+    return np.where(np.isin(mode, list(BASIC_ROUTE_TYPES)), mode, 3).astype(np.int16)
+
+
+def _instances(runs_trip: np.ndarray, runs_shift: np.ndarray, service: np.ndarray, matrix: np.ndarray,
+               starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(trip code, day column, base seconds) of every run on every day its service runs."""
+    running = np.vstack([matrix, np.zeros((1, matrix.shape[1]), dtype=bool)])[service[runs_trip]]
+    run, day = np.nonzero(running)
+    return runs_trip[run], day, starts[day] + runs_shift[run]
+
+
+def _connections(hops: Hops, trip: np.ndarray, base: np.ndarray, window_start: int) -> dict[str, np.ndarray]:
+    """The hops of every instance at its base time, those departing before the window left out."""
+    first, count = hops.offsets[trip], hops.offsets[trip + 1] - hops.offsets[trip]
+    instance = np.repeat(np.arange(len(trip)), count)
+    hop = np.repeat(first, count) + np.arange(len(instance)) - np.repeat(np.cumsum(count) - count, count)
+    dep = hops.dep[hop] + base[instance]
+    keep = dep >= window_start
+    return {"instance": instance[keep], "hop": hop[keep], "dep": dep[keep], "arr": hops.arr[hop[keep]] + base[instance[keep]]}
+
+
+def build_graph(feed: TableLookup, *, first_service_day: date, days: int, timezone: str,
+                transfers: pd.DataFrame | None = None, bike: BikeSystem | list[BikeSystem] | None = None,
+                settings: PlannerSettings | None = None, source_feed_version: str | None = None) -> JourneyGraph:
+    """The graph of `feed` for `days` service days from `first_service_day` (day 0 is the day
+    before). `transfers`: walking transfers (FOOTPATH_COLUMNS, `read_walking_transfers`);
+    `bike`: bike-share systems of the latest GBFS snapshots (`read_gbfs_snapshot`)."""
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    settings = settings or PlannerSettings()
+    warnings: list[str] = []
+    stops = graph_stops(feed, warnings)
+    hops = trip_hops(feed, stops.index, settings.interpolation, warnings)
+
+    trips = table(feed, "trips")
+    trip_row = first_rows(column(trips, "trip_id"), hops.trip_ids) if len(trips) else np.full(hops.trip_count, -1)
+    if (trip_row < 0).any():
+        warnings.append(f"{int((trip_row < 0).sum())} trip(s) of stop_times.txt not in trips.txt: left out")
+    service_text = _per_trip(trips, trip_row, "service_id")
+    services = pd.Index(pd.unique(service_text[service_text != ""]))
+    service = np.where(service_text != "", services.get_indexer(service_text), len(services))
+
+    runs_trip, runs_shift = trip_runs(feed, hops.trip_ids, hops.first_departure(), warnings)
+    reach = np.nanmax(hops.last_arrival()[runs_trip] + runs_shift) if len(runs_trip) else 0.0
+    before = max(int(reach // DAY_S), 1)  # days before the first service day whose trips reach into it
+    first_day = first_service_day - timedelta(days=1)
+    starts = day_starts(first_service_day - timedelta(days=before), before + days, timezone).astype(np.int64)
+    starts -= starts[before - 1]  # day 0 (first_day) at 0
+    matrix = service_matrix(service_calendars(feed, services), epoch_day(first_service_day) - before,
+                            epoch_day(first_service_day) + days - 1)
+    trip, day, base = _instances(runs_trip, runs_shift, service, matrix, starts)
+    found = _connections(hops, trip, base, window_start=int(starts[before]))
+    used = np.flatnonzero(np.bincount(found["instance"], minlength=len(trip)))
+    renumber = np.full(len(trip), -1, dtype=np.int64)
+    renumber[used] = np.arange(len(used))
+    trip, day = trip[used], day[used] - (before - 1)
+    conn_trip, hop = renumber[found["instance"]], found["hop"]
+    order = np.lexsort((hops.seq[hop], found["arr"], found["dep"]))
+    conn_trip, hop, dep, arr = conn_trip[order], hop[order], found["dep"][order], found["arr"][order]
+
+    routes = table(feed, "routes")
+    route_ids = column(routes, "route_id")
+    distinct_routes = ~route_ids.duplicated().to_numpy()
+    routes = routes[distinct_routes]
+    route_id_values = column(routes, "route_id").to_numpy(dtype=object)
+    route_operator, operator_ids, operator_names = _operators(
+        feed, route_id_values, column(routes, "agency_id").to_numpy(dtype=object))
+    trip_route = pd.Index(route_id_values).get_indexer(_per_trip(trips, trip_row, "route_id"))
+
+    shapes = graph_shapes(feed)
+    trip_shape = shapes.index.get_indexer(_per_trip(trips, trip_row, "shape_id")) if len(shapes.ids) \
+        else np.full(hops.trip_count, -1)
+    dep_m, arr_m = hop_metres(hops, shapes, trip_shape, stops)
+    wheelchair = numeric(trips, "wheelchair_accessible").fillna(0).to_numpy()
+    trip_wheelchair = np.where(trip_row >= 0, wheelchair[np.maximum(trip_row, 0)] if len(wheelchair) else 0, 0)
+    trip_wheelchair = np.where(np.isin(trip_wheelchair, (0, 1, 2)), trip_wheelchair, 0)
+
+    systems = [bike] if isinstance(bike, BikeSystem) else list(bike or [])
+    feed_stop_count = len(stops.ids)
+    stops, bikes = bike_stops(stops, systems)
+    edges = Edges.concat([footpath_edges(feed, stops, transfers, settings),
+                          bike_edges(stops, bikes, feed_stop_count, settings)])
+    offsets, edges = csr(edges, len(stops.ids))
+
+    feed_info = table(feed, "feed_info")
+    version = source_feed_version if source_feed_version is not None else \
+        (column(feed_info, "feed_version").iloc[0] if len(feed_info) else "")
+    return JourneyGraph(
+        first_day=first_day, days=days + 1, timezone=timezone, source_feed_version=str(version),
+        stop_ids=stops.ids, stop_names=stops.names, stop_lat=stops.lat.astype(np.float64),
+        stop_lon=stops.lon.astype(np.float64), stop_parent=stops.parent.astype(np.int32),
+        stop_wheelchair=stops.wheelchair.astype(np.int8), stop_kind=stops.kind.astype(np.int8),
+        conn_dep_stop=hops.dep_stop[hop], conn_arr_stop=hops.arr_stop[hop], conn_dep=dep.astype(np.int32),
+        conn_arr=arr.astype(np.int32), conn_trip=conn_trip.astype(np.int32), conn_seq=hops.seq[hop],
+        conn_flags=hops.flags[hop],
+        trip_ids=hops.trip_ids.to_numpy(dtype=object)[trip], trip_day=day.astype(np.int16),
+        trip_route=trip_route[trip].astype(np.int32),
+        trip_headsign=_per_trip(trips, trip_row, "trip_headsign")[trip].astype(object),
+        trip_wheelchair=trip_wheelchair[trip].astype(np.int8), trip_shape=trip_shape[trip].astype(np.int32),
+        route_ids=route_id_values, route_short_names=column(routes, "route_short_name").to_numpy(dtype=object),
+        route_long_names=column(routes, "route_long_name").to_numpy(dtype=object),
+        route_mode=_route_modes(column(routes, "route_type").to_numpy(dtype=object)),
+        route_operator=route_operator, operator_ids=operator_ids, operator_names=operator_names,
+        foot_offsets=offsets, foot_to=edges.target.astype(np.int32),
+        foot_duration=np.ceil(edges.duration).astype(np.int32), foot_distance=edges.distance.astype(np.float32),
+        foot_kind=edges.kind.astype(np.int8), foot_wheelchair=edges.wheelchair.astype(np.int8),
+        shape_ids=shapes.ids, shape_offsets=shapes.offsets, shape_lat=shapes.lat, shape_lon=shapes.lon,
+        shape_dist=shapes.metres, conn_shape_dist=dep_m[hop], conn_arr_shape_dist=arr_m[hop],
+        day_start=starts[before - 1:].astype(np.int32), warnings=warnings, **bikes.graph_fields())
+
+
+__all__ = ["build_graph"]
