@@ -129,7 +129,7 @@ class Gatekeeper:
         return gate
 
     def _validate(self, operator: Operator, feed: Feed, version: VersionRecord, config_hash: str) -> ValidationRecord:
-        path = self.archive.root / version.archive_path
+        path = self.archive.local_path(version.archive_path)
         seen = version.first_seen_at.date()
         request = ValidationRequest(
             validation_date=self.as_of, config=self.config, bbox=self.region.bbox, operator_id=operator.id,

@@ -38,7 +38,7 @@ def versions_in_force(gatekeeper: Gatekeeper, operator: Operator) -> list[Versio
             continue
         record = gatekeeper.catalogue.version_by_id(gate.accepted.version_id)
         found.append(VersionInForce(gate.feed_id, record.id, record.content_hash,
-                                    gatekeeper.archive.root / record.archive_path))
+                                    gatekeeper.archive.local_path(record.archive_path)))
     return found
 
 

@@ -24,6 +24,7 @@ from regie.collect.snapshots import SnapshotStore
 from regie.config import Operator, Region, Registry, load_region, load_registry
 from regie.store.archive import Archive
 from regie.store.catalogue import Catalogue
+from regie.store.objects import ObjectStore
 from regie.store.paths import Paths, resolve_paths
 
 
@@ -68,7 +69,9 @@ class Pool:
 
     @cached_property
     def archive(self) -> Archive:
-        return Archive(self.paths.archive_dir)
+        """The archive: a local folder, or an object store (REGIE_ARCHIVE_URL) cached in that folder."""
+        remote = ObjectStore.from_environment(self.paths.archive_url) if self.paths.archive_url else None
+        return Archive(self.paths.archive_dir, remote=remote)
 
     @cached_property
     def snapshots(self) -> SnapshotStore:

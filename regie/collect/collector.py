@@ -8,6 +8,7 @@ reason; it never stops the other feeds.
 from __future__ import annotations
 
 import shutil
+import stat
 import time
 import uuid
 from collections.abc import Callable
@@ -18,13 +19,14 @@ from typing import TypedDict
 
 from sqlalchemy.exc import IntegrityError
 
-from regie.collect.fetch import FeedClient, FetchError, FetchRequest, FetchResponse
+from regie.collect.fetch import FeedClient, FetchError, FetchRequest, FetchResponse, LocalFeedClient
 from regie.collect.snapshots import SnapshotStore, fetch_gbfs_snapshot
 from regie.config.operators import Feed, FeedKind, Operator
 from regie.config.region import CollectionSettings
 from regie.store.archive import Archive, ContentIdentity, identify
 from regie.store.catalogue import Catalogue, FetchRecord, VersionRecord
 from regie.store.catalogue.repository import Outcome
+from regie.store.objects import ObjectStoreError
 
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
@@ -42,17 +44,24 @@ class FetchSubject(TypedDict):
 
 
 class ResponseValidators(TypedDict):
-    """What a fetch record keeps of the server's answer: status and the validators of a conditional GET."""
+    """What a fetch record keeps of the server's answer: status, the validators of a conditional
+    GET and the URL finally fetched (after redirects, secrets hidden)."""
 
     http_status: int
     etag: str | None
     last_modified: str | None
     content_type: str | None
+    final_url: str
 
 
-def response_validators(response: FetchResponse) -> ResponseValidators:
+def response_validators(response: FetchResponse, feed: Feed) -> ResponseValidators:
     return ResponseValidators(http_status=response.status, etag=response.etag,
-                              last_modified=response.last_modified, content_type=response.content_type)
+                              last_modified=response.last_modified, content_type=response.content_type,
+                              final_url=feed.redact(response.url))
+
+
+class SubmitError(ValueError):
+    """A handed-in file that cannot be taken; the message says why and what to do."""
 
 
 class CollectError(Exception):
@@ -176,10 +185,11 @@ class Collector:
             if not feed.kind.is_static:
                 raise ValueError(f"feed '{feed_id}' of operator '{operator.id}' is {feed.kind.value}, not GTFS")
         local = path.resolve()
-        if not local.is_file():
-            raise FileNotFoundError(f"no such file: {path}")
-        submitted = feed.model_copy(update={"url": local.as_uri(), "headers": {}})
-        return self._collect_static(operator.id, submitted, source="submit")
+        if not local.exists():
+            raise SubmitError(f"no such file: {path}")
+        if not stat.S_ISREG(local.stat().st_mode):
+            raise SubmitError(f"{path} is not a regular file (a device, a FIFO or a socket): hand in a GTFS zip")
+        return self._collect_static(operator.id, feed.at_local_file(local), source="submit", client=LocalFeedClient())
 
     def prune_snapshots(self, operator_id: str | None = None) -> int:
         """Delete snapshots older than the retention window; their fetches stay recorded."""
@@ -196,15 +206,16 @@ class Collector:
 
     # static feeds -------------------------------------------------------------------------
     def _conditional(self, operator_id: str, feed: Feed) -> FetchRecord | None:
-        previous = self.catalogue.last_good_fetch(operator_id, feed.id, feed.url)
+        previous = self.catalogue.last_good_fetch(operator_id, feed.id, feed.recorded_url)
         if previous is None or previous.version_id is None:
             return None
         version = self.catalogue.version_by_id(previous.version_id)
-        if not (self.archive.root / version.archive_path).is_file():
+        if not self.archive.holds(version.archive_path):
             return None  # the archive lost the file: download it again
         return previous
 
-    def _collect_static(self, operator_id: str, feed: Feed, *, source: str) -> FeedCollection:
+    def _collect_static(self, operator_id: str, feed: Feed, *, source: str,
+                        client: FeedClient | None = None) -> FeedCollection:
         previous = self._conditional(operator_id, feed) if source != "submit" else None
         request = FetchRequest(
             url=feed.url,
@@ -212,26 +223,27 @@ class Collector:
             etag=previous.etag if previous else None,
             last_modified=previous.last_modified if previous else None,
             max_bytes=self.settings.max_bytes,
+            secrets=feed.url_secrets,
         )
         started = time.monotonic()
         fetched_at = self.clock()
-        base = FetchSubject(operator_id=operator_id, feed_id=feed.id, kind=feed.kind.value, source=source, url=feed.url,
-                            fetched_at=fetched_at)
+        base = FetchSubject(operator_id=operator_id, feed_id=feed.id, kind=feed.kind.value, source=source,
+                            url=feed.recorded_url, fetched_at=fetched_at)
         dest = self.archive.incoming_dir() / f"{uuid.uuid4().hex}.part"
         try:
-            response = self.client.fetch(request, dest)
+            response = (client or self.client).fetch(request, dest)
         except FetchError as exc:
             return self._failed(feed, base, exc.cause, status=exc.status, attempts=exc.attempts, started=started)
 
         attempts, duration_s = response.attempts, round(time.monotonic() - started, 3)
-        validators = response_validators(response)
+        validators = response_validators(response, feed)
         if response.not_modified:
             assert previous is not None and previous.version_id is not None
             version = self.catalogue.version_by_id(previous.version_id)
             record = FetchRecord(**base, **validators, attempts=attempts, duration_s=duration_s, outcome=Outcome.NOT_MODIFIED,
                                  raw_sha256=version.raw_sha256, content_hash=version.content_hash,
                                  size_bytes=version.size_bytes, version_id=version.id)
-            return FeedCollection(operator_id, feed.id, feed.kind, feed.url, self.catalogue.record_fetch(record), version)
+            return FeedCollection(operator_id, feed.id, feed.kind, feed.shown_url, self.catalogue.record_fetch(record), version)
 
         assert response.path is not None
         problem = wrong_content(feed.kind, response)
@@ -240,13 +252,17 @@ class Collector:
             return self._failed(feed, base, problem, status=response.status, attempts=response.attempts, started=started)
 
         identity = identify(response.path, response.sha256)
-        version, outcome = self._archive_version(operator_id, feed, source, response.path, response.size_bytes, identity,
-                                                 fetched_at)
+        try:
+            version, outcome = self._archive_version(operator_id, feed, source, response.path, response.size_bytes,
+                                                     identity, fetched_at)
+        except ObjectStoreError as exc:  # not recorded: the next fetch archives it again; the bytes stay cached
+            return self._failed(feed, base, f"archive: {exc}", status=response.status, attempts=response.attempts,
+                                started=started)
         record = FetchRecord(**base, **validators, attempts=attempts, duration_s=duration_s, outcome=outcome,
                              raw_sha256=identity.raw_sha256, content_hash=identity.content_hash,
                              size_bytes=response.size_bytes, version_id=version.id,
                              error=None if identity.is_zip else f"not a readable zip: {identity.problem}")
-        return FeedCollection(operator_id, feed.id, feed.kind, feed.url, self.catalogue.record_fetch(record), version)
+        return FeedCollection(operator_id, feed.id, feed.kind, feed.shown_url, self.catalogue.record_fetch(record), version)
 
     def _archive_version(
         self, operator_id: str, feed: Feed, source: str, path: Path, size_bytes: int, identity: ContentIdentity,
@@ -263,7 +279,8 @@ class Collector:
             version = self.catalogue.add_version(
                 operator_id=operator_id, feed_id=feed.id, content_hash=identity.content_hash,
                 raw_sha256=identity.raw_sha256, size_bytes=size_bytes, is_zip=int(identity.is_zip),
-                archive_path=self.archive.relative(stored), source=source, url=feed.url, first_seen_at=fetched_at,
+                archive_path=self.archive.relative(stored), source=source, url=feed.recorded_url,
+                first_seen_at=fetched_at,
             )
         except IntegrityError:  # a concurrent run archived the same content first
             concurrent = self.catalogue.find_version(operator_id, feed.id, identity.content_hash)
@@ -276,7 +293,7 @@ class Collector:
         started = time.monotonic()
         fetched_at = self.clock()
         base = FetchSubject(operator_id=operator_id, feed_id=feed.id, kind=feed.kind.value,
-                            source="file" if feed.is_file else "http", url=feed.url, fetched_at=fetched_at)
+                            source="file" if feed.is_file else "http", url=feed.recorded_url, fetched_at=fetched_at)
         folder = self.snapshots.new_folder(operator_id, feed.id, fetched_at)
         try:
             if feed.kind is FeedKind.GBFS:
@@ -291,13 +308,13 @@ class Collector:
             shutil.rmtree(folder, ignore_errors=True)
             return self._failed(feed, base, problem, status=snapshot.root_response.status, attempts=1, started=started)
         record = FetchRecord(
-            **base, **response_validators(snapshot.root_response), outcome=Outcome.SNAPSHOT,
+            **base, **response_validators(snapshot.root_response, feed), outcome=Outcome.SNAPSHOT,
             raw_sha256=snapshot.root_response.sha256,
             content_hash=snapshot.content_hash, size_bytes=snapshot.size_bytes,
             snapshot_path=self.snapshots.relative(folder), attempts=snapshot.root_response.attempts,
             duration_s=round(time.monotonic() - started, 3),
         )
-        return FeedCollection(operator_id, feed.id, feed.kind, feed.url, self.catalogue.record_fetch(record))
+        return FeedCollection(operator_id, feed.id, feed.kind, feed.shown_url, self.catalogue.record_fetch(record))
 
     # failures -----------------------------------------------------------------------------
     def _failed(
@@ -305,4 +322,4 @@ class Collector:
     ) -> FeedCollection:
         record = FetchRecord(**base, outcome=Outcome.FAILED, http_status=status, attempts=attempts,
                              duration_s=round(time.monotonic() - started, 3), error=cause)
-        return FeedCollection(base["operator_id"], feed.id, feed.kind, feed.url, self.catalogue.record_fetch(record))
+        return FeedCollection(base["operator_id"], feed.id, feed.kind, feed.shown_url, self.catalogue.record_fetch(record))

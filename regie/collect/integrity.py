@@ -16,7 +16,7 @@ def verify_latest_versions(catalogue: Catalogue, archive: Archive, operator: Ope
         version = catalogue.latest_version(operator.id, feed.id)
         if version is None:
             continue
-        path = archive.root / version.archive_path
+        path = archive.local_path(version.archive_path)
         if not path.is_file():
             problems.append(f"feed '{feed.id}': archived file missing: {version.archive_path}")
         elif sha256_file(path) != version.raw_sha256:

@@ -2,6 +2,9 @@
 
 A static feed's version is the hash of its sorted (member name, member SHA-256) pairs, so
 re-zipping the same files is not a new version. Files are written atomically and never removed.
+With an object store (`REGIE_ARCHIVE_URL`, e.g. `s3://bucket/archive`), the store is the archive
+of record and the local folder a cache: a version is stored once its upload is complete, and read
+back (and cached) from the store on any machine.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from regie.store.objects import ObjectStore
 
 MEMBER_HASH_LIMIT = 4 << 30  # stop hashing a zip that inflates past 4 GiB (zip bomb)
 
@@ -70,10 +75,12 @@ def identify(path: Path, raw_sha256: str | None = None) -> ContentIdentity:
 
 
 class Archive:
-    """Immutable, content-addressed storage of every feed version under `root`."""
+    """Immutable, content-addressed storage of every feed version under `root` (a local folder),
+    or in `remote` with `root` as its local cache."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, remote: ObjectStore | None = None):
         self.root = root
+        self.remote = remote
 
     def incoming_dir(self) -> Path:
         """A scratch folder on the same file system, so that moving a download in is atomic."""
@@ -85,17 +92,38 @@ class Archive:
         return self.root / operator_id / feed_id / f"{content_hash}{suffix}"
 
     def store(self, source: Path, operator_id: str, feed_id: str, content_hash: str, suffix: str = ".zip") -> Path:
-        """Move `source` into the archive (atomic rename); an existing version is kept as is."""
+        """Move `source` into the archive (atomic rename); an existing version is kept as is.
+        With an object store, the version is uploaded too (raises ObjectStoreError when that
+        fails: the caller must not record the version; the local copy stays for the next try)."""
         target = self.path_for(operator_id, feed_id, content_hash, suffix)
         if target.exists():
             source.unlink(missing_ok=True)
-            return target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-        os.replace(source, temporary)
-        os.chmod(temporary, 0o444)
-        os.replace(temporary, target)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+            os.replace(source, temporary)
+            os.chmod(temporary, 0o444)
+            os.replace(temporary, target)
+        if self.remote is not None:
+            self.remote.put(target, self.relative(target))
         return target
+
+    def local_path(self, archive_path: str) -> Path:
+        """A local file with the bytes of the archived `archive_path` (downloaded into the cache
+        from the object store when this machine does not have it)."""
+        path = self.root / archive_path
+        if not path.resolve().is_relative_to(self.root.resolve()):
+            raise ValueError(f"not an archive path: {archive_path!r}")
+        if not path.is_file() and self.remote is not None and self.remote.exists(archive_path):
+            self.remote.get(archive_path, path)
+            os.chmod(path, 0o444)
+        return path
+
+    def holds(self, archive_path: str) -> bool:
+        """The archive of record has `archive_path` (the object store when there is one)."""
+        if self.remote is not None:
+            return self.remote.exists(archive_path)
+        return (self.root / archive_path).is_file()
 
     def relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()

@@ -21,6 +21,7 @@ class Paths:
     config_dir: Path
     data_dir: Path
     database_url: str
+    archive_url: str | None = None  # an object store for the archive (fsspec URL); None: archive_dir
 
     @property
     def archive_dir(self) -> Path:
@@ -76,12 +77,13 @@ def sqlite_url(path: Path) -> str:
 
 
 def resolve_paths(env: Mapping[str, str] | None = None) -> Paths:
-    """Read REGIE_CONFIG_DIR, REGIE_DATA_DIR and REGIE_DATABASE_URL (with defaults)."""
+    """Read REGIE_CONFIG_DIR, REGIE_DATA_DIR, REGIE_DATABASE_URL and REGIE_ARCHIVE_URL (with defaults)."""
     variables = os.environ if env is None else env
     config_dir = Path(variables.get("REGIE_CONFIG_DIR") or PROJECT_ROOT / "configs").resolve()
     data_dir = Path(variables.get("REGIE_DATA_DIR") or PROJECT_ROOT / "data").resolve()
     database_url = variables.get("REGIE_DATABASE_URL") or sqlite_url(data_dir / "regie.db")
-    return Paths(config_dir=config_dir, data_dir=data_dir, database_url=database_url)
+    return Paths(config_dir=config_dir, data_dir=data_dir, database_url=database_url,
+                 archive_url=variables.get("REGIE_ARCHIVE_URL") or None)
 
 
 def shared_feeds_dir(env: Mapping[str, str] | None = None) -> Path:
