@@ -44,7 +44,9 @@ def graph_shapes(feed: TableLookup) -> Shapes:
         if len(shapes) else np.zeros(0, dtype=bool)
     rows = np.flatnonzero(ok)
     rows = rows[np.lexsort((sequence[rows], codes[rows]))]
-    shape, lat, lon = codes[rows], lat[rows], lon[rows]
+    kept = np.unique(codes[rows])  # shapes with at least one usable point, renumbered
+    ids = ids[kept]
+    shape, lat, lon = np.searchsorted(kept, codes[rows]), lat[rows], lon[rows]
     feed_dist = numeric(shapes, "shape_dist_traveled").to_numpy()[rows]
     count = np.bincount(shape, minlength=len(ids))
     offsets = np.r_[0, np.cumsum(count)].astype(np.int32)
