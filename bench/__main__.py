@@ -6,15 +6,17 @@ import importlib
 import json
 import sys
 
-BENCHMARKS = {"collect": "bench.collect", "validate": "bench.validate", "fees": "bench.fees",
-              "merge": "bench.merge"}
+BENCHMARKS = {"collect": "bench.collect", "validate": "bench.validate", "validate_cli": "bench.validate_cli",
+              "fees": "bench.fees",
+              "merge": "bench.merge", "publish": "bench.publish"}
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1 or argv[0] not in BENCHMARKS:
+    if not argv or argv[0] not in BENCHMARKS:
         print(f"usage: python -m bench {{{'|'.join(BENCHMARKS)}}}", file=sys.stderr)
         return 2
-    result = importlib.import_module(BENCHMARKS[argv[0]]).run()
+    module = importlib.import_module(BENCHMARKS[argv[0]])
+    result = module.run(argv[1:]) if argv[1:] else module.run()  # options only for benchmarks taking them
     print(json.dumps(result, sort_keys=True))
     return 0
 

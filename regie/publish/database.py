@@ -44,8 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable, ForeignKeyConstraint
 
-from regie.gtfs.feed_tables import read_feed_tables
-from regie.publish.db_tables import SHAPE_LINES, SPEC_BY_NAME, SPECS, build_tables, typed_tables
+from regie.publish.db_tables import SHAPE_LINES, SPEC_BY_NAME, SPECS, build_tables, read_text_tables, typed_tables
 
 PUBLISH_DATABASE_ENV = "REGIE_PUBLISH_DATABASE_URL"
 DEFAULT_DATABASE_FILE = "published.db"
@@ -105,14 +104,11 @@ def load_release(release_dir: Path, database_url: str, *, feed: Path | None = No
     release_dir = Path(release_dir).resolve()
     feed = feed or find_regional_feed(release_dir)
     checksums = release_dir / CHECKSUMS_FILE
-    tables = read_feed_tables(feed)
-    unreadable = [f"{p.file}: {p.detail}" for p in tables.problems if p.kind == "unreadable"]
-    if unreadable:
-        raise ValueError(f"{feed}: tables not readable: {'; '.join(unreadable)}")
+    tables = read_text_tables(feed)
     return load_tables(
         typed_tables(tables), database_url, release_id=release_dir.name, feed_sha256=_sha256(feed),
         checksums_sha256=_sha256(checksums) if checksums.is_file() else None,
-        skipped_tables=sorted(set(tables.tables) - set(SPEC_BY_NAME)))
+        skipped_tables=sorted(set(tables) - set(SPEC_BY_NAME)))
 
 
 def load_tables(typed: dict[str, pa.Table], database_url: str, *, release_id: str, feed_sha256: str,
@@ -204,7 +200,8 @@ def _bulk_insert(connection: Connection, table: Table, data: pa.Table) -> None:
     marks = ", ".join("?" * data.num_columns)
     cursor = connection.connection.cursor()
     try:
-        cursor.executemany(f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})", python_rows(data))
+        statement = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})"
+        cursor.executemany(statement, python_rows(data))  # type: ignore[arg-type]  # sqlite3 takes any iterable
     finally:
         cursor.close()
 

@@ -10,10 +10,12 @@ Extension columns a feed adds are not loaded.
 
 from __future__ import annotations
 
+import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from geoalchemy2 import Geometry
@@ -33,10 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
-from regie.gtfs.arrow_text import arrow
-from regie.gtfs.calendar import epoch_days
-from regie.gtfs.columns import column, gtfs_seconds, numeric, rows
-from regie.gtfs.feed_tables import TableLookup
+from regie.publish.tables import gtfs_date, gtfs_time_seconds, read_text_table
 
 SOURCE_ROW = "source_row"
 TIME_SUFFIX = "_s"
@@ -125,6 +124,10 @@ _SQL_TYPES: dict[str, type[TypeEngine]] = {"text": Text, "int": Integer, "float"
                                            "bool": Boolean}
 
 
+_ARROW_TYPES = {"text": pa.string(), "time": pa.string(), "int": pa.int64(), "float": pa.float64(),
+                "date": pa.date32(), "bool": pa.bool_()}
+
+
 def staged_name(table: str, token: str) -> str:
     return f"{table}__{token}"
 
@@ -145,7 +148,8 @@ def build_tables(metadata: MetaData, names: list[str], token: str, *, postgis: b
             columns.append(Column("geom", Geometry("POINT", srid=GEOMETRY_SRID, spatial_index=False), Computed(
                 f"ST_SetSRID(ST_MakePoint(stop_lon, stop_lat), {GEOMETRY_SRID})", persisted=True)))
         staged = staged_name(spec.name, token)
-        constraints = [PrimaryKeyConstraint(*spec.key, name=f"pk_{staged}")]
+        constraints: list[PrimaryKeyConstraint | ForeignKeyConstraint] = [
+            PrimaryKeyConstraint(*spec.key, name=f"pk_{staged}")]
         constraints += [ForeignKeyConstraint(list(cols), [f"{staged_name(target, token)}.{ref}" for ref in refs],
                                              name=f"fk_{staged}_{'_'.join(cols)}")
                         for cols, target, refs in spec.foreign_keys if target in present]
@@ -167,46 +171,60 @@ def _sql_kind(spec: TableSpec, name: str) -> str:
     return "text" if spec.kinds[name] == "time" else spec.kinds[name]
 
 
-def typed_table(spec: TableSpec, frame: pd.DataFrame) -> pa.Table:
-    """The feed's all-string table as a typed Arrow table with the spec's columns (a column the
-    feed lacks is all NULL). Text is stripped; an empty value is NULL except in key columns."""
-    arrays: dict[str, pa.Array] = {}
+def typed_table(spec: TableSpec, table: pa.Table) -> pa.Table:
+    """A GTFS table read as text (`regie.publish.tables.read_text_table`) as a typed Arrow table
+    with the spec's columns (a column the feed lacks is all NULL). Text is trimmed; an empty
+    value is NULL except in key columns; a malformed number, time or date is NULL."""
+    present = {name.strip(): values for name, values in zip(table.column_names, table.columns, strict=True)}
+    arrays: dict[str, pa.Array | pa.ChunkedArray] = {}
     for name, kind in spec.columns:
-        if name == SOURCE_ROW:
-            arrays[name] = pa.array(rows(frame).to_numpy(dtype=np.int64))
-        elif kind == "text" or kind == "time":
-            arrays[name] = _text(frame, name, keep_empty=name in spec.key)
+        if name == SOURCE_ROW:  # the CSV record number, the header being 1
+            arrays[name] = pa.array(np.arange(2, table.num_rows + 2, dtype=np.int64))
+            continue
+        if name not in present:
+            arrays[name] = pa.nulls(table.num_rows, _ARROW_TYPES[kind])
             if kind == "time":
-                arrays[name + TIME_SUFFIX] = _integers(gtfs_seconds(column(frame, name)))
+                arrays[name + TIME_SUFFIX] = pa.nulls(table.num_rows, pa.int64())
+            continue
+        values = pc.utf8_trim_whitespace(present[name])
+        if kind in ("text", "time"):
+            arrays[name] = values if name in spec.key else _empty_as_null(values)
+            if kind == "time":
+                arrays[name + TIME_SUFFIX] = pc.cast(gtfs_time_seconds(values), pa.int64())
         elif kind == "int":
-            arrays[name] = _integers(numeric(frame, name))
+            arrays[name] = _number(values, pa.int64(), r"^[-+]?[0-9]+$")
         elif kind == "float":
-            arrays[name] = pa.array(numeric(frame, name).to_numpy(dtype=float), from_pandas=True)
+            arrays[name] = _number(values, pa.float64(), r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
         elif kind == "date":
-            days = epoch_days(column(frame, name))
-            arrays[name] = pa.array(days, from_pandas=True).cast(pa.int32(), safe=False).cast(pa.date32())
+            arrays[name] = gtfs_date(values)
         else:  # bool: the GTFS flag "1"
-            arrays[name] = pa.array((column(frame, name) == "1").to_numpy())
+            arrays[name] = pc.equal(values, "1")
     return pa.table(arrays)
 
 
-def _text(frame: pd.DataFrame, name: str, *, keep_empty: bool) -> pa.Array:
-    values = arrow(column(frame, name)).cast(pa.string())
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    return values if keep_empty else pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+def _empty_as_null(values: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    return pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values)
 
 
-def _integers(values: pd.Series) -> pa.Array:
-    return pa.array(values.to_numpy(dtype=float), from_pandas=True).cast(pa.int64(), safe=False)
+def _number(values: pa.ChunkedArray | pa.Array, kind: pa.DataType, pattern: str) -> pa.ChunkedArray | pa.Array:
+    valid = pc.match_substring_regex(values, pattern)
+    return pc.if_else(valid, pc.cast(pc.if_else(valid, values, "0"), kind), pa.scalar(None, kind))
 
 
-def typed_tables(feed: TableLookup, names: list[str] | None = None) -> dict[str, pa.Table]:
-    """Every table of the feed the database has a spec for, typed (tables the feed lacks are left
-    out; `names` limits the choice)."""
-    typed = {}
-    for spec in SPECS:
-        frame = feed.get(spec.name)
-        if frame is not None and (names is None or spec.name in names):
-            typed[spec.name] = typed_table(spec, frame)
-    return typed
+def read_text_tables(feed: Path, names: Iterable[str] | None = None) -> dict[str, pa.Table]:
+    """The `.txt` tables at the root of a GTFS zip as text (`names`: only those tables)."""
+    wanted = set(names) if names is not None else None
+    tables = {}
+    with zipfile.ZipFile(feed) as archive:
+        for info in archive.infolist():
+            member = PurePosixPath(info.filename)
+            if info.is_dir() or len(member.parts) != 1 or member.suffix != ".txt":
+                continue
+            if wanted is None or member.stem in wanted:
+                tables[member.stem] = read_text_table(archive.read(info))
+    return tables
+
+
+def typed_tables(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    """Every table the database has a spec for, typed, in the specs' order (others left out)."""
+    return {spec.name: typed_table(spec, tables[spec.name]) for spec in SPECS if spec.name in tables}
