@@ -1,0 +1,479 @@
+"""The planner over one journey graph: earliest arrival, latest departure, Pareto sets of
+(arrival, transfers), range queries and isochrones, each with journeys or the reason there is none.
+
+Per query it resolves the places and options (walking closure and trip masks are cached per option
+set), binary-searches the first connection at the departure time and runs a compiled scan
+(regie.journeys.plan.kernels) that stops once the destination is settled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from regie.config.region import PlannerSettings
+from regie.gtfs.modes import BASIC_ROUTE_TYPES
+from regie.journeys.graph import ACCESSIBLE, UNKNOWN, JourneyGraph
+from regie.journeys.plan import kernels
+from regie.journeys.plan.legs import Endpoint, LegBuilder, Ride, trace
+from regie.journeys.plan.request import Coordinates, Place, PlanRequest
+from regie.journeys.plan.results import (
+    ACCESSIBILITY,
+    NO_SERVICE_ON_DATE,
+    NOT_LINKED,
+    NOTHING_IN_WINDOW,
+    UNKNOWN_STOP,
+    IsochroneResult,
+    Journey,
+    PlanResult,
+    Reached,
+    Reason,
+)
+from regie.journeys.plan.walks import Closure, usable_footpaths, walking_closure
+from regie.journeys.stop_search import StopFinder
+
+MODE_CODES = {name: code for code, name in BASIC_ROUTE_TYPES.items()}
+BIKE_SHARE = "bike_share"
+INF = int(kernels.INF)
+
+
+class PlanError(ValueError):
+    """A request the planner cannot read (bad mode name, negative option)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    max_trips: int
+    max_walk_m: float
+    slack: int
+    modes: frozenset[int] | None
+    bike: bool
+    wheelchair: bool
+
+
+@dataclass
+class Ends:
+    """A place resolved to stops: stop indexes, walk seconds to/from each, and the endpoint when
+    the place was given by coordinates."""
+
+    stops: np.ndarray
+    seconds: np.ndarray
+    place: Coordinates | None
+    metres: np.ndarray
+
+    def endpoint(self, stop: int) -> Endpoint | None:
+        if self.place is None:
+            return None
+        i = int(np.flatnonzero(self.stops == stop)[0])
+        return Endpoint(self.place.lat, self.place.lon, stop, int(self.seconds[i]), float(self.metres[i]))
+
+
+class Planner:
+    def __init__(self, graph: JourneyGraph, settings: PlannerSettings | None = None,
+                 finder: StopFinder | None = None) -> None:
+        self.graph = graph
+        self.settings = settings or PlannerSettings()
+        self.legs = LegBuilder(graph)
+        self._finder = finder
+        i32 = np.int32
+        self._dep_stop = np.ascontiguousarray(graph.conn_dep_stop, dtype=i32)
+        self._arr_stop = np.ascontiguousarray(graph.conn_arr_stop, dtype=i32)
+        self._dep = np.ascontiguousarray(graph.conn_dep, dtype=i32)
+        self._arr = np.ascontiguousarray(graph.conn_arr, dtype=i32)
+        self._trip = np.ascontiguousarray(graph.conn_trip, dtype=i32)
+        self._flags = np.ascontiguousarray(graph.conn_flags, dtype=np.uint8)
+        self._closures: dict[tuple[float, bool, bool], tuple[Closure, np.ndarray]] = {}
+        self._trip_masks: dict[tuple[frozenset[int] | None, bool], np.ndarray] = {}
+        self._stop_masks: dict[bool, np.ndarray] = {}
+
+    # ---- public queries -------------------------------------------------------------------
+
+    def earliest_arrival(self, request: PlanRequest) -> PlanResult:
+        return self._earliest(request, "earliest_arrival")
+
+    def latest_departure(self, request: PlanRequest) -> PlanResult:
+        """The latest departure that arrives by `request.at`, and its journey (an earliest
+        arrival from that departure, so it arrives by the deadline)."""
+        problem, origin, destination, opts = self._prepare(request, need_destination=True)
+        if problem is not None:
+            return PlanResult("latest_departure", request.to_dict(), [], problem)
+        assert destination is not None
+        deadline = self.graph.seconds_at(request.at)
+        closure, _ = self._closure(opts)
+        by_arrival, sorted_arr = self._by_arrival
+        last = int(np.searchsorted(sorted_arr, deadline, side="right")) - 1
+        best = kernels.latest_scan(self._dep_stop, self._arr_stop, self._dep, self._arr, self._trip, self._flags,
+                                   self._trip_mask(opts), self._stop_mask(opts.wheelchair),
+                                   closure.rev_offsets, closure.frm, closure.rev_duration, by_arrival, last,
+                                   destination.stops, (deadline - destination.seconds).astype(np.int32),
+                                   origin.stops, origin.seconds, opts.slack, opts.max_trips, len(self.graph.trip_ids))
+        departure = int(best[opts.max_trips])
+        if departure <= -INF:
+            return PlanResult("latest_departure", request.to_dict(), [],
+                              self._why_not(request, origin, destination, opts, arrive_by=True))
+        journey = self._journey_from(departure, origin, destination, opts)
+        journeys = [journey] if journey is not None and journey.arrival_s <= deadline else []
+        return PlanResult("latest_departure", request.to_dict(), journeys,
+                          None if journeys else self._why_not(request, origin, destination, opts, arrive_by=True))
+
+    def pareto(self, request: PlanRequest) -> PlanResult:
+        """Every journey of the Pareto set of (arrival, transfers), fewest transfers first."""
+        problem, origin, destination, opts = self._prepare(request, need_destination=True)
+        if problem is not None:
+            return PlanResult("pareto", request.to_dict(), [], problem)
+        assert destination is not None
+        start = self.graph.seconds_at(request.at)
+        journeys = self._pareto_at(start, origin, destination, opts)
+        return PlanResult("pareto", request.to_dict(), journeys,
+                          None if journeys else self._why_not(request, origin, destination, opts))
+
+    def range_query(self, request: PlanRequest, window_s: int) -> PlanResult:
+        """Every Pareto-optimal journey (later departure, earlier arrival, fewer transfers) that
+        leaves the origin within `window_s` of `request.at`: one scan by trips from each distinct
+        departure time of the origin's stops, latest first, keeping what is not dominated."""
+        problem, origin, destination, opts = self._prepare(request, need_destination=True)
+        if problem is not None:
+            return PlanResult("range", request.to_dict(), [], problem)
+        assert destination is not None
+        start = self.graph.seconds_at(request.at)
+        kept: list[Journey] = []
+        best_by_trips = np.full(opts.max_trips + 1, INF, dtype=np.int64)
+        for departure in self._departure_times(origin, opts, start, start + int(window_s)):
+            for journey in self._pareto_at(departure, origin, destination, opts):
+                trips = min(journey.trips, opts.max_trips)
+                if journey.arrival_s < best_by_trips[trips] and journey.departure_s <= start + window_s:
+                    kept.append(journey)
+                    best_by_trips[trips:] = np.minimum(best_by_trips[trips:], journey.arrival_s)
+        kept.sort(key=lambda j: (j.departure_s, j.arrival_s, j.transfers))
+        reason = None
+        if not kept:
+            reason = self._why_not(request, origin, destination, opts, window_s=window_s)
+        return PlanResult("range", request.to_dict(), kept, reason)
+
+    def isochrone(self, request: PlanRequest, budget_s: int | None = None) -> IsochroneResult:
+        """Every stop reached within the budget (no limit on transfers), with its arrival time."""
+        budget = int(budget_s if budget_s is not None else self.settings.isochrone_budget_s)
+        problem, origin, _, opts = self._prepare(request, need_destination=False)
+        if problem is not None:
+            return IsochroneResult(request.to_dict(), budget, [], problem)
+        start = self.graph.seconds_at(request.at)
+        arrival = self._one_to_all(origin, opts, start, budget)
+        reached = np.flatnonzero(arrival <= start + budget)
+        reached = reached[np.argsort(arrival[reached], kind="stable")]
+        stops = [Reached(self.legs.stop(int(s)), self.legs.iso(int(arrival[s])), int(arrival[s]),
+                         int(arrival[s]) - start) for s in reached]
+        return IsochroneResult(request.to_dict(), budget, stops)
+
+    def reachable(self, origin_stops: np.ndarray, at_s: int, budget_s: int, trip_ok: np.ndarray | None = None,
+                  wheelchair: bool = False) -> np.ndarray:
+        """Arrival seconds at every stop from origin stops at `at_s` (INF beyond the budget);
+        `trip_ok` narrows the trips usable (the integration indicator's one-operator networks)."""
+        opts = self._options(PlanRequest(int(origin_stops[0]), None, self.graph.local_time(at_s), wheelchair=wheelchair))
+        ends = Ends(np.asarray(origin_stops, np.int32), np.zeros(len(origin_stops), np.int32), None,
+                    np.zeros(len(origin_stops)))
+        return self._one_to_all(ends, opts, at_s, budget_s, trip_ok)
+
+    # ---- scans ----------------------------------------------------------------------------
+
+    def _first(self, start: int) -> int:
+        return int(np.searchsorted(self._dep, start, side="left"))
+
+    def _egress(self, destination: Ends | None) -> np.ndarray:
+        egress = np.full(self.graph.stop_count, -1, dtype=np.int32)
+        if destination is not None:
+            for stop, seconds in zip(destination.stops, destination.seconds, strict=True):
+                if egress[stop] < 0 or seconds < egress[stop]:
+                    egress[stop] = seconds
+        return egress
+
+    def _scan(self, origin: Ends, destination: Ends | None, opts: Options, start: int, *, rounds: bool,
+              horizon: int = INF, trip_ok: np.ndarray | None = None) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+        closure, _ = self._closure(opts)
+        args = (self._dep_stop, self._arr_stop, self._dep, self._arr, self._trip, self._flags,
+                self._trip_mask(opts) if trip_ok is None else trip_ok, self._stop_mask(opts.wheelchair),
+                closure.offsets, closure.to, closure.duration, self._first(start), horizon,
+                origin.stops, (start + origin.seconds).astype(np.int32), self._egress(destination), opts.slack)
+        if rounds:
+            *labels, best = kernels.rounds_scan(*args, opts.max_trips, len(self.graph.trip_ids))
+        else:
+            *labels, best = kernels.earliest_scan(*args, len(self.graph.trip_ids))
+        return tuple(labels), best
+
+    def _one_to_all(self, origin: Ends, opts: Options, start: int, budget: int,
+                    trip_ok: np.ndarray | None = None) -> np.ndarray:
+        labels, _ = self._scan(origin, None, opts, start, rounds=False, horizon=start + budget, trip_ok=trip_ok)
+        arrival = labels[0][0]
+        return np.where(arrival <= start + budget, arrival, INF)
+
+    def _target_stop(self, labels: tuple[np.ndarray, ...], destination: Ends, row: int, arrival: int) -> int:
+        at_stops = labels[0][row][destination.stops] + destination.seconds
+        return int(destination.stops[int(np.flatnonzero(at_stops == arrival)[0])])
+
+    def _build(self, labels: tuple[np.ndarray, ...], destination: Ends, row: int, arrival: int,
+               origin: Ends, opts: Options, start: int) -> Journey:
+        stop = self._target_stop(labels, destination, row, arrival)
+        steps = trace(self.graph, labels, stop, row)
+        first = steps[0] if steps else None
+        origin_stop = self.graph.conn_dep_stop[first.board] if isinstance(first, Ride) else (
+            first.start if first is not None else stop)
+        _, usable = self._closure(opts)
+        return self.legs.journey(steps, start_s=start + self._access_s(origin, int(origin_stop)), usable=usable,
+                                 max_walk_m=opts.max_walk_m, access=self._access(origin, labels, steps, stop),
+                                 egress=destination.endpoint(stop))
+
+    def _access(self, origin: Ends, labels: tuple[np.ndarray, ...], steps: list, stop: int) -> Endpoint | None:
+        if origin.place is None:
+            return None
+        first = steps[0] if steps else None
+        if isinstance(first, Ride):
+            start_stop = int(self.graph.conn_dep_stop[first.board])
+        else:
+            start_stop = first.start if first is not None else stop
+        return origin.endpoint(start_stop)
+
+    def _access_s(self, origin: Ends, stop: int) -> int:
+        hits = np.flatnonzero(origin.stops == stop)
+        return int(origin.seconds[hits[0]]) if len(hits) else 0
+
+    def _earliest(self, request: PlanRequest, query: str) -> PlanResult:
+        problem, origin, destination, opts = self._prepare(request, need_destination=True)
+        if problem is not None:
+            return PlanResult(query, request.to_dict(), [], problem)
+        assert destination is not None
+        journey = self._journey_from(self.graph.seconds_at(request.at), origin, destination, opts)
+        if journey is None:
+            return PlanResult(query, request.to_dict(), [], self._why_not(request, origin, destination, opts))
+        return PlanResult(query, request.to_dict(), [journey])
+
+    def _journey_from(self, start: int, origin: Ends, destination: Ends, opts: Options) -> Journey | None:
+        """Earliest arrival from `start`: the unlimited scan first; by trips only when its journey
+        has more trips than allowed."""
+        labels, best = self._scan(origin, destination, opts, start, rounds=False)
+        arrival = int(best[0])
+        if arrival >= INF:
+            return None
+        journey = self._build(labels, destination, 0, arrival, origin, opts, start)
+        if journey.transfers + 1 <= opts.max_trips or not journey.legs:
+            return journey
+        labels, best = self._scan(origin, destination, opts, start, rounds=True)
+        arrival = int(best[opts.max_trips])
+        if arrival >= INF:
+            return None
+        row = int(np.flatnonzero(best == arrival)[0])
+        return self._build(labels, destination, row, arrival, origin, opts, start)
+
+    def _pareto_at(self, start: int, origin: Ends, destination: Ends, opts: Options) -> list[Journey]:
+        labels, best = self._scan(origin, destination, opts, start, rounds=True)
+        journeys: list[Journey] = []
+        previous = INF
+        for row in range(opts.max_trips + 1):
+            arrival = int(best[row])
+            if arrival < previous:
+                journeys.append(self._build(labels, destination, row, arrival, origin, opts, start))
+                previous = arrival
+        return journeys
+
+    def _departure_times(self, origin: Ends, opts: Options, first: int, last: int) -> list[int]:
+        """Distinct times to leave the origin place, in [first, last], for a boarding at one of
+        its stops or a stop within walking distance; latest first."""
+        closure, _ = self._closure(opts)
+        offsets, conns = self._by_stop
+        trip_ok = self._trip_mask(opts)
+        times: set[int] = set()
+        for stop, access in zip(origin.stops, origin.seconds, strict=True):
+            ends = [(int(stop), 0)] + [(int(closure.to[e]), int(closure.duration[e]))
+                                      for e in range(closure.offsets[stop], closure.offsets[stop + 1])]
+            for s, walk in ends:
+                here = conns[offsets[s]:offsets[s + 1]]
+                deps = self._dep[here]
+                lead = int(access) + walk
+                lo, hi = np.searchsorted(deps, [first + lead, last + lead], side="left")
+                hi = np.searchsorted(deps, last + lead, side="right")
+                chosen = here[lo:hi]
+                chosen = chosen[((self._flags[chosen] & kernels.BOARD) > 0) & (trip_ok[self._trip[chosen]] > 0)]
+                times.update((self._dep[chosen] - lead).tolist())
+        if not times:
+            times.add(first)
+        return sorted(times, reverse=True)
+
+    # ---- cached structures ----------------------------------------------------------------
+
+    @cached_property
+    def _by_arrival(self) -> tuple[np.ndarray, np.ndarray]:
+        order = np.lexsort((self._dep, self._arr)).astype(np.int32)
+        return order, self._arr[order]
+
+    @cached_property
+    def _by_stop(self) -> tuple[np.ndarray, np.ndarray]:
+        """Connections by departure stop, in departure order: (offsets by stop, connections)."""
+        order = np.argsort(self._dep_stop, kind="stable").astype(np.int32)  # connections are by departure
+        offsets = np.zeros(self.graph.stop_count + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self._dep_stop, minlength=self.graph.stop_count), out=offsets[1:])
+        return offsets, order
+
+    @cached_property
+    def finder(self) -> StopFinder:
+        return self._finder or StopFinder(self.graph)
+
+    @cached_property
+    def _linked(self) -> np.ndarray:
+        """Stops where a trip can be boarded or left."""
+        n = self.graph.stop_count
+        linked = np.zeros(n, dtype=bool)
+        linked[self._dep_stop[(self._flags & kernels.BOARD) > 0]] = True
+        linked[self._arr_stop[(self._flags & kernels.ALIGHT) > 0]] = True
+        return linked
+
+    @cached_property
+    def _trips_per_day(self) -> np.ndarray:
+        return np.bincount(self.graph.trip_day.astype(np.int64), minlength=self.graph.days)
+
+    def _closure(self, opts: Options) -> tuple[Closure, np.ndarray]:
+        key = (opts.max_walk_m, opts.wheelchair, opts.bike)
+        if key not in self._closures:
+            usable = usable_footpaths(self.graph, wheelchair=opts.wheelchair, bike=opts.bike,
+                                      unknown_ok=self.settings.wheelchair_unknown == "accessible")
+            self._closures[key] = (walking_closure(self.graph, usable, opts.max_walk_m), usable)
+        return self._closures[key]
+
+    def _accessible(self, values: np.ndarray) -> np.ndarray:
+        unknown_ok = self.settings.wheelchair_unknown == "accessible"
+        return (values == ACCESSIBLE) | ((values == UNKNOWN) & unknown_ok)
+
+    def _trip_mask(self, opts: Options) -> np.ndarray:
+        key = (opts.modes, opts.wheelchair)
+        if key not in self._trip_masks:
+            g = self.graph
+            ok = np.ones(len(g.trip_ids), dtype=bool)
+            if opts.modes is not None:
+                route_ok = np.isin(g.route_mode.astype(np.int64), np.fromiter(opts.modes, dtype=np.int64))
+                ok &= route_ok[g.trip_route] if len(route_ok) else ok
+            if opts.wheelchair:
+                ok &= self._accessible(g.trip_wheelchair)
+            self._trip_masks[key] = ok.astype(np.uint8)
+        return self._trip_masks[key]
+
+    def _stop_mask(self, wheelchair: bool) -> np.ndarray:
+        if wheelchair not in self._stop_masks:
+            ok = self._accessible(self.graph.stop_wheelchair) if wheelchair else np.ones(self.graph.stop_count, bool)
+            self._stop_masks[wheelchair] = ok.astype(np.uint8)
+        return self._stop_masks[wheelchair]
+
+    # ---- requests -------------------------------------------------------------------------
+
+    def _options(self, request: PlanRequest) -> Options:
+        s = self.settings
+        transfers = s.max_transfers if request.max_transfers is None else int(request.max_transfers)
+        walk = s.max_walk_m if request.max_walk_m is None else float(request.max_walk_m)
+        slack = s.min_transfer_slack_s if request.min_transfer_slack_s is None else int(request.min_transfer_slack_s)
+        if transfers < 0 or walk < 0 or slack < 0:
+            raise PlanError("max_transfers, max_walk_m and min_transfer_slack_s cannot be negative")
+        modes: frozenset[int] | None = None
+        bike = not request.wheelchair
+        if request.modes is not None:
+            codes: set[int] = set()
+            for mode in request.modes:
+                if isinstance(mode, int) or (isinstance(mode, str) and mode.isdigit()):
+                    codes.add(int(mode))
+                elif mode == BIKE_SHARE:
+                    continue
+                elif mode in MODE_CODES:
+                    codes.add(MODE_CODES[mode])
+                else:
+                    raise PlanError(f"unknown mode {mode!r}: one of {', '.join([*MODE_CODES, BIKE_SHARE])}"
+                                    " or a GTFS route_type")
+            modes = frozenset(codes)
+            bike = bike and BIKE_SHARE in request.modes
+        return Options(transfers + 1, walk, slack, modes, bike, request.wheelchair)
+
+    def _ends(self, place: Place, opts: Options, role: str) -> tuple[Ends | None, Reason | None]:
+        g = self.graph
+        if isinstance(place, Coordinates) or (isinstance(place, tuple) and len(place) == 2
+                                              and all(isinstance(v, float) for v in place)):
+            lat, lon = float(place[0]), float(place[1])
+            near = self.finder.near(lat, lon, opts.max_walk_m)
+            if not near:
+                return None, Reason(NOT_LINKED, f"no stop within {opts.max_walk_m:.0f} m walking of the {role} "
+                                                f"({lat:.5f}, {lon:.5f})")
+            stops = np.array([s for s, _ in near], dtype=np.int32)
+            metres = np.array([m for _, m in near], dtype=np.float64) * self.settings.walk_detour
+            seconds = np.ceil(metres / self.settings.walk_speed_mps).astype(np.int32)
+            return Ends(stops, seconds, Coordinates(lat, lon), metres), None
+        indexes = [place] if isinstance(place, (int, np.integer)) else list(place)
+        bad = [i for i in indexes if not isinstance(i, (int, np.integer)) or not 0 <= int(i) < g.stop_count]
+        if bad or not indexes:
+            return None, Reason(UNKNOWN_STOP, f"unknown {role} stop: {bad[0] if bad else 'none given'}")
+        chosen_stops: set[int] = set()
+        for i in indexes:
+            children = np.flatnonzero(g.stop_parent == int(i)) if g.stop_kind[int(i)] == 2 else np.zeros(0, int)
+            chosen_stops.update(int(c) for c in children) if len(children) else chosen_stops.add(int(i))
+        chosen = np.array(sorted(chosen_stops), dtype=np.int32)
+        return Ends(chosen, np.zeros(len(chosen), np.int32), None, np.zeros(len(chosen))), None
+
+    def _prepare(self, request: PlanRequest, *, need_destination: bool
+                 ) -> tuple[Reason | None, Ends, Ends | None, Options]:
+        opts = self._options(request)
+        empty = Ends(np.zeros(0, np.int32), np.zeros(0, np.int32), None, np.zeros(0))
+        origin, problem = self._ends(request.origin, opts, "origin")
+        if problem is not None or origin is None:
+            return problem, empty, None, opts
+        destination = None
+        if need_destination:
+            if request.destination is None:
+                return Reason(UNKNOWN_STOP, "no destination given"), origin, None, opts
+            destination, problem = self._ends(request.destination, opts, "destination")
+            if problem is not None:
+                return problem, origin, None, opts
+        local = request.at.astimezone(ZoneInfo(self.graph.timezone)) if request.at.tzinfo else request.at
+        day = (local.date() - self.graph.first_day).days
+        if not 0 <= day < len(self._trips_per_day) or self._trips_per_day[day] == 0:
+            when = request.at.date().isoformat()
+            first = self.graph.first_day + timedelta(days=1)
+            last = self.graph.first_day + timedelta(days=self.graph.days - 1)
+            return (Reason(NO_SERVICE_ON_DATE, f"no service on {when}: the planner knows {first.isoformat()} "
+                                               f"to {last.isoformat()}"), origin, destination, opts)
+        for ends, role in ((origin, "origin"), (destination, "destination")):
+            if ends is not None and not self._is_linked(ends, opts):
+                return (Reason(NOT_LINKED, f"the {role} is not linked to the network: no departure or arrival "
+                                           f"there and none within {opts.max_walk_m:.0f} m walking"),
+                        origin, destination, opts)
+        return None, origin, destination, opts
+
+    def _is_linked(self, ends: Ends, opts: Options) -> bool:
+        closure, _ = self._closure(opts)
+        for stop in ends.stops:
+            if self._linked[stop] or self._linked[closure.to[closure.offsets[stop]:closure.offsets[stop + 1]]].any():
+                return True
+        return False
+
+    def _why_not(self, request: PlanRequest, origin: Ends, destination: Ends, opts: Options, *,
+                 arrive_by: bool = False, window_s: int | None = None) -> Reason:
+        if opts.wheelchair:
+            relaxed = Options(opts.max_trips, opts.max_walk_m, opts.slack, opts.modes, opts.bike, False)
+            _, o2, d2, _ = self._prepare(PlanRequest(request.origin, request.destination, request.at,
+                                                     max_walk_m=opts.max_walk_m), need_destination=True)
+            if d2 is not None and self._exists(request, o2, d2, relaxed, arrive_by, window_s):
+                return Reason(ACCESSIBILITY, "no wheelchair-accessible journey: there is one without that constraint")
+        when = request.at.strftime("%Y-%m-%d %H:%M")
+        if arrive_by:
+            return Reason(NOTHING_IN_WINDOW, f"no journey arrives by {when} on the service days of the planner")
+        if window_s is not None:
+            return Reason(NOTHING_IN_WINDOW, f"no journey departs between {when} and "
+                                             f"{(request.at + timedelta(seconds=window_s)).strftime('%H:%M')}")
+        return Reason(NOTHING_IN_WINDOW, f"no journey from {when} on the service days of the planner")
+
+    def _exists(self, request: PlanRequest, origin: Ends, destination: Ends, opts: Options, arrive_by: bool,
+                window_s: int | None) -> bool:
+        start = self.graph.seconds_at(request.at)
+        if arrive_by:
+            start -= 86400
+        _, best = self._scan(origin, destination, opts, start, rounds=True)
+        arrival = int(best[opts.max_trips])
+        if arrive_by:
+            return arrival <= start + 86400
+        if window_s is not None:
+            return arrival < INF and bool(self._departure_times(origin, opts, start, start + window_s))
+        return arrival < INF
