@@ -25,8 +25,10 @@ import time
 import weakref
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd  # the notice frames; pandas itself loads with quality.notices.notices_frame
 
 from quality.canonical import ENGINE_NAME, engine_version
 from quality.config import EngineLimits

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class Severity(StrEnum):
@@ -54,6 +55,8 @@ def notice(
 
 def notices_frame(records: Iterable[Mapping[str, Any]] | pd.DataFrame | None = None) -> pd.DataFrame:
     """A findings frame with exactly NOTICE_COLUMNS (missing columns filled with None)."""
+    import pandas as pd  # on first use: `regie validate` starts the canonical engine before pandas loads
+
     frame = pd.DataFrame(list(records) if records is not None and not isinstance(records, pd.DataFrame) else records)
     for column in NOTICE_COLUMNS:
         if column not in frame.columns:
@@ -68,6 +71,8 @@ def notices_frame(records: Iterable[Mapping[str, Any]] | pd.DataFrame | None = N
 
 def concat_notices(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     """One findings frame from several (normalised once, after concatenation)."""
+    import pandas as pd  # on first use (see notices_frame)
+
     frames = [frame for frame in frames if frame is not None and len(frame)]
     if not frames:
         return notices_frame()

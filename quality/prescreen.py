@@ -14,9 +14,10 @@ import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 from quality.config import PrescreenLimits
 from quality.notices import Severity, Source, notice, notices_frame
@@ -51,10 +52,18 @@ class _Member(NamedTuple):
 
 def prescreen(path: Path, limits: PrescreenLimits) -> Prescreen:
     """Inspect the zip (or folder) at `path` without extracting anything."""
-    path = Path(path)
-    found = _screen(path, limits)
-    frame = notices_frame(found)
-    return Prescreen(notices=frame, safe=not (frame["severity"] == Severity.ERROR.value).any())
+    found = _screen(Path(path), limits)
+    return Prescreen(notices=notices_frame(found), safe=records_safe(found))
+
+
+def prescreen_records(path: Path, limits: PrescreenLimits) -> list[dict[str, Any]]:
+    """The pre-screen's findings as notice records, without pandas (for a start before it loads)."""
+    return _screen(Path(path), limits)
+
+
+def records_safe(records: list[dict[str, Any]]) -> bool:
+    """Whether the engines may open the file: no ERROR among the pre-screen's records."""
+    return not any(record["severity"] == Severity.ERROR.value for record in records)
 
 
 def _note(code: str, severity: Severity, message: str, **context: Any) -> dict[str, Any]:

@@ -14,7 +14,6 @@ import pandas as pd
 from quality.canonical import ENGINE_NAME
 from quality.config import QualityConfig
 from quality.engine import CanonicalEngine, GtfsGuruEngine
-from quality.expectations.run import run_expectations
 from quality.gate import WaiverUse, apply_gate
 from quality.notices import Severity, Source, concat_notices, notice, notices_frame
 from quality.prescreen import prescreen
@@ -39,10 +38,15 @@ class ValidationRequest:
     content_hash: str | None = None
     last_changed: date | None = None
     fetch_outcomes: tuple[bool, ...] = ()
+    expectations: bool = True
+    """Run the region's Great Expectations suites (the pool always does; `regie validate` only with
+    a region, so that a feed alone is checked without importing Great Expectations)."""
 
     def config_hash(self, engine_version: str) -> str:
         """Identifies the rules in force: same hash, same verdict on the same content and date."""
         parts = [self.config.model_dump_json(), self.bbox.model_dump_json() if self.bbox else "", engine_version]
+        if not self.expectations:
+            parts.append("no expectations")
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -107,9 +111,13 @@ def _validate_feed(
             # sequential on purpose: on a thread beside our rules the suites saved no measurable
             # time on HART (the GIL) and raised the peak memory by ~15-20 MiB
             frames.append(run_own_rules(feed, context))
-            gx = run_expectations(feed, bbox=request.bbox, thresholds=config.thresholds)
-            frames.append(gx.notices)
-            expectations = gx.summary
+            if request.expectations:
+                # lazy: Great Expectations (~4 s to import) loads only when the region's suites are asked for
+                from quality.expectations.run import run_expectations
+
+                gx = run_expectations(feed, bbox=request.bbox, thresholds=config.thresholds)
+                frames.append(gx.notices)
+                expectations = gx.summary
     # what the feed alone tells, worked out while the engine may still run
     row_counts = feed.row_counts() if feed is not None else {}
     feed_start, feed_end = service_span(feed) if feed is not None else (None, None)

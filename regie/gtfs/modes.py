@@ -8,8 +8,11 @@ such a route is written as a bus (route_type 3, original kept) but has no mode n
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 BASIC_ROUTE_TYPES: dict[int, str] = {0: "tram", 1: "metro", 2: "rail", 3: "bus", 4: "ferry", 5: "cable_tram",
                                      6: "aerial_lift", 7: "funicular", 11: "trolleybus", 12: "monorail"}
@@ -40,11 +43,18 @@ EXTENDED_RANGES: tuple[tuple[int, int, int, bool], ...] = (
 
 
 def _codes(route_types: pd.Series | np.ndarray) -> np.ndarray:
+    # numpy and pandas load on first use: the configuration imports MODE_NAMES, and `regie validate`
+    # starts the canonical engine before pandas is loaded
+    import numpy as np
+    import pandas as pd
+
     return pd.to_numeric(pd.Series(np.asarray(route_types)), errors="coerce").to_numpy(dtype=float)
 
 
 def extended_to_basic(route_types: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(basic type per value, -1 where the value is not an extended type; exact mapping mask)."""
+    import numpy as np  # on first use (see _codes)
+
     codes = _codes(route_types)
     conditions = [(codes >= first) & (codes <= last) for first, last, _, _ in EXTENDED_RANGES]
     basic = np.select(conditions, [b for _, _, b, _ in EXTENDED_RANGES], default=-1)
@@ -54,6 +64,8 @@ def extended_to_basic(route_types: pd.Series | np.ndarray) -> tuple[np.ndarray, 
 
 def mode_names(route_types: pd.Series | np.ndarray) -> np.ndarray:
     """Mode name of each route type, basic or extended ("" when unknown or only approximate)."""
+    import numpy as np  # on first use (see _codes)
+
     codes = _codes(route_types)
     basic, exact = extended_to_basic(codes)
     basic = np.where(basic >= 0, basic, codes)
