@@ -17,6 +17,7 @@ offline against the DCAT-AP 3.0.0 and mobilityDCAT-AP 1.0.0 shapes (tests/publis
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -80,7 +81,7 @@ class Dataset:
     licence: Licence
     rights: str
     rights_holder: str  # an operator's name, or the publisher's
-    modes: list[str]
+    modes: Sequence[str]
     standard: str
     distributions: list[Distribution]
     temporal: tuple[date | None, date | None] = (None, None)

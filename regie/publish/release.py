@@ -2,6 +2,9 @@
 folder, renamed into place, then made the newest by replacing the `releases/latest` symlink with
 a new one (`os.replace` of a symlink is atomic on POSIX: a reader sees the old target or the new).
 
+Inside a release, `manifest.json` (what it was made from) and `site/`: the portal and every
+published file, with `site/SHA256SUMS` over all of them.
+
 A publish that fails or is killed at any point leaves `latest` and every existing release as
 they were; its temporary folder (`.partial-*`) is removed then, or by the next publish. A
 publish whose inputs hash to the same manifest as the newest release's writes nothing. Only
@@ -22,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 LATEST = "latest"
+PUBLIC_DIR = "site"  # everything re-users get: the portal's pages and every download, served at / by `regie serve`
 MANIFEST = "manifest.json"
 CHECKSUMS = "SHA256SUMS"
 PARTIAL_PREFIX = ".partial-"
@@ -97,7 +101,7 @@ def publish_release(
     now: datetime | None = None,
 ) -> ReleaseOutcome:
     """Build a release with `build(folder, previous_release)` (which returns the SHA-256 of the
-    files it already hashed, by relative path) unless `inputs` (name -> content
+    files it already hashed, by path relative to `site/`) unless `inputs` (name -> content
     hash of everything the release is made from) are those of the newest release; then write its
     checksums and manifest, switch `latest` to it and prune to `keep` releases."""
     releases_dir.mkdir(parents=True, exist_ok=True)
@@ -113,9 +117,10 @@ def publish_release(
         try:
             partial.mkdir()
             hashed = build(partial, previous)
-            _write_checksums(partial, hashed)
+            _write_checksums(partial / PUBLIC_DIR, hashed)
             manifest = {"release": release_id, "created": created.astimezone(UTC).isoformat(),
                         "previous": previous.name if previous else None,
+                        "issued": _first_issued(previous, created),
                         "inputs_sha256": fingerprint, "inputs": dict(sorted(inputs.items()))}
             _write_synced(partial / MANIFEST, json.dumps(manifest, indent=1).encode())
             final = releases_dir / release_id
@@ -127,6 +132,14 @@ def publish_release(
         switch_latest(releases_dir, release_id)
         prune_releases(releases_dir, keep)
         return ReleaseOutcome("published", final, release_id, previous)
+
+
+def _first_issued(previous: Path | None, created: datetime) -> str:
+    """When the first release of the series was made (carried from manifest to manifest)."""
+    if previous is None:
+        return created.astimezone(UTC).isoformat()
+    manifest = read_manifest(previous)
+    return str(manifest.get("issued") or manifest["created"])
 
 
 def switch_latest(releases_dir: Path, release_id: str) -> None:
@@ -175,6 +188,7 @@ def checksum_lines(folder: Path, known: dict[str, str] | None = None) -> list[st
 
 
 def _write_checksums(folder: Path, known: dict[str, str]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
     _write_synced(folder / CHECKSUMS, ("\n".join(checksum_lines(folder, known)) + "\n").encode())
 
 

@@ -1,0 +1,202 @@
+"""The download portal: static pages in the release's `site/`, one per region language
+(`index.html` in the first, `index.<language>.html` in the others, with a language switch; UI
+strings from the pages' message catalogues, English as the fallback).
+
+Every dataset with its files (size, licence, SHA-256), coverage dates, last update and quality
+score; a map of the region's stops and routes (Leaflet, vendored with the quality reports; map
+tiles only when `publish.tile_url` is set, so the page works offline); the release notes; links
+to the quality reports, the catalogue, the attribution, the checksums, and the planner and API
+of `regie serve`. Feed text (stop and route names) is shown as the feed has it, in the page's
+language where the feed's translations.txt gives one; everything reaches the page escaped
+(Jinja autoescape, JSON with `script_json`, names set with textContent by the script).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from regie.config.region import Region
+from regie.pages.encode import script_json
+from regie.pages.i18n import language_links, page_name
+from regie.pages.jinja_environment import page_environment
+from regie.pages.links import relative_link
+from regie.publish.catalogue import Dataset
+from regie.publish.licences import Licence, OperatorLicence
+from regie.store.paths import PROJECT_ROOT
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+LEAFLET_DIR = PROJECT_ROOT / "quality" / "report" / "static" / "leaflet"
+NOTES_FILES = ("release_notes.md", "RELEASE_NOTES.md", "release_notes.txt")
+MAX_LINE_POINTS = 400  # per route line on the map; the full geometry is in geojson/routes.geojson
+PLANNER_URL, API_URL = "/plan", "/api"
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:{tiles}; "
+       "connect-src 'self'; base-uri 'none'; form-action 'none'")
+
+
+@dataclass(frozen=True)
+class PortalContent:
+    region: Region
+    release_id: str
+    published: datetime
+    datasets: list[Dataset]
+    licence: Licence
+    licences: list[OperatorLicence]
+    languages: list[str]
+    previous_release: str | None
+    notes_html: str | None = None  # release notes already rendered and escaped (regie.publish.changes)
+
+
+def write_portal(site: Path, content: PortalContent) -> list[Path]:
+    """The portal's pages and static files in `site`; returns the pages."""
+    static = site / "static"
+    shutil.copytree(LEAFLET_DIR, static / "leaflet", dirs_exist_ok=True)
+    for path in STATIC_DIR.iterdir():
+        shutil.copyfile(path, static / path.name)
+    translations = _translations(site / "tables")
+    notes = _notes_text(site)
+    pages = []
+    for language in content.languages:
+        name = page_name("index.html", language, content.languages)
+        env = page_environment(TEMPLATES_DIR, {"size": _size}, language=language)
+        tiles = content.region.publish.tile_url
+        html = env.get_template("portal.html").render(
+            csp=CSP.format(tiles=f" {_origin(tiles)}" if tiles else ""),
+            title=content.region.name,
+            languages=language_links("index.html", language, content.languages),
+            nav=[],
+            release_id=content.release_id,
+            published=content.published,
+            previous_release=content.previous_release,
+            datasets=[_dataset_view(dataset, language) for dataset in content.datasets],
+            licence=content.licence,
+            licences=content.licences,
+            notes_html=content.notes_html,
+            notes_text=notes,
+            has_site_file=lambda relative: (site / relative).is_file(),
+            map_json=script_json(_map_data(site / "tables", language, translations, tiles,
+                                           content.region.publish.tile_attribution)),
+        )
+        (site / name).write_text(html, encoding="utf-8")
+        pages.append(site / name)
+    return pages
+
+
+def _origin(url: str) -> str:
+    """The scheme and host of a tile URL template, for the page's Content-Security-Policy."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}" if rest else ""
+
+
+def _size(byte_count: int) -> str:
+    value = float(byte_count)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"
+
+
+def _dataset_view(dataset: Dataset, language: str) -> dict[str, Any]:
+    return {"key": dataset.key, "title": dataset.titles.get(language) or next(iter(dataset.titles.values())),
+            "description": dataset.descriptions.get(language) or next(iter(dataset.descriptions.values())),
+            "licence": dataset.licence, "start": dataset.temporal[0], "end": dataset.temporal[1],
+            "score": dataset.quality_score, "report": relative_link(dataset.quality_report),
+            "files": [{"href": relative_link(part.path), "title": part.title, "size": part.byte_size,
+                       "sha256": part.sha256, "media_type": part.media_type} for part in dataset.distributions]}
+
+
+def _notes_text(site: Path) -> str | None:
+    for name in NOTES_FILES:
+        if (site / name).is_file():
+            return (site / name).read_text(encoding="utf-8")
+    return None
+
+
+def _translations(tables_dir: Path) -> dict[tuple[str, str, str], dict[str, str]]:
+    """(table, field, record_id) -> {language: text} from the feed's translations.txt."""
+    path = tables_dir / "translations.parquet"
+    if not path.is_file():
+        return {}
+    table = pq.read_table(path)
+    if not {"table_name", "field_name", "language", "translation", "record_id"} <= set(table.column_names):
+        return {}
+    found: dict[tuple[str, str, str], dict[str, str]] = {}
+    for row in table.select(["table_name", "field_name", "language", "translation", "record_id"]).to_pylist():
+        if row["record_id"]:
+            key = (row["table_name"], row["field_name"], row["record_id"])
+            found.setdefault(key, {})[str(row["language"]).split("-")[0].lower()] = row["translation"]
+    return found
+
+
+def _map_data(tables_dir: Path, language: str, translations: dict[tuple[str, str, str], dict[str, str]],
+              tile_url: str | None, tile_attribution: str) -> dict[str, Any]:
+    """Stops [lat, lon, name] and route lines {name, color, points} for the map script."""
+    stops: list[list[Any]] = []
+    path = tables_dir / "stops.parquet"
+    if path.is_file():
+        table = pq.read_table(path)
+        columns = set(table.column_names)
+        if {"stop_id", "stop_lat", "stop_lon"} <= columns:
+            valid = pc.and_(pc.is_valid(table["stop_lat"]), pc.is_valid(table["stop_lon"]))
+            kinds = table["location_type"] if "location_type" in columns else None
+            if kinds is not None:  # stops and stations only, not entrances or nodes
+                valid = pc.and_(valid, pc.less_equal(pc.fill_null(kinds, 0), 1))
+            chosen = table.filter(valid)
+            names = chosen["stop_name"].to_pylist() if "stop_name" in columns else [""] * chosen.num_rows
+            for stop_id, lat, lon, name in zip(chosen["stop_id"].to_pylist(), chosen["stop_lat"].to_pylist(),
+                                               chosen["stop_lon"].to_pylist(), names, strict=True):
+                shown = translations.get(("stops", "stop_name", stop_id), {}).get(language) or name
+                stops.append([round(lat, 6), round(lon, 6), shown, stop_id.split(":", 1)[0]])
+    return {"stops": stops, "routes": _route_lines(tables_dir, language, translations),
+            "tiles": {"url": tile_url, "attribution": tile_attribution} if tile_url else None}
+
+
+def _route_lines(tables_dir: Path, language: str,
+                 translations: dict[tuple[str, str, str], dict[str, str]]) -> list[dict[str, Any]]:
+    routes_path, trips_path, shapes_path = (tables_dir / f"{name}.parquet" for name in ("routes", "trips", "shapes"))
+    if not (routes_path.is_file() and trips_path.is_file() and shapes_path.is_file()):
+        return []
+    trips = pq.read_table(trips_path).to_pandas()
+    if "shape_id" not in trips.columns:
+        return []
+    routes = pq.read_table(routes_path).to_pandas().set_index("route_id")
+    shapes = (pq.read_table(shapes_path, columns=["shape_id", "shape_pt_lat", "shape_pt_lon", "shape_pt_sequence"])
+              .to_pandas().dropna().sort_values(["shape_id", "shape_pt_sequence"], kind="stable"))
+    points = {shape: group[["shape_pt_lat", "shape_pt_lon"]].to_numpy() for shape, group in shapes.groupby("shape_id")}
+    lines = []
+    for route_id, shape_id in trips[["route_id", "shape_id"]].dropna().drop_duplicates().itertuples(index=False):
+        if shape_id not in points or route_id not in routes.index:
+            continue
+        route = routes.loc[route_id]
+        name = str(route.get("route_short_name") or "") or str(route.get("route_long_name") or "")
+        name = translations.get(("routes", "route_short_name", route_id), {}).get(language) or name
+        color = str(route.get("route_color") or "")
+        lines.append({"name": name, "color": f"#{color}" if _hex_color(color) else "#486581",
+                      "points": _thinned(points[shape_id]).round(6).tolist()})
+    return lines
+
+
+def _hex_color(value: str) -> bool:
+    return len(value) == 6 and all(char in "0123456789abcdefABCDEF" for char in value)
+
+
+def _thinned(points: np.ndarray) -> np.ndarray:
+    if len(points) <= MAX_LINE_POINTS:
+        return points
+    keep = np.unique(np.r_[np.linspace(0, len(points) - 1, MAX_LINE_POINTS).astype(int), len(points) - 1])
+    return points[keep]
+
+
+def page_names(languages: Sequence[str]) -> list[str]:
+    """The portal's page file names, one per language."""
+    return [page_name("index.html", language, languages) for language in languages]
