@@ -26,7 +26,8 @@ from regie.cli.validate import validate_command
               help="Where everything is written (REGIE_DATA_DIR; default data/).")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="The region's reference date (REGIE_AS_OF; default today).")
-def main(config_dir: Path | None, data_dir: Path | None, as_of: datetime | None) -> None:
+@click.option("--verbose", "-v", is_flag=True, help="Show full tracebacks of failures (otherwise one line each).")
+def main(config_dir: Path | None, data_dir: Path | None, as_of: datetime | None, verbose: bool) -> None:
     """Régie: collect, audit, merge and publish a region's mobility data."""
     if config_dir:
         os.environ["REGIE_CONFIG_DIR"] = str(config_dir.resolve())
