@@ -1,0 +1,134 @@
+"""Release notes: what changed since the previous release, for the region and per operator
+(`regie.publish.changes`), as `release-notes.json` and `release-notes.md`.
+
+Feed text is escaped for Markdown and HTML (a stop named `<script>` or `[x](javascript:...)`
+stays text when the notes are rendered on a page).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from regie.gtfs.feed_tables import TableLookup
+from regie.publish.changes import (
+    MARKDOWN_ITEMS,
+    EntityChanges,
+    FeedChanges,
+    date_ranges,
+    diff_feeds,
+    feed_operators,
+    operator_feed,
+)
+
+NOTES_JSON = "release-notes.json"
+NOTES_MARKDOWN = "release-notes.md"
+KINDS = (("stops", "Stops"), ("routes", "Routes"), ("trips", "Trips"))
+
+
+@dataclass
+class ReleaseNotes:
+    release: str
+    previous: str | None
+    region: FeedChanges
+    operators: dict[str, FeedChanges]  # by operator id, sorted
+    operator_names: dict[str, str]
+
+    @property
+    def is_empty(self) -> bool:
+        return self.region.is_empty
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"release": self.release, "previous_release": self.previous, "region": self.region.to_dict(),
+                "operators": {op: {"name": self.operator_names.get(op, op), **changes.to_dict()}
+                              for op, changes in self.operators.items()}}
+
+
+def release_notes(old: TableLookup | None, new: TableLookup, *, release: str, previous: str | None,
+                  operator_names: dict[str, str] | None = None) -> ReleaseNotes:
+    """The changes between two regional feeds (namespaced ids), for the region and for every
+    operator in either feed (`old` None: the first release)."""
+    before = feed_operators(old)
+    per_operator = {op: diff_feeds(operator_feed(old, op) if old is not None and op in before else None,
+                                   operator_feed(new, op))
+                    for op in sorted(before | feed_operators(new))}
+    return ReleaseNotes(release, previous, diff_feeds(old, new), per_operator, dict(operator_names or {}))
+
+
+def write_release_notes(notes: ReleaseNotes, folder: Path) -> list[Path]:
+    """`release-notes.json` and `release-notes.md` in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path, markdown_path = folder / NOTES_JSON, folder / NOTES_MARKDOWN
+    json_path.write_text(json.dumps(notes.to_dict(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    markdown_path.write_text(render_markdown(notes), encoding="utf-8")
+    return [json_path, markdown_path]
+
+
+def render_markdown(notes: ReleaseNotes) -> str:
+    since = f" (since {escape(notes.previous)})" if notes.previous else " (first release)"
+    lines = [f"# Release notes: {escape(notes.release)}{since}", "", "## Region", ""]
+    lines += _section(notes.region)
+    for op, changes in notes.operators.items():
+        name = notes.operator_names.get(op, op)
+        lines += ["", f"## {escape(name)} ({escape(op)})", ""]
+        lines += _section(changes)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _section(changes: FeedChanges) -> list[str]:
+    if changes.first:
+        counts = ", ".join(f"{len(getattr(changes, kind).added)} {kind}" for kind, _ in KINDS)
+        return [f"First release: {counts}."]
+    if changes.is_empty:
+        return ["No change."]
+    lines = [f"- {title}: {_counts(getattr(changes, kind))}" for kind, title in KINDS]
+    lines.append(f"- Service days gained: {_days(changes.days_gained)}")
+    lines.append(f"- Service days lost: {_days(changes.days_lost)}")
+    for kind, title in KINDS:
+        entity: EntityChanges = getattr(changes, kind)
+        for what, items in (("added", entity.added), ("removed", entity.removed), ("changed", entity.changed)):
+            if items:
+                lines += ["", f"### {title} {what}", ""]
+                lines += [_item(item) for item in items[:MARKDOWN_ITEMS]]
+                if len(items) > MARKDOWN_ITEMS:
+                    lines.append(f"- ... and {len(items) - MARKDOWN_ITEMS} more (see {NOTES_JSON})")
+    return lines
+
+
+def _counts(entity: EntityChanges) -> str:
+    text = f"{len(entity.added)} added, {len(entity.removed)} removed, {len(entity.changed)} changed"
+    if entity.renumbered:
+        text += f" ({entity.renumbered} renumbered with the same content: not a change)"
+    return text
+
+
+def _days(days: list) -> str:
+    if not days:
+        return "none"
+    ranges = [f"{a.isoformat()}" if a == b else f"{a.isoformat()} to {b.isoformat()}" for a, b in date_ranges(days)]
+    shown = ", ".join(ranges[:10]) + (f", ... ({len(ranges) - 10} more ranges)" if len(ranges) > 10 else "")
+    return f"{len(days)} ({shown})"
+
+
+def _item(item: dict[str, Any]) -> str:
+    text = f"- {escape(item['id'])} {escape(item['label'])}"
+    if item.get("old_id") and item["old_id"] != item["id"]:
+        text += f" (was {escape(item['old_id'])})"
+    if item.get("fields"):
+        text += ": " + "; ".join(f"{escape(name)} {escape(old) or '(empty)'} -> {escape(new) or '(empty)'}"
+                                 for name, (old, new) in item["fields"].items())
+    return text
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|~])")
+
+
+def escape(value: object) -> str:
+    """Text safe in Markdown and in the HTML it renders to: HTML's special characters as
+    entities, Markdown's punctuation backslash-escaped, line breaks as spaces."""
+    text = " ".join(str(value).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
