@@ -34,7 +34,7 @@ def _flag(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def _sample(row: Mapping[str, Any]) -> dict[str, Any]:
-    """One finding as a sample: MobilityData's keys first, then the notice's context."""
+    """One finding as a sample: MobilityData's keys first, then the notice's context keys sorted."""
     context = row.get("context")
     if not isinstance(context, Mapping):
         context = {}
@@ -45,7 +45,8 @@ def _sample(row: Mapping[str, Any]) -> dict[str, Any]:
         "fieldName": None if field is None or pd.isna(field) else field,
         "message": row.get("message"),
     }
-    sample.update({key: value for key, value in context.items() if key not in sample or sample[key] is None})
+    # the context in a stable order (the engine's JSON objects come in any order)
+    sample.update({key: context[key] for key in sorted(context, key=str) if key not in sample or sample[key] is None})
     waived = bool(row.get("waived")) if row.get("waived") is not None and not pd.isna(row.get("waived")) else False
     sample["waived"] = waived
     waiver = row.get("waiver")

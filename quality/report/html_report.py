@@ -1,18 +1,33 @@
-"""The reports people read: one page per operator version, and the region's overview.
+"""The report people read: one page per operator version (or regional feed), in each of the
+region's languages.
 
 Pages are rendered by Jinja2 with autoescape from `templates/`, on the pages' shared base
-(`regie.pages.jinja_environment`); data the page's scripts need goes in one
-`<script type="application/json">` block (see `script_json`), read by `static/report.js`.
-The libraries (Leaflet, Chart.js) are vendored in `static/` and copied next to the pages, so a
-report works offline; a Content-Security-Policy allows scripts from the page's own origin only.
+(`regie.pages.jinja_environment`, translated with the catalogues of `regie.pages.i18n`); the
+sentences with figures are built here with `regie.pages.words.Words`. Data the page's scripts
+need goes in one `<script type="application/json">` block (see `script_json`), read by
+`static/report.js`, with the script's own words in the page's language. The libraries (Leaflet,
+Chart.js) are vendored in `static/` and copied next to the pages, so a report works offline; a
+Content-Security-Policy allows scripts from the page's own origin only.
+
+Languages: `languages` (the region's, first = main) gives one file per language: the plain
+name for the first, `report.fr.html`... for the others (`regie.pages.i18n.page_name`), each
+with the language switch; English alone when not given.
+
+What the verdict may claim (`Publication`): outside the pool nothing but the verdict; inside it,
+what the gate's verdict means for this operator (merged into the internal regional feed, and
+published in the open one only when its data is open); a regional feed's report names its
+feed_version and publisher (read from its feed_info.txt when the caller does not give them).
 """
 
 from __future__ import annotations
 
-import math
+import dataclasses
+import io
 import os
 import shutil
+import zipfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, partial
 from pathlib import Path
@@ -24,54 +39,88 @@ from markupsafe import Markup
 
 from quality.config import ReportSettings
 from quality.notices import Severity
+from quality.report.causes import shared_causes
 from quality.report.explanations import SEVERITY_EXPLANATIONS, explain, explain_component
 from quality.report.findings import findings, short_hash, verdict
 from quality.report.stops import flagged_stop_rows, map_layer, stop_flags
+from quality.report.wording import COMPONENT_NAMES, advice, component_lines, omitted_lines, sample_table, weight_line
 from quality.result import ValidationOutcome
 from regie.gtfs.atomic import replace_atomic, write_atomic_text
 from regie.pages.encode import script_json
+from regie.pages.i18n import N_, N_plural, language_links, page_languages, page_name
 from regie.pages.jinja_environment import page_environment
-from regie.pages.links import relative_link
+from regie.pages.navigation import site_nav
+from regie.pages.words import Words
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 STATIC_DIR = PACKAGE_DIR / "static"
 MAX_FLAGGED_ROWS = 200
-OVERVIEW_KEYS = ("operator", "name", "accepted_version", "latest_version", "latest_verdict", "score", "errors",
-                 "feed_end", "last_update", "report")
-"""The keys of one overview row (missing ones are shown as a dash). Also understood: "verdict"
-(for latest_verdict), "feed" (shown beside the operator id), "serving_older" (a blocked newer
-version leaves an older accepted one in force), "expiry" ("ok" | "expiring" | "expired" | "none",
-as `quality.gate.expiry_status`; otherwise worked out from feed_end) and "days_left"."""
-EXPIRY_STATES = {"ok": "ok", "expiring": "soon", "soon": "soon", "expired": "expired", "none": "none"}
+POOL_COLUMNS = {"routes.txt": ("route_type_original",)}
+"""Columns the pool adds to its regional feeds on purpose (documented in regie/integrate/normalise):
+not "unknown" in a regional feed's report."""
+SEVERITY_NAMES = {"ERROR": N_("Error"), "WARNING": N_("Warning"), "INFO": N_("Information")}
+SEVERITY_COUNTS = {"ERROR": N_plural("%(count)s error", "%(count)s errors"),
+                   "WARNING": N_plural("%(count)s warning", "%(count)s warnings"),
+                   "INFO": N_plural("%(count)s information note", "%(count)s information notes")}
+CAUSE_COUNTS = {"ERROR": N_plural("%(part)s of %(count)s error", "%(part)s of %(count)s errors"),
+                "WARNING": N_plural("%(part)s of %(count)s warning", "%(part)s of %(count)s warnings")}
+FEED_NAMES = {"internal": N_("internal regional feed"), "open": N_("open regional feed")}
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What an accepted version becomes, so that a report claims only that.
+
+    openness: the operator's ("open" | "restricted"); None outside the pool (no claim at all).
+    regional_feed: "internal" | "open" when the report is about that regional feed itself, with
+    its publisher and feed_version (read from the feed's feed_info.txt when None)."""
+
+    openness: str | None = None
+    regional_feed: str | None = None
+    publisher: str | None = None
+    feed_version: str | None = None
+
+
+def score_text(value: Any, words: Words) -> str:
+    """The one rounding rule of scores, on every page: one decimal."""
+    return words.number(value, 1)
 
 
 @cache
-def _environment() -> jinja2.Environment:
-    return page_environment(PACKAGE_DIR / "templates",
-                            {"short": lambda value: short_hash(value) or "—", "num": _number, "figure": _figure})
+def _environment(language: str) -> jinja2.Environment:
+    return page_environment(PACKAGE_DIR / "templates", {"short": lambda value: short_hash(value) or "—"},
+                            language=language)
 
 
-def _number(value: Any, digits: int = 1) -> str:
-    if value is None or isinstance(value, bool):
-        return "—"
+def regional_feed_publication(path: Path, name: str | None) -> Publication:
+    """The Publication of regional feed `name` at `path`: publisher and version from its feed_info.txt."""
+    publisher = version = None
     try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return "—"
-    if not math.isfinite(number):
-        return "—"
-    return f"{number:.{digits}f}" if digits else f"{number:.0f}"
+        with zipfile.ZipFile(path) as archive:
+            text = archive.read("feed_info.txt").decode("utf-8-sig")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        text = ""
+    if text:
+        import csv  # lazy: only the regional feeds' reports read their feed_info
+
+        rows = list(csv.DictReader(io.StringIO(text)))
+        if rows:
+            publisher, version = rows[0].get("feed_publisher_name") or None, rows[0].get("feed_version") or None
+    return Publication(regional_feed=name, publisher=publisher, feed_version=version)
 
 
-def _figure(value: Any) -> str:
-    """A figure behind the score: numbers rounded to 2 decimals, missing ones as a dash."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".") if math.isfinite(value) else "—"
-    return "—" if value is None else str(value)
+def _without_pool_columns(outcome: ValidationOutcome) -> tuple[ValidationOutcome, list[str]]:
+    """The outcome without `unknown_column` findings about POOL_COLUMNS, and those columns."""
+    frame = outcome.notices
+    if frame.empty:
+        return outcome, []
+    fields = frame["field"].astype("object").where(frame["field"].notna(), None)
+    ours = (frame["code"] == "unknown_column") & [
+        field in POOL_COLUMNS.get(str(file), ()) for file, field in zip(frame["file"], fields, strict=True)]
+    if not ours.any():
+        return outcome, []
+    columns = sorted({f"{file}: {field}" for file, field in zip(frame["file"][ours], fields[ours], strict=True)})
+    return dataclasses.replace(outcome, notices=frame[~ours].reset_index(drop=True)), columns
 
 
 def copy_static(target: Path) -> Path:
@@ -167,25 +216,151 @@ def _history(history: Sequence[Mapping[str, Any]], outcome: ValidationOutcome, s
     return rows
 
 
-def _score(outcome: ValidationOutcome) -> dict[str, Any] | None:
+def _score_context(outcome: ValidationOutcome, words: Words) -> dict[str, Any] | None:
     if outcome.score is None:
         return None
     details = outcome.score.details or {}
     components = []
     for name, value in outcome.score.components.items():
         figures = details.get(name)
+        lines, todo = component_lines(name, figures if isinstance(figures, Mapping) else {}, words)
+        weight = weight_line(name, details, words)
         components.append({
-            "name": name, "value": value, "explanation": explain_component(name),
-            "figures": dict(figures) if isinstance(figures, Mapping) else {},
+            "name": words.say(COMPONENT_NAMES[name]) if name in COMPONENT_NAMES else name.replace("_", " ").capitalize(),
+            "value": value, "value_text": score_text(value, words), "explanation": explain_component(name, words),
+            "lines": lines + ([weight] if weight else []), "todo": todo,
         })
-    extra = {key: value for key, value in details.items()
-             if key not in outcome.score.components and isinstance(value, str | int | float | bool)}
-    return {"total": outcome.score.total, "components": components, "figures": extra}
+    return {"total": outcome.score.total, "total_text": score_text(outcome.score.total, words),
+            "components": components, "omitted": omitted_lines(details, words)}
 
 
-def _sample_values(sample: Mapping[str, Any]) -> list[tuple[str, str]]:
-    hidden = {"filename", "csvRowNumber", "fieldName", "message", "waived", "waiver"}
-    return [(key, "" if value is None else str(value)) for key, value in sample.items() if key not in hidden]
+def _verdict_lines(outcome: ValidationOutcome, publication: Publication | None, blocking_total: int,
+                   days_left: int | None, words: Words) -> list[str]:
+    """What the verdict means, claiming only what is true (module docstring)."""
+    if outcome.blocked:
+        return [words.say_n(N_plural(
+            "This version is blocked by %(count)s finding that is not waived: it goes into no regional feed, "
+            "and the pool keeps the last accepted version in force until that one expires.",
+            "This version is blocked by %(count)s findings that are not waived: it goes into no regional feed, "
+            "and the pool keeps the last accepted version in force until that one expires."), blocking_total)]
+    if publication is not None and publication.regional_feed:
+        if publication.regional_feed == "open":
+            return [words.say(N_("This regional feed passed the pool's quality gate. It merges the versions in "
+                                 "force of the operators whose data is open, and it is published."))]
+        return [words.say(N_("This regional feed passed the pool's quality gate. It merges the versions in force "
+                             "of every operator, restricted ones included, and is not published: the pool uses "
+                             "it internally."))]
+    if days_left is not None and days_left < 0:
+        return [words.say(N_("This version passed the checks, but its service has ended: it is in no regional "
+                             "feed."))]
+    if publication is None or publication.openness is None:
+        return [words.say(N_("This version passed the quality checks: no finding blocks it."))]
+    if publication.openness == "open":
+        return [words.say(N_("This version passed the pool's quality gate: it is merged into the internal "
+                             "regional feed and into the open regional feed, which is published."))]
+    return [words.say(N_("This version passed the pool's quality gate: it is merged into the internal regional "
+                         "feed only. The operator's data is restricted, so it is not published."))]
+
+
+def _cause_lines(outcome: ValidationOutcome, layer: Mapping[str, Any], words: Words) -> list[dict[str, Any]]:
+    far = {item["stop_id"]: item["distance_km"] for item in layer.get("outliers", [])}
+    counts = outcome.counts_by_severity()
+    causes = []
+    for cause in shared_causes(outcome):
+        parts = [words.say_n(CAUSE_COUNTS[severity], counts.get(severity, 0), part=count)
+                 for severity, count in cause["by_severity"].items()]
+        text = words.say(N_("Stop %(stop)s (%(name)s) is named by %(findings)s."), stop=cause["stop_id"],
+                         name=cause["name"] or words.say(N_("not in stops.txt")), findings=", ".join(parts))
+        where = None
+        if cause["stop_id"] in far:
+            where = words.say(N_("It lies %(distance)s km from the middle of the feed's other stops: its coordinates "
+                                 "are probably wrong (latitude and longitude swapped, or a typing error). Correct it "
+                                 "first; most of these findings should then go away."),
+                              distance=far[cause["stop_id"]], digits={"distance": 0})
+        else:
+            where = words.say(N_("Check this stop first (its position and the times of the trips through it): "
+                                 "fixing it should clear most of these findings."))
+        causes.append({"text": text, "todo": where, "codes": list(cause["by_code"].items()),
+                       "by_code": cause["by_code"], "stop_id": cause["stop_id"]})
+    return causes
+
+
+def _sections(outcome: ValidationOutcome, groups: list[dict[str, Any]], causes: list[dict[str, Any]],
+              words: Words) -> list[dict[str, Any]]:
+    counts = outcome.counts_by_severity()
+    sections = []
+    for severity in Severity:
+        shown = []
+        for group in (g for g in groups if g["severity"] == severity.value):
+            first = group["samples"][0]["message"] if group["samples"] else None
+            behind = [(cause["stop_id"], cause["by_code"].get(group["code"], 0)) for cause in causes]
+            shown.append({
+                "code": group["code"], "count": group["count"], "source": group["source"], "files": group["files"],
+                "blocking_count": group["blocking_count"], "waived_count": group["waived_count"],
+                "explanation": explain(group["code"], first, words), "advice": advice(group["code"], words),
+                "table": sample_table(group["samples"], group["code"], words),
+                "causes": [words.say(N_("%(count)s of them name stop %(stop)s."), count=count, stop=stop)
+                           for stop, count in behind if count],
+                "more": (words.say(N_("Showing the first %(shown)s of %(count)s; the JSON report has the same "
+                                      "samples, the full list comes from running the validation again."),
+                                   shown=len(group["samples"]), count=group["count"])
+                         if group["count"] > len(group["samples"]) else None),
+            })
+        sections.append({"severity": severity.value, "name": words.say(SEVERITY_NAMES[severity.value]),
+                         "explanation": words.say(SEVERITY_EXPLANATIONS[severity.value]),
+                         "count_text": words.say_n(SEVERITY_COUNTS[severity.value], counts.get(severity.value, 0)),
+                         "groups": shown})
+    return sections
+
+
+def _script_words(words: Words) -> dict[str, str]:
+    """The words report.js shows, in the page's language."""
+    return {
+        "no_name": words.say(N_("(no name)")), "stop_id": words.say(N_("stop id")),
+        "findings_one": words.say(N_("1 finding")), "findings_many": words.say(N_("%(count)s findings"), count=0)
+        .replace("0", "{n}", 1), "all_waived": words.say(N_("(all waived)")),
+        "no_stops": words.say(N_("No stop with coordinates.")),
+        "no_map": words.say(N_("The map library could not be loaded.")),
+        "no_chart": words.say(N_("The chart library could not be loaded; see the table below.")),
+        "score": words.say(N_("Score (0 to 100)")), "errors": words.say(N_("Errors")),
+        "accepted": words.say(N_("accepted")), "blocked": words.say(N_("blocked")),
+        "this_version": words.say(N_("(this version)")), "outlier": words.say(N_("far from the other stops")),
+    }
+
+
+def _facts(outcome: ValidationOutcome, operator_name: str | None, publication: Publication | None,
+           days_left: int | None, words: Words) -> list[dict[str, Any]]:
+    facts: list[dict[str, Any]] = []
+    if publication is not None and publication.regional_feed:
+        facts.append({"label": words.say(N_("Publisher")), "text": publication.publisher or "—"})
+        facts.append({"label": words.say(N_("Feed version")), "code": publication.feed_version or "—"})
+    else:
+        facts.append({"label": words.say(N_("Operator")), "text": operator_name or outcome.operator_id or "—",
+                      "code": outcome.operator_id if operator_name and outcome.operator_id else None})
+    facts.append({"label": words.say(N_("Version")), "code": short_hash(outcome.content_hash) or "—",
+                  "title": outcome.content_hash or ""})
+    facts.append({"label": words.say(N_("Validation date")), "text": words.day(outcome.validation_date)})
+    if outcome.feed_start or outcome.feed_end:
+        period = words.say(N_("%(start)s to %(end)s"), start=words.day(outcome.feed_start) if outcome.feed_start else "?",
+                           end=words.day(outcome.feed_end) if outcome.feed_end else "?")
+        if days_left is not None:
+            period += " " + (words.say_n(N_plural("(ended %(count)s day before the validation date)",
+                                                  "(ended %(count)s days before the validation date)"), -days_left)
+                             if days_left < 0 else
+                             words.say_n(N_plural("(%(count)s day left after the validation date)",
+                                                  "(%(count)s days left after the validation date)"), days_left))
+    else:
+        period = words.say(N_("unknown"))
+    facts.append({"label": words.say(N_("Service period")), "text": period, "expired": days_left is not None and days_left < 0})
+    if outcome.engine:
+        facts.append({"label": words.say(N_("Validator")), "text": f"{outcome.engine} {outcome.engine_version}".strip()})
+    return facts
+
+
+def report_files(path: Path, languages: Sequence[str] | None) -> dict[str, Path]:
+    """language -> the file of that language's page (see the module docstring)."""
+    ordered = page_languages(languages)
+    return {language: path.with_name(page_name(path.name, language, ordered)) for language in ordered}
 
 
 def write_report_html(
@@ -197,136 +372,91 @@ def write_report_html(
     title: str = "Feed quality report",
     operator_name: str | None = None,
     static_dir: Path | None = None,
-) -> None:
-    """Write the operator report a person reads to `path` (atomic, UTF-8), and copy the static
-    files into `static_dir` (default: `static/` next to the page).
+    languages: Sequence[str] | None = None,
+    publication: Publication | None = None,
+    data_dir: Path | None = None,
+) -> list[Path]:
+    """Write the report a person reads to `path` (and its other languages beside it: see the
+    module docstring), atomic, UTF-8, and copy the static files into `static_dir` (default:
+    `static/` next to the page). Returns the files written, main language first.
 
     history: past versions, each {"version", "validated_at", "score", "errors", "accepted"}; this
     version is added unless its hash is already there. settings: map tiles (off unless
-    `tile_url` is set) and samples per code. operator_name: shown beside the operator id."""
+    `tile_url` is set) and samples per code. title: the page's title (the operator, feed and
+    version as the caller names them). operator_name: shown beside the operator id.
+    publication: what the verdict may claim (`Publication`); for the regional feeds (operator id
+    "region") it is read from the feed when not given. data_dir: the pool's data directory, for
+    the links to the overview, the fees and the downloads (no links without it)."""
     settings = settings or ReportSettings()
     path = Path(path)
     static_dir = Path(static_dir) if static_dir is not None else path.parent / "static"
+    if publication is None and outcome.operator_id == "region":
+        publication = regional_feed_publication(outcome.feed_path, outcome.feed_id)
+    pool_columns: list[str] = []
+    if publication is not None and publication.regional_feed:
+        outcome, pool_columns = _without_pool_columns(outcome)
     counts = outcome.counts_by_severity()
     groups = findings(outcome, samples=settings.samples_per_notice)
-    for group in groups:
-        first = group["samples"][0]["message"] if group["samples"] else None
-        group["explanation"] = explain(group["code"], first)
-        group["rows"] = [{**sample, "values": _sample_values(sample)} for sample in group["samples"]]
-    by_severity = [
-        {"severity": severity.value, "explanation": SEVERITY_EXPLANATIONS[severity.value],
-         "groups": [group for group in groups if group["severity"] == severity.value],
-         "count": counts.get(severity.value, 0)}
-        for severity in Severity
-    ]
     flags = stop_flags(outcome)
     layer = map_layer(outcome, flags)
     flagged = flagged_stop_rows(outcome, flags)
-    score = _score(outcome)
-    versions = _history(history, outcome, score["total"] if score else None)
+    versions = _history(history, outcome, outcome.score.total if outcome.score else None)
     days_left = (outcome.feed_end - outcome.validation_date).days if outcome.feed_end else None
     tiles = {"url": settings.tile_url, "attribution": settings.tile_attribution} if settings.tile_url else None
-    data = {"map": {**layer, "tiles": tiles}, "history": versions}
-    page = _environment().get_template("report.html").render(
-        title=title,
-        csp=_csp(settings.tile_url),
-        static=_static_href(path, static_dir),
-        outcome=outcome,
-        operator_name=operator_name,
-        verdict=verdict(outcome),
-        counts=counts,
-        waived_total=sum(group["waived_count"] for group in groups),
-        blocking_total=sum(group["blocking_count"] for group in groups),
-        days_left=days_left,
-        score=score,
-        sections=by_severity,
-        flagged=flagged[:MAX_FLAGGED_ROWS],
-        flagged_total=len(flagged),
-        stops_shown=len(layer["stops"]),
-        stops_without_coordinates=layer["without_coordinates"],
-        tiles=tiles,
-        versions=versions,
-        data_json=Markup(script_json(data)),  # script_json escapes <, >, & for a script block
-    )
+    blocking_total = sum(group["blocking_count"] for group in groups)
+    files = report_files(path, languages)
+    ordered = list(files)
+    for language, target in files.items():
+        words = Words(language)
+        causes = _cause_lines(outcome, layer, words)
+        data = {"map": {**layer, "tiles": tiles}, "history": versions, "words": _script_words(words)}
+        page = _environment(language).get_template("report.html").render(
+            title=title,
+            csp=_csp(settings.tile_url),
+            static=_static_href(target, static_dir),
+            languages=language_links(path.name, language, ordered),
+            nav=site_nav(target, data_dir, language=language, languages=ordered) if data_dir else [],
+            outcome=outcome,
+            subtitle=_subtitle(outcome, operator_name, publication, words),
+            verdict=verdict(outcome),
+            verdict_lines=_verdict_lines(outcome, publication, blocking_total, days_left, words),
+            facts=_facts(outcome, operator_name, publication, days_left, words),
+            count_texts=[(severity.value, words.say_n(SEVERITY_COUNTS[severity.value], counts.get(severity.value, 0)))
+                         for severity in Severity],
+            waived_total=sum(group["waived_count"] for group in groups),
+            blocking_total=blocking_total,
+            pool_columns=pool_columns,
+            score=_score_context(outcome, words),
+            causes=causes,
+            sections=_sections(outcome, groups, causes, words),
+            flagged=flagged[:MAX_FLAGGED_ROWS],
+            flagged_total=len(flagged),
+            severity_names={key: words.say(value) for key, value in SEVERITY_NAMES.items()},
+            stops_shown=len(layer["stops"]),
+            stops_without_coordinates=layer["without_coordinates"],
+            outliers=[{**item, "distance_text": words.number(item["distance_km"], 0)} for item in layer["outliers"]],
+            tiles=tiles,
+            versions=[{**row, "score_text": score_text(row["score"], words),
+                       "day_text": words.day(row["validated_at"]) if row["validated_at"] else "—"} for row in versions],
+            data_json=Markup(script_json(data)),  # script_json escapes <, >, & for a script block
+        )
+        write_atomic_text(target, page)
     copy_static(static_dir)
-    write_atomic_text(path, page)
+    return list(files.values())
 
 
-def _overview_row(row: Mapping[str, Any], as_of: date, warn_days: int) -> dict[str, Any]:
-    feed_end = row.get("feed_end")
-    end_day = feed_end.date() if isinstance(feed_end, datetime) else feed_end
-    if isinstance(end_day, str) and end_day:
-        try:
-            end_day = date.fromisoformat(end_day[:10])
-        except ValueError:
-            end_day = None
-    days_left = (end_day - as_of).days if isinstance(end_day, date) else row.get("days_left")
-    if not isinstance(days_left, int) or isinstance(days_left, bool):
-        days_left = None
-    if row.get("expiry") in EXPIRY_STATES:
-        expiry = EXPIRY_STATES[row["expiry"]]
-    elif days_left is None:
-        expiry = "unknown"
-    elif days_left < 0:
-        expiry = "expired"
-    elif days_left <= warn_days:
-        expiry = "soon"
+def _subtitle(outcome: ValidationOutcome, operator_name: str | None, publication: Publication | None,
+              words: Words) -> list[str]:
+    parts = []
+    if publication is not None and publication.regional_feed:
+        parts.append(words.say(FEED_NAMES.get(publication.regional_feed, N_("regional feed"))).capitalize())
+        if publication.feed_version:
+            parts.append(words.say(N_("version %(version)s"), version=publication.feed_version))
     else:
-        expiry = "ok"
-    latest_verdict = row.get("latest_verdict", row.get("verdict"))
-    return {
-        "operator": row.get("operator"),
-        "name": row.get("name") or row.get("operator"),
-        "feed": row.get("feed"),
-        "serving_older": bool(row.get("serving_older")),
-        "accepted_version": row.get("accepted_version"),
-        "latest_version": row.get("latest_version"),
-        "latest_verdict": latest_verdict if latest_verdict in ("accepted", "blocked") else None,
-        "score": row.get("score"),
-        "errors": row.get("errors"),
-        "feed_end": _iso_day(end_day),
-        "days_left": days_left,
-        "expiry": expiry,
-        "last_update": row.get("last_update"),
-        "last_update_text": (row["last_update"].isoformat(sep=" ", timespec="minutes")
-                             if isinstance(row.get("last_update"), datetime) else _iso_day(row.get("last_update"))),
-        "report": relative_link(row.get("report")),
-    }
-
-
-def write_overview_html(
-    rows: Sequence[Mapping[str, Any]],
-    path: Path,
-    *,
-    region_name: str,
-    as_of: date,
-    expiry_warning_days: int = 14,
-    static_dir: Path | None = None,
-) -> None:
-    """Write the region's overview page to `path`: one row per operator with the keys of
-    OVERVIEW_KEYS ("report" is the relative link to the operator's page; absolute URLs are not
-    linked), expiry counted in days from `as_of` and flagged within `expiry_warning_days`."""
-    path = Path(path)
-    static_dir = Path(static_dir) if static_dir is not None else path.parent / "static"
-    table = [_overview_row(row, as_of, expiry_warning_days) for row in rows]
-    totals = {
-        "operators": len(table),
-        "accepted": sum(1 for row in table if row["latest_verdict"] == "accepted"),
-        "blocked": sum(1 for row in table if row["latest_verdict"] == "blocked"),
-        "expiring": sum(1 for row in table if row["expiry"] == "soon"),
-        "expired": sum(1 for row in table if row["expiry"] == "expired"),
-        "without_accepted": sum(1 for row in table if not row["accepted_version"]),
-        "serving_older": sum(1 for row in table if row["serving_older"]),
-    }
-    page = _environment().get_template("overview.html").render(
-        title=f"{region_name}: feed quality overview",
-        csp=_csp(None),
-        static=_static_href(path, static_dir),
-        region_name=region_name,
-        as_of=as_of,
-        rows=table,
-        totals=totals,
-        warn_days=expiry_warning_days,
-    )
-    copy_static(static_dir)
-    write_atomic_text(path, page)
+        who = operator_name or outcome.operator_id or words.say(N_("unknown operator"))
+        parts.append(f"{who} ({outcome.operator_id})" if operator_name and outcome.operator_id else who)
+        if outcome.feed_id:
+            parts.append(words.say(N_("feed %(feed)s"), feed=outcome.feed_id))
+        parts.append(words.say(N_("version %(version)s"), version=short_hash(outcome.content_hash) or "—"))
+    parts.append(words.say(N_("validated for %(day)s"), day=words.day(outcome.validation_date)))
+    return parts

@@ -1,13 +1,20 @@
-"""Which stops the findings point at, and the stop layer of the report's map."""
+"""Which stops the findings point at, and the stop layer of the report's map.
+
+The map fits the bulk of the stops, not all of them: a stop further from the median position
+than OUTLIER_FACTOR times the 90th percentile of the stops' distances to it (and at least
+OUTLIER_MIN_M away) is an outlier, drawn but left out of the initial view and listed under the
+map with its distance, so one swapped coordinate does not zoom the map out to a continent."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from quality.result import ValidationOutcome
+from regie.gtfs.geo import haversine_m
 
 STOP_CONTEXT_KEYS = (
     "stopId", "stopId1", "stopId2", "stop_id", "stop_id1", "stop_id2",
@@ -17,10 +24,12 @@ STOP_CONTEXT_KEYS = (
 """Context keys whose value is a stop id (or a list of them): the stop is flagged on the map."""
 
 SEVERITY_RANK = {"ERROR": 0, "WARNING": 1, "INFO": 2}
+OUTLIER_FACTOR = 4.0
+OUTLIER_MIN_M = 20_000.0
 MAX_CODES_PER_STOP = 8
 
 
-def _ids(value: Any) -> Iterable[str]:
+def stop_ids(value: Any) -> Iterable[str]:
     if value is None:
         return ()
     if isinstance(value, list | tuple | set):
@@ -57,7 +66,7 @@ def stop_flags(outcome: ValidationOutcome) -> dict[str, dict[str, Any]]:
         stops: set[str] = set()
         if isinstance(context, Mapping):
             for key in STOP_CONTEXT_KEYS:
-                stops.update(_ids(context.get(key)))
+                stops.update(stop_ids(context.get(key)))
         if file == "stops.txt" and line is not None and pd.notna(line) and int(line) in by_row:
             stops.add(by_row[int(line)])
         is_waived = bool(waived) if waived is not None and not (isinstance(waived, float) and pd.isna(waived)) else False
@@ -77,31 +86,48 @@ def stop_flags(outcome: ValidationOutcome) -> dict[str, dict[str, Any]]:
     return flags
 
 
+def outliers(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(is an outlier, metres to the median position) of each point (module docstring)."""
+    if len(lat) == 0:
+        return np.zeros(0, dtype=bool), np.zeros(0)
+    distance = haversine_m(lat, lon, np.full_like(lat, np.median(lat)), np.full_like(lon, np.median(lon)))
+    limit = max(OUTLIER_FACTOR * float(np.quantile(distance, 0.9)), OUTLIER_MIN_M)
+    return distance > limit, distance
+
+
 def map_layer(outcome: ValidationOutcome, flags: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """The map's data: "stops" as compact rows [lat, lon, stop_id, name, location_type, flag|null]
-    (stops without usable coordinates left out and counted in "without_coordinates")."""
+    """The map's data: "stops" as compact rows [lat, lon, stop_id, name, location_type, flag|null,
+    outlier] (stops without usable coordinates left out and counted in "without_coordinates"),
+    "bounds" [[south, west], [north, east]] of the stops that are not outliers (None without
+    stops) and "outliers" [{stop_id, name, lat, lon, distance_km}] (to the median position)."""
     stops = outcome.stops
     if stops is None or stops.empty or not {"stop_id", "stop_lat", "stop_lon"} <= set(stops.columns):
-        return {"stops": [], "without_coordinates": 0 if stops is None else int(len(stops))}
+        return {"stops": [], "bounds": None, "outliers": [],
+                "without_coordinates": 0 if stops is None else int(len(stops))}
     lat = pd.to_numeric(stops["stop_lat"], errors="coerce")
     lon = pd.to_numeric(stops["stop_lon"], errors="coerce")
     usable = lat.between(-90, 90) & lon.between(-180, 180) & ~((lat.abs() < 1e-6) & (lon.abs() < 1e-6))
     names = stops["stop_name"] if "stop_name" in stops.columns else pd.Series(None, index=stops.index)
     kinds = (pd.to_numeric(stops["location_type"], errors="coerce") if "location_type" in stops.columns
              else pd.Series(0, index=stops.index))
-    rows = []
-    columns = (stops["stop_id"], names, kinds, lat, lon, usable)
-    for stop_id, name, kind, y, x, ok in zip(*(column.tolist() for column in columns), strict=True):
-        if not ok:
-            continue
+    kept = usable.to_numpy()
+    far, distance = outliers(lat.to_numpy(dtype=float)[kept], lon.to_numpy(dtype=float)[kept])
+    rows: list[list[Any]] = []
+    away: list[dict[str, Any]] = []
+    columns = (stops["stop_id"][kept], names[kept], kinds[kept], lat[kept], lon[kept])
+    for index, (stop_id, name, kind, y, x) in enumerate(zip(*(column.tolist() for column in columns), strict=True)):
         stop_id = str(stop_id)
-        rows.append([
-            round(float(y), 6), round(float(x), 6), stop_id,
-            None if name is None or pd.isna(name) else str(name),
-            0 if pd.isna(kind) else int(kind),
-            dict(flags[stop_id]) if stop_id in flags else None,
-        ])
-    return {"stops": rows, "without_coordinates": int((~usable).sum())}
+        label = None if name is None or pd.isna(name) else str(name)
+        rows.append([round(float(y), 6), round(float(x), 6), stop_id, label, 0 if pd.isna(kind) else int(kind),
+                     dict(flags[stop_id]) if stop_id in flags else None, bool(far[index])])
+        if far[index]:
+            away.append({"stop_id": stop_id, "name": label, "lat": round(float(y), 6), "lon": round(float(x), 6),
+                         "distance_km": round(float(distance[index]) / 1000.0, 1)})
+    bulk = [(float(row[0]), float(row[1])) for row in rows if not row[6]] or [(float(r[0]), float(r[1])) for r in rows]
+    bounds = ([[min(y for y, _ in bulk), min(x for _, x in bulk)], [max(y for y, _ in bulk), max(x for _, x in bulk)]]
+              if bulk else None)
+    away.sort(key=lambda item: (-float(item["distance_km"]), str(item["stop_id"])))
+    return {"stops": rows, "bounds": bounds, "outliers": away, "without_coordinates": int((~usable).sum())}
 
 
 def flagged_stop_rows(outcome: ValidationOutcome, flags: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -52,6 +52,11 @@ def N_(message: str) -> str:
     return message
 
 
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a message with a plural form for extraction: (singular, plural), for `Words.ngettext`."""
+    return singular, plural
+
+
 def normalise_language(language: str | None) -> str:
     """"fr-FR", "FR" or "fr_FR" → "fr"; empty → the source language."""
     if not language:
@@ -139,7 +144,7 @@ def extract_messages(roots: Iterable[Path] | None = None) -> dict[str, set[str]]
     from jinja2.ext import babel_extract  # lazy: same
 
     found: dict[str, set[str]] = {}
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "N_plural": (1, 2)}
     for root in roots if roots is not None else default_message_roots():
         for path in sorted(root.rglob("*")):
             if path.suffix not in (".html", ".py") or "static" in path.parts or not path.is_file():

@@ -45,6 +45,13 @@ def fees_summary_path(data_dir: Path, fee_year: int) -> Path:
     return Path(data_dir) / "fees" / str(fee_year) / "summary.html"
 
 
+def latest_fee_year(data_dir: Path) -> int | None:
+    """The latest year whose fee summary is written, if any."""
+    years = [int(path.parent.name) for path in (Path(data_dir) / "fees").glob("*/summary.html")
+             if path.parent.name.isdigit()]
+    return max(years, default=None)
+
+
 def downloads_path(data_dir: Path) -> Path:
     return Path(data_dir) / "releases" / "latest" / "site" / "index.html"
 
@@ -52,10 +59,11 @@ def downloads_path(data_dir: Path) -> Path:
 def site_nav(page: Path, data_dir: Path, *, language: str, languages: list[str] | tuple[str, ...],
              fee_year: int | None = None, planner: bool = False) -> list[NavLink]:
     """The navigation of `page` (a path under `data_dir`): the overview always; the fee summary
-    of `fee_year` and the downloads when they exist on disk; the planner when `planner` (the pool
+    of `fee_year` (default: the latest written) and the downloads when they exist on disk; the planner when `planner` (the pool
     has a journey graph). Links point to the `language` version of each page."""
     page = Path(page)
     targets = [(OVERVIEW, overview_path(data_dir))]
+    fee_year = fee_year if fee_year is not None else latest_fee_year(data_dir)
     if fee_year is not None and fees_summary_path(data_dir, fee_year).is_file():
         targets.append((FEES, fees_summary_path(data_dir, fee_year)))
     if downloads_path(data_dir).is_file():

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from quality.config import ReportSettings
+from quality.config import ReportSettings, ScoringFrame
 from quality.notices import notices_frame
 from quality.report import OVERVIEW_KEYS, write_overview_html, write_report_html, write_report_json
 from quality.result import ScoreResult, ValidationOutcome
+from quality.score import Completeness, compute_score
 from regie.demo.server import FeedServer
 from regie.store.paths import PROJECT_ROOT
 from tests.browser import ARTIFACTS, assert_no_dialog, save_screenshot, severe_console_entries
@@ -50,6 +51,14 @@ def _notice(code, severity, source="canonical", *, file=None, row=None, field=No
     }
 
 
+def _score(notices) -> ScoreResult:
+    return compute_score(notices=notices, row_counts={"agency": 1, "stops": len(STOPS), "trips": 25, "stop_times": 120},
+                         frame=ScoringFrame(), validation_date=date(2025, 6, 2), feed_end=date(2025, 7, 17),
+                         last_changed=date(2025, 5, 1), fetch_outcomes=[True, True, False],
+                         completeness=Completeness(has_shapes=True, has_feed_info=True, has_translations=False,
+                                                   stops_wheelchair_boarding=0.456789, trips_wheelchair_accessible=0.0))
+
+
 def _outcome() -> ValidationOutcome:
     import pandas as pd
 
@@ -82,11 +91,7 @@ def _outcome() -> ValidationOutcome:
         notices=frame,
         row_counts={"agency": 1, "stops": len(STOPS), "trips": 25, "stop_times": 120},
         stops=stops,
-        score=ScoreResult(
-            total=71.5,
-            components={"compliance": 55.0, "freshness": 90.0, "availability": 100.0, "completeness": 62.5},
-            details={"compliance": {"errors_per_thousand": 12.1}, "days_ahead": 45, "undefined_ratio": math.nan},
-        ),
+        score=_score(frame),
         engine="gtfs-guru",
         engine_version="1.0.0",
         duration_s=0.42,
@@ -160,9 +165,8 @@ def test_json_report_shape(site: Path) -> None:
     }
     assert summary["counts"] == {"ERROR": 3, "WARNING": 3, "INFO": 26, "total": 32, "waived": 2, "blocking": 2}
     assert summary["blocked"] is True and summary["verdict"] == "blocked"
-    assert summary["score"]["total"] == 71.5
-    assert summary["score"]["components"]["completeness"] == 62.5
-    assert summary["score"]["details"]["undefined_ratio"] is None  # NaN -> null
+    assert summary["score"]["total"] == _outcome().score.total
+    assert summary["score"]["components"]["completeness"] == 49.14  # (1 + 1 + 0 + 0.456789 + 0) / 5
     assert summary["rowCounts"]["stops"] == 8
     assert summary["operatorName"] == f"Txik Txak {IMG}"  # extra is merged into the summary
 
@@ -259,10 +263,11 @@ def test_overview(site: Path) -> None:
     assert "<script" not in html  # the overview needs no script at all
     assert 'href="txik-txak/index.html"' in html and 'href="hegobus/gtfs/f5f5/report.html"' in html
     assert "javascript:" not in html  # a non-relative link is not linked
-    assert "(5 days left)" in html and "(expired 3 days ago)" in html and "(120 days left)" in html
-    assert "1 accepted" in html and "3 blocked" in html
-    assert "1 without any accepted version" in html and "nothing in force" in html
-    assert "1 serving an older accepted version" in html and "older version in force" in html
+    assert "runs until Jun 7, 2025 (5 days left)" in html and "runs until Sep 30, 2025 (120 days left)" in html
+    assert "service ended on May 30, 2025, 3 days ago" in html
+    assert "newest version blocked: an older version stays in force" in html
+    assert "blocked: no version in force, not in the regional feeds" in html
+    assert "4 operators · 4 feeds · 2 in force · 2 with a blocked newest version · 1 blocked · 1 expired." in html
     assert "<code>hegobus · gtfs</code>" in html
     assert set(OVERVIEW_ROWS[0]) == set(OVERVIEW_KEYS)
 
@@ -318,7 +323,7 @@ def test_report_in_chromium(site: Path, browser) -> None:
             for (let i = 3; i < pixels.length; i += 4) if (pixels[i]) painted++;
             return {points: chart.data.datasets[0].data, labels: chart.data.labels, painted: painted};""")
         assert chart is not None, "Chart.js did not draw the score chart"
-        assert chart["points"] == [80, 76.5, 40, 71.5]
+        assert chart["points"] == [80, 76.5, 40, _outcome().score.total]
         assert chart["labels"][-1] == ["2025-06-02", "c0ffeec0"]
         assert chart["painted"] > 1000
 

@@ -7,8 +7,18 @@
 
   function readData() {
     var block = document.getElementById("report-data");
-    return block ? JSON.parse(block.textContent) : { map: { stops: [] }, history: [] };
+    return block ? JSON.parse(block.textContent) : { map: { stops: [] }, history: [], words: {} };
   }
+
+  var WORDS = {};  // the page's language, from the JSON block; English when a word is missing
+  var ENGLISH = {
+    no_name: "(no name)", stop_id: "stop id", findings_one: "1 finding", findings_many: "{n} findings",
+    all_waived: "(all waived)", no_stops: "No stop with coordinates.", no_map: "The map library could not be loaded.",
+    no_chart: "The chart library could not be loaded; see the table below.", score: "Score (0 to 100)",
+    errors: "Errors", accepted: "accepted", blocked: "blocked", this_version: "(this version)",
+    outlier: "far from the other stops"
+  };
+  function word(key) { return WORDS[key] || ENGLISH[key]; }
 
   function element(tag, className, text) {
     var node = document.createElement(tag);
@@ -19,12 +29,13 @@
 
   function tooltip(stop) {
     var box = element("div", "stop-tooltip");
-    box.appendChild(element("div", "stop-name", stop[3] || "(no name)"));
-    box.appendChild(element("div", "stop-id", "stop_id " + stop[2]));
+    box.appendChild(element("div", "stop-name", stop[3] || word("no_name")));
+    box.appendChild(element("div", "stop-id", word("stop_id") + " " + stop[2]));
+    if (stop[6]) { box.appendChild(element("div", "stop-outlier", word("outlier"))); }
     var flag = stop[5];
     if (flag) {
-      var text = flag.count + " finding" + (flag.count === 1 ? "" : "s") + (flag.waived ? " (all waived)" : "") +
-        ": " + flag.codes.join(", ");
+      var text = (flag.count === 1 ? word("findings_one") : word("findings_many").replace("{n}", String(flag.count))) +
+        (flag.waived ? " " + word("all_waived") : "") + ": " + flag.codes.join(", ");
       box.appendChild(element("div", "stop-codes", text));
     }
     return box;
@@ -36,7 +47,7 @@
     var stops = layer.stops || [];
     if (!window.L || stops.length === 0) {
       container.classList.add("empty");
-      container.textContent = window.L ? "No stop with coordinates." : "The map library could not be loaded.";
+      container.textContent = window.L ? word("no_stops") : word("no_map");
       return;
     }
     var map = L.map(container, { zoomSnap: 0.25, worldCopyJump: false });
@@ -56,7 +67,7 @@
       var color = !flag ? COLORS.ok : (flag.waived ? COLORS.waived : (COLORS[flag.severity] || COLORS.INFO));
       var classes = "stop-marker " + (flag
         ? "stop-flagged stop-sev-" + String(flag.severity).toLowerCase() + (flag.waived ? " stop-waived" : "")
-        : "stop-ok");
+        : "stop-ok") + (stop[6] ? " stop-outlier" : "");
       var marker = L.circleMarker([stop[0], stop[1]], {
         renderer: renderer, className: classes, radius: flag ? (dense ? 4.5 : 7) : (station ? 5 : 3.5) * (dense ? 0.6 : 1),
         color: flag ? "#ffffff" : color, weight: flag ? 1.5 : 1, fillColor: color, fillOpacity: flag ? 0.95 : 0.7
@@ -66,8 +77,11 @@
     });
     plain.addTo(map);
     flagged.addTo(map);  // after the plain stops, so drawn above them
-    var bounds = L.latLngBounds(stops.map(function (stop) { return [stop[0], stop[1]]; }));
+    // the bulk of the stops (outliers left out: see quality/report/stops.py), else every stop
+    var bounds = layer.bounds ? L.latLngBounds(layer.bounds)
+      : L.latLngBounds(stops.map(function (stop) { return [stop[0], stop[1]]; }));
     map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });
+    container.dataset.outliers = String(stops.filter(function (stop) { return stop[6]; }).length);
     container.dataset.stops = String(stops.length);
     container.dataset.ready = "true";
   }
@@ -76,7 +90,7 @@
     var canvas = document.getElementById("score-chart");
     if (!canvas) { return; }
     if (!window.Chart) {
-      canvas.replaceWith(element("p", "more", "The chart library could not be loaded; see the table below."));
+      canvas.replaceWith(element("p", "more", word("no_chart")));
       return;
     }
     var pointColors = history.map(function (row) { return row.accepted ? "#2e7d32" : "#c62828"; });
@@ -85,7 +99,7 @@
         labels: history.map(function (row) { return row.label; }),
         datasets: [
           {
-            type: "line", label: "Score (0-100)", yAxisID: "score", order: 1,
+            type: "line", label: word("score"), yAxisID: "score", order: 1,
             data: history.map(function (row) { return row.score; }),
             borderColor: "#334e68", backgroundColor: "#334e68", pointBackgroundColor: pointColors,
             pointBorderColor: pointColors, pointRadius: history.map(function (row) { return row.current ? 7 : 5; }),
@@ -93,7 +107,7 @@
             borderWidth: 2, tension: 0, spanGaps: true
           },
           {
-            type: "bar", label: "Errors", yAxisID: "errors", order: 2,
+            type: "bar", label: word("errors"), yAxisID: "errors", order: 2,
             data: history.map(function (row) { return row.errors; }),
             backgroundColor: "rgba(198, 40, 40, 0.25)", borderColor: "rgba(198, 40, 40, 0.6)", borderWidth: 1
           }
@@ -103,9 +117,9 @@
         animation: false, responsive: true, maintainAspectRatio: false,
         interaction: { mode: "index", intersect: false },
         scales: {
-          score: { type: "linear", position: "left", min: 0, max: 100, title: { display: true, text: "Score" } },
+          score: { type: "linear", position: "left", min: 0, max: 100, title: { display: true, text: word("score") } },
           errors: { type: "linear", position: "right", beginAtZero: true, grid: { drawOnChartArea: false },
-                    ticks: { precision: 0 }, title: { display: true, text: "Errors" } }
+                    ticks: { precision: 0 }, title: { display: true, text: word("errors") } }
         },
         plugins: {
           legend: { position: "bottom" },
@@ -113,7 +127,7 @@
             callbacks: {
               footer: function (items) {
                 var row = history[items[0].dataIndex];
-                return (row.accepted ? "accepted" : "blocked") + (row.current ? " (this version)" : "");
+                return word(row.accepted ? "accepted" : "blocked") + (row.current ? " " + word("this_version") : "");
               }
             }
           }
@@ -123,5 +137,6 @@
   }
 
   var data = readData();
+  WORDS = data.words || {};
   try { drawMap(data.map || { stops: [] }); } finally { drawChart(data.history || []); }
 })();
