@@ -150,7 +150,8 @@ def quality_overview(context: AssetExecutionContext, pool: ResourceParam[Pool]) 
     path = reports_dir / "index.html"
     write_overview_html(rows, path, region_name=region.name, as_of=region.as_of,
                         expiry_warning_days=pool.quality_config.expiry_warning_days,
-                        static_dir=reports_dir / "static")
+                        static_dir=reports_dir / "static", languages=region.languages,
+                        data_dir=pool.paths.data_dir)
     context.log.info(f"overview written to {path}")
     needing_action = _operators_needing_action(pool)
     return MaterializeResult(
