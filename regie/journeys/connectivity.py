@@ -38,7 +38,8 @@ def strong_components(graph: JourneyGraph) -> tuple[np.ndarray, int]:
     """(component label of each stop, label of the main component: the one with the most stops
     served by a connection). Stops of one station share its label."""
     station = _station_of(graph)
-    degrees = np.diff(np.asarray(graph.foot_offsets, dtype=np.int64))
+    offsets = np.asarray(graph.foot_offsets, dtype=np.int64)
+    degrees = offsets[1:] - offsets[:-1]
     sources = np.repeat(np.arange(graph.stop_count, dtype=np.int64), degrees)
     rows = np.concatenate([station[graph.conn_dep_stop], station[sources]])
     cols = np.concatenate([station[graph.conn_arr_stop], station[graph.foot_to]])

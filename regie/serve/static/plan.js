@@ -73,8 +73,8 @@
   }
 
   function legLine(leg) {
-    if (leg.geometry && leg.geometry.length > 1) {
-      return leg.geometry.map(function (point) { return [point[1], point[0]]; });  // GeoJSON order
+    if (leg.geometry && leg.geometry.coordinates && leg.geometry.coordinates.length > 1) {
+      return leg.geometry.coordinates.map(function (point) { return [point[1], point[0]]; });  // GeoJSON order
     }
     return [[leg.from.lat, leg.from.lon], [leg.to.lat, leg.to.lon]];
   }
@@ -91,7 +91,7 @@
       [[leg.from, leg.departure], [leg.to, leg.arrival]].forEach(function (end) {
         L.circleMarker([end[0].lat, end[0].lon], { radius: 5, color: color(leg.mode), fillColor: "#fff", fillOpacity: 1,
                                                    weight: 2, className: "leg-stop" })
-          .bindTooltip(stopLabel({ name: end[0].name, id: end[0].id, time: clock(end[1]) }))
+          .bindTooltip(stopLabel({ name: end[0].name, id: end[0].stop_id, time: clock(end[1]) }))
           .addTo(drawn);
       });
     });
@@ -104,15 +104,15 @@
   function legText(leg) {
     var what;
     if (leg.kind === "transit") {
-      var route = leg.route ? (leg.route.short_name || leg.route.long_name || "") : "";
-      what = leg.mode + (route ? " " + route : "") + (leg.headsign ? " towards " + leg.headsign : "") +
-        (leg.operator ? " (" + leg.operator.name + ")" : "");
+      var route = leg.route_short_name || leg.route_long_name || "";
+      what = (route || leg.mode) + (leg.headsign ? " towards " + leg.headsign : "") +
+        (leg.operator_name ? " (" + leg.operator_name + ")" : "");
     } else {
       var verb = leg.mode === "bike" ? "Ride a shared bike" : "Walk";
       what = verb + (leg.distance_m ? " " + Math.round(leg.distance_m) + " m" : "") +
-        (leg.operator ? " (" + leg.operator.name + ")" : "");
+        (leg.operator_name ? " (" + leg.operator_name + ")" : "");
     }
-    return what + ": " + (leg.from.name || leg.from.id) + " → " + (leg.to.name || leg.to.id) +
+    return what + ": " + (leg.from.name || leg.from.stop_id) + " → " + (leg.to.name || leg.to.stop_id) +
       ", " + clock(leg.departure) + "–" + clock(leg.arrival);
   }
 
@@ -227,9 +227,9 @@
           var list = document.getElementById("stop-options");
           list.textContent = "";
           (body.stops || []).forEach(function (stop) {
-            var label = stop.name + (stop.operators && stop.operators.length ? " — " + stop.operators.join(", ") : "");
-            if (suggestions[label] && suggestions[label] !== stop.id) { label += " [" + stop.id + "]"; }
-            suggestions[label] = stop.id;
+            var label = stop.name + (stop.operator_name ? " — " + stop.operator_name : "");
+            if (suggestions[label] && suggestions[label] !== stop.stop_id) { label += " [" + stop.stop_id + "]"; }
+            suggestions[label] = stop.stop_id;
             var option = document.createElement("option");
             option.value = label;
             list.appendChild(option);
