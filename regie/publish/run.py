@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from regie.config import Registry
 from regie.config.region import Region
@@ -39,6 +40,9 @@ from regie.publish.portal import PortalContent, write_portal
 from regie.publish.release import PUBLIC_DIR, ReleaseOutcome, file_sha256, publish_release, read_manifest
 from regie.publish.sources import OperatorSources, ReleaseSources, find_sources
 from regie.publish.tables import write_feed_tables
+
+if TYPE_CHECKING:
+    from regie.pool import Pool
 
 RELEASE_FORMAT = 1  # bump when the release's layout changes, so that the next run is not a no-op
 MEDIA = {".zip": "application/zip", ".csv": "text/csv", ".parquet": "application/vnd.apache.parquet",
@@ -294,3 +298,8 @@ class _Builder:
 def _licence_json(licence: Licence) -> dict[str, object]:
     return {"licence": licence.id, "licence_name": licence.name, "licence_url": licence.url,
             "attribution": licence.attribution, "share_alike": licence.share_alike}
+
+
+def publish_pool(pool: Pool, *, now: datetime | None = None) -> ReleaseOutcome:
+    """`publish` for the pool's data directory, region and registry."""
+    return publish(PublishContext(pool.paths.data_dir, pool.region, pool.registry), now=now)

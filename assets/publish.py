@@ -1,0 +1,96 @@
+"""Publishing: the open-data release (files, catalogue, portal) and the SQL database of its tables."""
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    MaterializeResult,
+    MetadataValue,
+    ResourceParam,
+    asset,
+)
+
+from assets.automation import REGION
+from assets.previews import markdown_table
+from regie.pool import Pool
+from regie.publish.audit import catalogue_violations, restricted_traces
+from regie.publish.database import load_release, publish_database_url
+from regie.publish.release import PUBLIC_DIR, latest_release
+from regie.publish.run import publish_pool, releases_dir
+
+CATALOGUE_CONFORMS = "catalogue_conforms_to_shacl"
+NO_RESTRICTED = "no_restricted_operator_in_release"
+
+
+@asset(
+    deps=["regional_feeds", "quality_overview", "integration_fees"],
+    group_name="publish",
+    kinds={"python", "parquet", "html"},
+    owners=["team:open-data"],
+    automation_condition=REGION,
+    check_specs=[
+        AssetCheckSpec(CATALOGUE_CONFORMS, asset="release",
+                       description="The release's catalogue has no sh:Violation against the DCAT-AP 3.0.0 and "
+                                   "mobilityDCAT-AP 1.0.0 shapes (skipped when the shapes are not installed)."),
+        AssetCheckSpec(NO_RESTRICTED, asset="release",
+                       description="No published file (zip members and Parquet values included) holds the id, "
+                                   "namespace or name of a restricted operator."),
+    ],
+)
+def release(context: AssetExecutionContext, pool: ResourceParam[Pool]) -> MaterializeResult:
+    """The pool's open-data release `releases/<UTC time>/site/`: the open regional GTFS feed and
+    each open operator's feed, every table as Parquet and CSV, GeoJSON of stops and routes, GBFS
+    station files, the open journey graph, the open operators' quality reports, ATTRIBUTION.txt,
+    a mobilityDCAT-AP catalogue, the portal's pages and SHA256SUMS. Switched in atomically as
+    `releases/latest`; nothing is written when the inputs did not change."""
+    outcome = publish_pool(pool)
+    site = outcome.release_dir / PUBLIC_DIR
+    found = catalogue_violations(outcome.release_dir)
+    traces = restricted_traces(outcome.release_dir, pool.registry.operators)
+    if outcome.status == "unchanged":
+        context.log.info(f"nothing changed since release {outcome.release_id}: no new release")
+    files = [path for path in site.rglob("*") if path.is_file()]
+    return MaterializeResult(
+        metadata={
+            "status": outcome.status,
+            "release": outcome.release_id,
+            "previous": outcome.previous.name if outcome.previous else "none",
+            "files": len(files),
+            "bytes": sum(path.stat().st_size for path in files),
+            "portal": MetadataValue.path(str(site / "index.html")),
+            "catalogue": MetadataValue.path(str(site / "catalogue.jsonld")),
+        },
+        check_results=[
+            AssetCheckResult(check_name=CATALOGUE_CONFORMS, passed=not found, severity=AssetCheckSeverity.ERROR,
+                             metadata={"violations": MetadataValue.json((found or [])[:50]),
+                                       "validated": found is not None}),
+            AssetCheckResult(check_name=NO_RESTRICTED, passed=not traces, severity=AssetCheckSeverity.ERROR,
+                             metadata={"traces": MetadataValue.json(traces[:50])}),
+        ],
+    )
+
+
+@asset(
+    deps=[release],
+    group_name="publish",
+    kinds={"python", "sql"},
+    owners=["team:open-data"],
+    automation_condition=REGION,
+)
+def published_database(context: AssetExecutionContext, pool: ResourceParam[Pool]) -> MaterializeResult:
+    """The latest release's tables in a SQL database: SQLite `published.db` by default,
+    PostgreSQL (with PostGIS geometries) when REGIE_PUBLISH_DATABASE_URL is set; loaded into
+    staging tables and swapped in one transaction, so readers never see half a release."""
+    latest = latest_release(releases_dir(pool.paths.data_dir))
+    if latest is None:
+        raise RuntimeError(f"{releases_dir(pool.paths.data_dir)}: no release to load")
+    result = load_release(latest, publish_database_url(pool.paths.data_dir))
+    rows = [[table, count] for table, count in sorted(result.tables.items())]
+    return MaterializeResult(metadata={
+        "release": result.release_id,
+        "database": result.database,
+        "loaded": result.loaded,
+        "dagster/row_count": sum(result.tables.values()),
+        "preview": MetadataValue.md(markdown_table(["table", "rows"], rows)),
+    })
