@@ -1,73 +1,112 @@
 """Fee statements and the regional fee summary as files: JSON for machines, printable HTML for people.
 
     write_fee_statement_json(statement, path)
-    write_fee_statement_html(statement, path)
+    write_fee_statement_html(statement, path, *, languages=None, data_dir=None)
     write_region_summary_json(summary, path, what_if=None)
-    write_region_summary_html(summary, path, what_if=None, statement_links=None)
+    write_region_summary_html(summary, path, what_if=None, statement_links=None, languages=None, data_dir=None)
 
 The JSON is `to_dict()` written as strict JSON (no NaN). Each HTML page stands alone: Jinja2 with
 autoescape renders `templates/` on the pages' shared base (`regie.pages.jinja_environment`), the
 stylesheet (`templates/fees.css`, A4 with `@media print`) is inlined and allowed by its sha256 in
 the page's Content-Security-Policy; no script runs. Writes are atomic (a reader sees the old file
 or the new one).
+
+Every figure is said in words and units in the page's language (METRIC_LABELS, CONTEXT_LABELS,
+FLAG_LABELS; amounts in the language's currency format): one file per language of `languages`
+(`regie.pages.i18n.page_name`: `summary.html`, `summary.fr.html`...) with a language switch.
+What the fee results carry (annualising, what-if) is rendered as they give it; the operators'
+and brackets' names are the configuration's, shown as written.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import math
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from babel.numbers import format_currency
 from markupsafe import Markup
 
 from regie.fees.region import RegionSummary
 from regie.fees.results import FeeError, FeeStatement
-from regie.fees.tiers.amounts import format_eur
 from regie.gtfs.atomic import write_atomic_text
 from regie.pages.encode import dumps
+from regie.pages.i18n import N_, language_links, page_languages, page_name
 from regie.pages.jinja_environment import page_environment
 from regie.pages.links import relative_link
+from regie.pages.navigation import site_nav
+from regie.pages.words import Words
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-KIND_LABELS = {"timetable": "timetable operators (network size × ridership)",
-               "bike_share": "bike and car share (operators without timetables)"}
+KIND_LABELS = {"timetable": N_("timetable operators (network size × ridership)"),
+               "bike_share": N_("bike and car share (operators without timetables)")}
+METRIC_LABELS = {
+    "vehicle_km": N_("Vehicle-kilometres a year"), "service_hours": N_("Service hours a year"),
+    "trips": N_("Trips a year"), "stops_served": N_("Stops served"), "routes": N_("Routes"),
+    "boardings": N_("Boardings a year"), "stations": N_("Stations"), "vehicles": N_("Vehicles"),
+}
+METRIC_UNITS = {
+    "vehicle_km": N_("vehicle-km"), "service_hours": N_("hours"), "trips": N_("trips"),
+    "stops_served": N_("stops"), "routes": N_("routes"), "boardings": N_("boardings"),
+    "stations": N_("stations"), "vehicles": N_("vehicles"),
+}
+CONTEXT_LABELS = {
+    "fee_year": N_("Fee year"), "days_in_year": N_("Days in the fee year"),
+    "covered_days": N_("Days with service in the fee year"), "covered_from": N_("First service day in the fee year"),
+    "covered_to": N_("Last service day in the fee year"), "scale_factor": N_("Annualising factor"),
+    "coverage": N_("Share of the fee year with service"), "basis": N_("Measured over"),
+    "measured_from": N_("Measured from"), "measured_to": N_("Measured until"), "measured_days": N_("Days measured"),
+    "vehicle_km_method": N_("How vehicle-km are measured"), "version": N_("GBFS version"),
+    "snapshot_at": N_("Snapshot taken at"),
+}
+BASIS_WORDS = {"fee_year": N_("the fee year's service days"),
+               "service_period": N_("the feed's whole service period (up to a year), then annualised")}
+FLAG_LABELS = {
+    "metrics_scaled": N_("Figures annualised"), "measured_over_service_period": N_("Measured over the service period"),
+    "estimated_ridership": N_("Estimated ridership"), "zero_metric": N_("A figure is zero"),
+    "metrics_warning": N_("Measurement warning"), "pro_rata": N_("Pro rata"),
+}
+ERROR_LABELS = {
+    "no_service_in_year": N_("No service in the fee year"), "missing_metrics": N_("Figures missing"),
+    "missing_ridership": N_("Ridership not declared"), "stale_ridership": N_("Ridership too old"),
+    "future_ridership": N_("Ridership of a later year"), "not_a_member": N_("Not a member that year"),
+    "no_bike_share_table": N_("No bike share table"), "beyond_last_bracket": N_("Above the last bracket"),
+    "zero_fee": N_("The fee comes to zero"), "metrics_year_mismatch": N_("Figures of another year"),
+    "invalid_metric": N_("A figure is not a number"),
+}
 
 
-def _eur(cents: Any) -> str:
-    if cents is None or isinstance(cents, bool) or not isinstance(cents, int):
-        return "—"
-    return format_eur(cents)
-
-
-def _signed_eur(cents: Any) -> str:
-    text = _eur(cents)
-    return f"+{text}" if isinstance(cents, int) and not isinstance(cents, bool) and cents > 0 else text
-
-
-def _figure(value: Any) -> str:
-    if value is None or isinstance(value, bool):
-        return "—" if value is None else ("yes" if value else "no")
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if not math.isfinite(value):
+def _words_of(words: Words) -> dict[str, Any]:
+    """The filters of one language's fee pages."""
+    def eur(cents: Any) -> str:
+        if cents is None or isinstance(cents, bool) or not isinstance(cents, int):
             return "—"
-        if value.is_integer():
-            return f"{int(value):,}"
-        text = f"{value:,.2f}"
-        return text.rstrip("0").rstrip(".")
-    return str(value)
+        # the ISO code after the figure in every language ("1,500.00 EUR", "1 500,00 EUR"), as statements are read
+        return format_currency(Decimal(cents) / 100, "EUR", format="#,##0.00 ¤¤", locale=words.language,
+                               currency_digits=False)
+
+    def signed_eur(cents: Any) -> str:
+        text = eur(cents)
+        return f"+{text}" if isinstance(cents, int) and not isinstance(cents, bool) and cents > 0 else text
+
+    def figure(value: Any) -> str:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return words.value(value, 2) if value is not None else "—"
+
+    return {"eur": eur, "signed_eur": signed_eur, "figure": figure}
 
 
 @cache
-def _environment() -> jinja2.Environment:
-    return page_environment(TEMPLATES_DIR, {"eur": _eur, "signed_eur": _signed_eur, "figure": _figure})
+def _environment(language: str) -> jinja2.Environment:
+    words = Words(language)
+    return page_environment(TEMPLATES_DIR, _words_of(words), language=language)
 
 
 @cache
@@ -80,11 +119,75 @@ def _css() -> tuple[Markup, str]:
     return Markup(css), f"'sha256-{digest}'"  # our own stylesheet, checked above
 
 
-def _render(template: str, **context: Any) -> str:
+def _render(template: str, language: str, **context: Any) -> str:
     css, css_source = _css()
     csp = f"default-src 'none'; style-src {css_source}; img-src data:; base-uri 'none'; form-action 'none'"
     generated = context.pop("generated", None) or date.today()
-    return _environment().get_template(template).render(css=css, csp=csp, generated=generated.isoformat(), **context)
+    return _environment(language).get_template(template).render(
+        css=css, csp=csp, generated=Words(language).day(generated), **context)
+
+
+def _files(path: Path, languages: Sequence[str] | None) -> dict[str, Path]:
+    ordered = page_languages(languages)
+    return {language: path.with_name(page_name(path.name, language, ordered)) for language in ordered}
+
+
+def _context_value(key: str, value: Any, words: Words) -> str:
+    if key == "basis" and value in BASIS_WORDS:
+        return words.say(BASIS_WORDS[value])
+    if key == "snapshot_at" and isinstance(value, str):
+        try:
+            return words.value(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        except ValueError:
+            return value
+    if key in ("covered_from", "covered_to", "measured_from", "measured_to") and isinstance(value, str):
+        return words.day(value)
+    if key == "coverage" and isinstance(value, int | float) and not isinstance(value, bool):
+        return words.percent(100.0 * float(value), 1)
+    if key == "scale_factor" and isinstance(value, int | float) and not isinstance(value, bool):
+        return "× " + words.number(float(value), 3)
+    if key == "fee_year":
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return words.value(value, 2)
+
+
+def statement_view(data: Mapping[str, Any], words: Words) -> dict[str, Any]:
+    """The labels and values of one statement in words (every figure with its unit)."""
+    brackets = []
+    for placement in data.get("brackets", []):
+        metric = placement.get("metric")
+        unit = words.say(METRIC_UNITS[metric]) if metric in METRIC_UNITS else str(placement.get("unit") or "")
+        value = placement.get("value")
+        figure = words.value(int(value) if isinstance(value, float) and value.is_integer() else value, 0)
+        lower, upper = placement.get("from"), placement.get("to")
+        bound = (lambda x: words.value(int(x) if isinstance(x, float) and x.is_integer() else x, 0))
+        why = (words.say(N_("%(value)s %(unit)s is at least %(lower)s and below %(upper)s: bracket %(bracket)s."),
+                         value=figure, unit=unit, lower=bound(lower), upper=bound(upper), bracket=placement.get("bracket"))
+               if upper is not None else
+               words.say(N_("%(value)s %(unit)s is at least %(lower)s (the last bracket): bracket %(bracket)s."),
+                         value=figure, unit=unit, lower=bound(lower), bracket=placement.get("bracket")))
+        brackets.append({"label": placement.get("label"), "figure": f"{figure} {unit}", "bracket": placement.get("bracket"),
+                         "why": why})
+    inputs = data.get("inputs") or {}
+    def with_unit(name: str, value: Any) -> str:
+        unit = words.say(METRIC_UNITS[name]) if name in METRIC_UNITS else ""
+        return f"{_context_value(name, value, words)} {unit}".strip()
+
+    metrics = [{"label": words.say(METRIC_LABELS.get(name, name)), "value": with_unit(name, value)}
+               for name, value in (inputs.get("metrics") or {}).items()]
+    measured = [f"{words.say(METRIC_LABELS.get(name, name))}: {with_unit(name, value)}"
+                for name, value in (inputs.get("measured") or {}).items()]
+    context = [{"label": words.say(CONTEXT_LABELS[key]), "value": _context_value(key, value, words)}
+               for key, value in (inputs.get("metrics_context") or {}).items() if key in CONTEXT_LABELS and value is not None]
+    flags = [{"label": words.say(FLAG_LABELS[flag["code"]]) if flag.get("code") in FLAG_LABELS
+              else str(flag.get("code", "")).replace("_", " ").capitalize(), "message": flag.get("message")}
+             for flag in data.get("flags", [])]
+    snapshot = (inputs.get("metrics_context") or {}).get("snapshot_at")
+    return {"brackets": brackets, "metrics": metrics, "measured": measured, "context": context, "flags": flags,
+            "snapshot": _context_value("snapshot_at", snapshot, words) if snapshot else None,
+            "bike_share": data.get("kind") == "bike_share"}
 
 
 def write_fee_statement_json(statement: FeeStatement | FeeError, path: Path) -> None:
@@ -93,21 +196,33 @@ def write_fee_statement_json(statement: FeeStatement | FeeError, path: Path) -> 
     write_atomic_text(Path(path), dumps(statement.to_dict(), indent=2) + "\n")
 
 
-def write_fee_statement_html(statement: FeeStatement, path: Path, *, generated: date | None = None) -> None:
-    """Write the printable statement (A4): the operator, the year, the amount in EUR, each bracket
-    with its explanation, the rule, the pro rata and rounding, the inputs and both hashes."""
+def write_fee_statement_html(statement: FeeStatement, path: Path, *, generated: date | None = None,
+                             languages: Sequence[str] | None = None, data_dir: Path | None = None) -> list[Path]:
+    """Write the printable statement (A4), one file per language: the operator, the year, the amount,
+    each bracket with why, the rule, the pro rata and rounding, the inputs in words and units and
+    both hashes (a bike share's snapshot as the time it was taken). data_dir: the pool's data
+    directory, for the links to the overview and the fees. Returns the files written."""
     if not isinstance(statement, FeeStatement):
         raise TypeError(f"a fee statement page needs a FeeStatement, got {type(statement).__name__}")
     data = statement.to_dict()
-    metrics_source = ("GBFS feed (stations, vehicles)" if statement.kind == "bike_share"
-                      else "accepted timetable, annualised")
-    page = _render(
-        "statement.html",
-        title=f"Integration fee {statement.fee_year}: {statement.operator_name}",
-        s=data, kind_label=KIND_LABELS.get(statement.kind, statement.kind), metrics_source=metrics_source,
-        tiers_hash=statement.tiers_hash, generated=generated,
-    )
-    write_atomic_text(Path(path), page)
+    files = _files(Path(path), languages)
+    ordered = list(files)
+    for language, target in files.items():
+        words = Words(language)
+        view = statement_view(data, words)
+        metrics_source = words.say(N_("GBFS feed (stations, vehicles)") if statement.kind == "bike_share"
+                                   else N_("the timetable in force"))
+        page = _render(
+            "statement.html", language,
+            title=words.say(N_("Integration fee %(year)s: %(operator)s"), year=str(statement.fee_year),
+                            operator=statement.operator_name),
+            s=data, v=view, kind_label=words.say(KIND_LABELS.get(statement.kind, statement.kind)),
+            metrics_source=metrics_source, tiers_hash=statement.tiers_hash, generated=generated,
+            languages=language_links(Path(path).name, language, ordered),
+            nav=site_nav(target, data_dir, language=language, languages=ordered) if data_dir else [],
+        )
+        write_atomic_text(target, page)
+    return list(files.values())
 
 
 def _region_dict(summary: RegionSummary, what_if: Sequence[Mapping[str, Any]] | None) -> dict[str, Any]:
@@ -138,20 +253,36 @@ def write_region_summary_html(
     statement_links: Mapping[str, str] | None = None,
     region_name: str | None = None,
     generated: date | None = None,
-) -> None:
-    """Write the region's fee page: total against the budget (coverage), each operator's brackets
-    and fee, the operators without a fee and why, operators per bracket and, when given, the
-    what-if comparison (rows of `what_if()`). statement_links: operator id → relative link to its
-    statement page (absolute URLs are not linked)."""
+    languages: Sequence[str] | None = None,
+    data_dir: Path | None = None,
+) -> list[Path]:
+    """Write the region's fee page, one file per language: total against the budget (coverage),
+    each operator's brackets and fee, the operators without a fee and why, operators per bracket
+    and, when given, the what-if comparison (rows of `what_if()`). statement_links: operator id →
+    relative link to its statement page in the main language (absolute URLs are not linked; the
+    other languages link to the statement's page in their language). Returns the files written."""
     data = _region_dict(summary, what_if)
     links = {operator_id: link for operator_id, raw in (statement_links or {}).items()
              if (link := relative_link(raw)) is not None}
-    title = f"{region_name + ': ' if region_name else ''}integration fees {summary.fee_year or ''}".strip()
-    page = _render(
-        "region.html",
-        title=title[0].upper() + title[1:],
-        r=data, links=links, coverage_pct=f"{summary.coverage:.1%}",
-        what_if=data.get("what_if"), what_if_totals=data.get("what_if_totals"),
-        tiers_hash=summary.tiers_hash, generated=generated,
-    )
-    write_atomic_text(Path(path), page)
+    files = _files(Path(path), languages)
+    ordered = list(files)
+    for language, target in files.items():
+        words = Words(language)
+        title = (words.say(N_("%(region)s: integration fees %(year)s"), region=region_name, year=str(summary.fee_year or ""))
+                 if region_name else words.say(N_("Integration fees %(year)s"), year=str(summary.fee_year or "")))
+        localised = {operator_id: page_name(link, language, ordered) for operator_id, link in links.items()}
+        errors = [{**error, "label": words.say(ERROR_LABELS[error["code"]]) if error.get("code") in ERROR_LABELS
+                   else str(error.get("code", "")).replace("_", " ").capitalize()} for error in data["errors"]]
+        flags = {row["operator_id"]: [words.say(FLAG_LABELS[code]) if code in FLAG_LABELS else code.replace("_", " ")
+                                      for code in row["flags"]] for row in data["operators"]}
+        page = _render(
+            "region.html", language,
+            title=title.strip(),
+            r=data, links=localised, coverage_pct=words.percent(100.0 * summary.coverage, 1), errors=errors,
+            flags=flags, what_if=data.get("what_if"), what_if_totals=data.get("what_if_totals"),
+            tiers_hash=summary.tiers_hash, generated=generated,
+            languages=language_links(Path(path).name, language, ordered),
+            nav=site_nav(target, data_dir, language=language, languages=ordered) if data_dir else [],
+        )
+        write_atomic_text(target, page)
+    return list(files.values())
