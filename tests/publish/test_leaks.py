@@ -75,9 +75,9 @@ def clean_release(folder: Path) -> Path:
         "geojson/stops.geojson": json.dumps({"type": "FeatureCollection", "features": [
             {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-1.1, 43.1]},
              "properties": {"stop_name": "Gare Centrale"}}]}, separators=(",", ":")).encode(),
-        "index.html": "<p>Hendaye Gare &amp; Gare Centrale, line 1</p><a href='/stops?id=op%3AS2'>x</a>".encode(),
+        "index.html": b"<p>Hendaye Gare &amp; Gare Centrale, line 1</p><a href='/stops?id=op%3AS2'>x</a>",
         "release-notes.md": b"# Release notes\n\nNo change.\n",
-        "catalogue.ttl": '<https://r.example/d> <http://purl.org/dc/terms/title> "Open Bus"@en .\n'.encode(),
+        "catalogue.ttl": b'<https://r.example/d> <http://purl.org/dc/terms/title> "Open Bus"@en .\n',
         "logo.png": b"\x89PNG\r\n\x1a\n\x00\x00\x00binary",
         "reports/index.json.gz": gzip.compress(b'{"operators": ["op"]}'),
     }
@@ -102,12 +102,12 @@ def test_a_clean_release_has_no_leak(tmp_path, print_):
      "coordinates", "43.360000,-1.660000"),
     ("geojson/routes.geojson", b'{"coordinates": [[-1.65000, 43.35000], [-1.1, 43.1]]}', "coordinates",
      "43.350000,-1.650000"),
-    ("index.html", "<p>Caf&eacute; Noir</p>".encode(), "name", "café noir"),
+    ("index.html", b"<p>Caf&eacute; Noir</p>", "name", "café noir"),
     ("index.html", b"<a href='/api/stops?id=sec%3AS2'>x</a>", "id", "sec:"),
     ("site/map.js", ("var s=[" + ",".join(f"[{43 + k / 100:.6f},{-1 - k / 100:.6f}]" for k in range(400))
                      + ",[43.350000,-1.650000]];").encode(), "coordinates", "43.350000,-1.650000"),
     ("tables/stops.csv", b"stop_id,stop_lat,stop_lon\nx,43.350001,-1.649999\n", "coordinates", "43.350000,-1.650000"),
-    ("release-notes.md", "- Stops added: Hendaye (H1)\n".encode(), "name", "hendaye"),
+    ("release-notes.md", b"- Stops added: Hendaye (H1)\n", "name", "hendaye"),
     ("catalogue.ttl", b'<x> <y> "Secret Transport Company"@fr .\n', "name", "secret transport company"),
     ("reports/r.json.gz", gzip.compress(b'{"operator": "sec"}'), "id", "sec"),
     ("graph/stops.npy", b"\x93NUMPY\x00\x00sec:S2\x00", "id", "sec:"),
