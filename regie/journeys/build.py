@@ -15,10 +15,12 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from regie.config.region import PlannerSettings
+from regie.gtfs.arrow_text import arrow
 from regie.gtfs.calendar import epoch_day, service_calendars, service_matrix
-from regie.gtfs.columns import column, first_rows, numeric, table
+from regie.gtfs.columns import column, first_rows, gtfs_seconds, numeric, table
 from regie.gtfs.feed_tables import TableLookup
 from regie.gtfs.modes import BASIC_ROUTE_TYPES, extended_to_basic
 from regie.journeys.bikeshare import BikeSystem, bike_edges, bike_stops
@@ -63,6 +65,22 @@ def _operators(feed: TableLookup, route_ids: np.ndarray, route_agency: np.ndarra
     return codes.astype(np.int32), operator_ids, names.astype(object)
 
 
+def _max_seconds(frame: pd.DataFrame, name: str) -> float:
+    """The latest GTFS time of a column (0 when none), parsed once per distinct value."""
+    if name not in frame.columns or not len(frame):
+        return 0.0
+    distinct = pd.Series(pc.unique(arrow(frame[name])).to_pandas(), dtype="str")
+    return float(np.nan_to_num(gtfs_seconds(distinct).max()))
+
+
+def _latest_time(feed: TableLookup) -> float:
+    """An upper bound of how far past its service day's start a trip of the feed runs: the
+    latest stop time, plus the latest frequencies.txt end_time (a template may start then)."""
+    stop_times = table(feed, "stop_times")
+    latest = max(_max_seconds(stop_times, "arrival_time"), _max_seconds(stop_times, "departure_time"))
+    return latest + _max_seconds(table(feed, "frequencies"), "end_time")
+
+
 def _route_modes(route_types: np.ndarray) -> np.ndarray:
     codes = pd.to_numeric(pd.Series(route_types), errors="coerce").to_numpy(dtype=float)
     basic, _ = extended_to_basic(codes)
@@ -99,24 +117,31 @@ def build_graph(feed: TableLookup, *, first_service_day: date, days: int, timezo
     settings = settings or PlannerSettings()
     warnings: list[str] = []
     stops = graph_stops(feed, warnings)
-    hops = trip_hops(feed, stops.index, settings.interpolation, warnings)
-
     trips = table(feed, "trips")
-    trip_row = first_rows(column(trips, "trip_id"), hops.trip_ids) if len(trips) else np.full(hops.trip_count, -1)
+    trip_text = column(trips, "trip_id")
+    services = pd.Index(pd.unique(column(trips, "service_id").to_numpy(dtype=object)))
+    before = max(int(_latest_time(feed) // DAY_S), 1)  # days before the first service day reaching into it
+    matrix = service_matrix(service_calendars(feed, services), epoch_day(first_service_day) - before,
+                            epoch_day(first_service_day) + days - 1)
+    row_runs = np.r_[matrix.any(axis=1), False][services.get_indexer(column(trips, "service_id").to_numpy(dtype=object))] \
+        if len(trips) else np.zeros(0, dtype=bool)
+
+    def running(trip_ids: pd.Index) -> np.ndarray:
+        rows = first_rows(trip_text, trip_ids) if len(trips) else np.full(len(trip_ids), -1)
+        return np.where(rows >= 0, row_runs[np.maximum(rows, 0)] if len(row_runs) else False, False)
+
+    hops = trip_hops(feed, stops.index, settings.interpolation, warnings, wanted=running)
+    trip_row = first_rows(trip_text, hops.trip_ids) if len(trips) else np.full(hops.trip_count, -1)
     if (trip_row < 0).any():
         warnings.append(f"{int((trip_row < 0).sum())} trip(s) of stop_times.txt not in trips.txt: left out")
     service_text = _per_trip(trips, trip_row, "service_id")
-    services = pd.Index(pd.unique(service_text[service_text != ""]))
     service = np.where(service_text != "", services.get_indexer(service_text), len(services))
+    service = np.where(service >= 0, service, len(services))
 
     runs_trip, runs_shift = trip_runs(feed, hops.trip_ids, hops.first_departure(), warnings)
-    reach = np.nanmax(hops.last_arrival()[runs_trip] + runs_shift) if len(runs_trip) else 0.0
-    before = max(int(reach // DAY_S), 1)  # days before the first service day whose trips reach into it
     first_day = first_service_day - timedelta(days=1)
     starts = day_starts(first_service_day - timedelta(days=before), before + days, timezone).astype(np.int64)
     starts -= starts[before - 1]  # day 0 (first_day) at 0
-    matrix = service_matrix(service_calendars(feed, services), epoch_day(first_service_day) - before,
-                            epoch_day(first_service_day) + days - 1)
     trip, day, base = _instances(runs_trip, runs_shift, service, matrix, starts)
     found = _connections(hops, trip, base, window_start=int(starts[before]))
     used = np.flatnonzero(np.bincount(found["instance"], minlength=len(trip)))
@@ -139,7 +164,8 @@ def build_graph(feed: TableLookup, *, first_service_day: date, days: int, timezo
     shapes = graph_shapes(feed)
     trip_shape = shapes.index.get_indexer(_per_trip(trips, trip_row, "shape_id")) if len(shapes.ids) \
         else np.full(hops.trip_count, -1)
-    dep_m, arr_m = hop_metres(hops, shapes, trip_shape, stops)
+    used_hops, hop_of = np.unique(hop, return_inverse=True)
+    dep_m, arr_m = hop_metres(hops, shapes, trip_shape, stops, used_hops)
     wheelchair = numeric(trips, "wheelchair_accessible").fillna(0).to_numpy()
     trip_wheelchair = np.where(trip_row >= 0, wheelchair[np.maximum(trip_row, 0)] if len(wheelchair) else 0, 0)
     trip_wheelchair = np.where(np.isin(trip_wheelchair, (0, 1, 2)), trip_wheelchair, 0)
@@ -174,7 +200,7 @@ def build_graph(feed: TableLookup, *, first_service_day: date, days: int, timezo
         foot_duration=np.ceil(edges.duration).astype(np.int32), foot_distance=edges.distance.astype(np.float32),
         foot_kind=edges.kind.astype(np.int8), foot_wheelchair=edges.wheelchair.astype(np.int8),
         shape_ids=shapes.ids, shape_offsets=shapes.offsets, shape_lat=shapes.lat, shape_lon=shapes.lon,
-        shape_dist=shapes.metres, conn_shape_dist=dep_m[hop], conn_arr_shape_dist=arr_m[hop],
+        shape_dist=shapes.metres, conn_shape_dist=dep_m[hop_of], conn_arr_shape_dist=arr_m[hop_of],
         day_start=starts[before - 1:].astype(np.int32), warnings=warnings, **bikes.graph_fields())
 
 

@@ -100,12 +100,14 @@ def _nearest(shapes: Shapes, shape: np.ndarray, lat: np.ndarray, lon: np.ndarray
     return out
 
 
-def hop_metres(hops: Hops, shapes: Shapes, trip_shape: np.ndarray, stops: Stops) -> tuple[np.ndarray, np.ndarray]:
-    """float32 metres along the trip's shape at each hop's departure and arrival (NaN: no shape)."""
-    hop_trip = np.repeat(np.arange(hops.trip_count), np.diff(hops.offsets))
-    shape = trip_shape[hop_trip] if len(hop_trip) else np.zeros(0, dtype=np.int64)
+def hop_metres(hops: Hops, shapes: Shapes, trip_shape: np.ndarray, stops: Stops,
+               chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """float32 metres along the trip's shape at the departure and arrival of each `chosen` hop
+    (NaN: no shape)."""
+    hop_trip = np.searchsorted(hops.offsets, chosen, "right") - 1
+    shape = trip_shape[hop_trip] if len(chosen) else np.zeros(0, dtype=np.int64)
     results = []
-    for stop, value in ((hops.dep_stop, hops.dep_dist), (hops.arr_stop, hops.arr_dist)):
+    for stop, value in ((hops.dep_stop[chosen], hops.dep_dist[chosen]), (hops.arr_stop[chosen], hops.arr_dist[chosen])):
         metres = np.full(len(shape), np.nan)
         has = shape >= 0
         by_dist = has & np.isfinite(value) & shapes.feed_dist_usable[np.maximum(shape, 0)] if len(shapes.ids) \

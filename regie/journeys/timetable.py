@@ -14,6 +14,7 @@ trip: the template that each trip instance of the graph repeats at its own day a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,11 +87,22 @@ def interpolate(arr: np.ndarray, dep: np.ndarray, group_start: np.ndarray, group
     return arr, dep, timed | fill
 
 
-def trip_hops(feed: TableLookup, stop_index: pd.Index, interpolation: str, warnings: list[str]) -> Hops:
+COLUMNS = ("trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence", "pickup_type", "drop_off_type",
+           "shape_dist_traveled")
+
+
+def trip_hops(feed: TableLookup, stop_index: pd.Index, interpolation: str, warnings: list[str],
+              wanted: Callable[[pd.Index], np.ndarray] | None = None) -> Hops:
     """The hops of every trip of stop_times.txt (see the module docstring); `stop_index`: the
-    graph's stop ids, the position of an id being its stop number."""
+    graph's stop ids, the position of an id being its stop number. `wanted`: which of the trip
+    ids to read (the others get no hop), given the distinct trip ids; all when None."""
     stop_times = table(feed, "stop_times")
     trip_codes, trip_ids = text_codes(raw_column(stop_times, "trip_id"))
+    if wanted is not None and len(stop_times):
+        keep = wanted(trip_ids)[trip_codes]
+        if not keep.all():  # only the rows of the wanted trips are read further
+            stop_times = stop_times.loc[keep, [c for c in COLUMNS if c in stop_times.columns]]
+            trip_codes = trip_codes[keep]
     stop_codes, stop_text = text_codes(raw_column(stop_times, "stop_id"))
     stop = stop_index.get_indexer(stop_text)[stop_codes] if len(stop_times) else np.zeros(0, dtype=np.int64)
     sequence = numeric(stop_times, "stop_sequence").to_numpy()
