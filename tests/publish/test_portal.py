@@ -1,0 +1,127 @@
+"""The download portal in headless Chromium over a loopback server: no console errors, every link
+resolves, the map shows the stops, the language switch changes the UI strings, feed text is
+escaped."""
+
+from __future__ import annotations
+
+import io
+import urllib.error
+import urllib.request
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from regie.demo.server import FeedServer
+from regie.publish.portal import page_names
+from regie.publish.run import PublishContext, publish
+from tests.browser import assert_no_dialog, save_screenshot, severe_console_entries
+from tests.publish.conftest import demo_region, demo_registry
+
+T0 = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
+HOSTILE = '<img src=x onerror=alert(1)></script><script>alert(2)</script>'
+SERVE_ONLY = ("/plan", "/api")  # the planner and API of `regie serve`, not files of the site
+
+
+def _rename_first_stop(data_dir: Path, name: str) -> str:
+    """Give the open feed's first stop a hostile name (a feed is never trusted); its id."""
+    path = data_dir / "integration" / "open" / "regional.zip"
+    with zipfile.ZipFile(path) as archive:
+        members = {member: archive.read(member) for member in archive.namelist()}
+    lines = members["stops.txt"].decode().splitlines()
+    header = lines[0].split(",")
+    fields = lines[1].split(",")
+    fields[header.index("stop_name")] = '"' + name.replace('"', '""') + '"'
+    lines[1] = ",".join(fields)
+    members["stops.txt"] = ("\n".join(lines) + "\n").encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, data in members.items():
+            archive.writestr(member, data)
+    path.write_bytes(buffer.getvalue())
+    return fields[header.index("stop_id")]
+
+
+@pytest.fixture
+def site(pool_data_dir: Path) -> Path:
+    _rename_first_stop(pool_data_dir, HOSTILE)
+    return publish(PublishContext(pool_data_dir, demo_region(), demo_registry()), now=T0).release_dir / "site"
+
+
+def _mapped_stops(site: Path) -> int:
+    stops = pq.read_table(site / "tables" / "stops.parquet")
+    kinds = pc.fill_null(stops["location_type"], 0)
+    return int(pc.sum(pc.less_equal(kinds, 1)).as_py())
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:  # a loopback test server
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_pages_load_without_errors_and_every_link_resolves(site: Path, browser):
+    driver = browser
+    checked: set[str] = set()
+    with FeedServer(site) as server:
+        for name in page_names(demo_region().languages):
+            driver.get(server.url(name))
+            driver.find_element("css selector", "#portal-map[data-ready='true']")
+            assert severe_console_entries(driver) == [], name
+            assert_no_dialog(driver)
+            links = [element.get_attribute("href") for element in driver.find_elements("css selector", "a[href]")]
+            for link in links:
+                parts = urlsplit(link)
+                if parts.netloc != urlsplit(server.base_url).netloc:
+                    assert parts.scheme in ("http", "https"), link  # licence pages: never a script URL
+                    continue
+                if parts.path in SERVE_ONLY or link in checked:
+                    continue
+                assert _status(urljoin(link, parts.path)) == 200, f"{name}: {link}"
+                checked.add(link)
+    assert len(checked) > 40  # downloads, reports, catalogue, checksums, language versions
+
+
+def test_the_map_shows_every_stop_and_feed_text_stays_text(site: Path, browser):
+    driver = browser
+    with FeedServer(site) as server:
+        driver.get(server.url("index.en.html"))
+        container = driver.find_element("css selector", "#portal-map[data-ready='true']")
+        assert int(container.get_attribute("data-stops")) == _mapped_stops(site)
+        assert len(driver.find_elements("css selector", "path.stop-marker")) == _mapped_stops(site)
+        assert len(driver.find_elements("css selector", "path.route-line")) > 0
+        save_screenshot(driver, "portal.png")
+        assert_no_dialog(driver)
+        assert driver.find_elements("css selector", "img[src='x']") == []
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert HOSTILE not in html and "<img src=x" not in html
+
+
+def test_the_language_switch_changes_the_ui_strings(site: Path, browser):
+    driver = browser
+    with FeedServer(site) as server:
+        driver.get(server.url("index.html"))  # the region's first language: French
+        assert driver.find_element("tag name", "html").get_attribute("lang") == "fr"
+        assert driver.find_element("id", "downloads-title").text == "Jeux de données"
+        for code, heading in (("en", "Datasets"), ("es", "Conjuntos de datos"), ("eu", "Datu multzoak"),
+                              ("fr", "Jeux de données")):
+            driver.find_element("css selector", f".language-switch a[hreflang='{code}']").click()
+            driver.find_element("css selector", f"html[lang='{code}']")
+            assert driver.find_element("id", "downloads-title").text == heading
+            assert severe_console_entries(driver) == []
+
+
+def test_every_dataset_shows_size_licence_checksum_dates_and_score(site: Path):
+    html = (site / "index.en.html").read_text(encoding="utf-8")
+    sums = dict(reversed(line.split("  ", 1)) for line in (site / "SHA256SUMS").read_text().splitlines())
+    for relative in ("gtfs/regional.zip", "gtfs/kosta-rail.zip", "tables/stops.parquet", "gbfs/bizi/station_information.json"):
+        assert f'href="{relative}"' in html and sums[relative] in html
+    assert "Open Data Commons Open Database License v1.0 (ODbL-1.0)" in html
+    assert "2026-03-02 –" in html  # coverage from the calendars
+    assert "80.0 / 100" in html  # Kosta Rail's quality score
