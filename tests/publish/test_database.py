@@ -13,12 +13,15 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from regie.publish import database as database_module
 from regie.publish.database import LIVE_TABLES, load_release, publish_database_url
+from regie.publish.run import PublishContext, publish
 from tests.conftest import _postgres_database
+from tests.publish.conftest import demo_region, demo_registry
 
 STOPS = [  # id, name, lat, lon, location_type, parent
     ("op:ST", "Central", 43.30000, -1.98000, "1", ""),
@@ -298,3 +301,24 @@ def test_postgis_stops_near_a_point_and_shape_lines(tmp_path, postgres_url):
 def test_default_url_is_sqlite_in_the_data_dir_unless_set(tmp_path):
     assert publish_database_url(tmp_path, env={}) == f"sqlite:///{tmp_path / 'published.db'}"
     assert publish_database_url(tmp_path, env={"REGIE_PUBLISH_DATABASE_URL": "postgresql://x/y"}) == "postgresql://x/y"
+
+
+def test_the_demo_release_loads_with_the_row_counts_of_its_files(pool_data_dir, database_url):
+    release = publish(PublishContext(pool_data_dir, demo_region(), demo_registry())).release_dir
+    result = load_release(release, database_url)
+    assert result.loaded and result.release_id == release.name
+    tables = release / "site" / "tables"
+    engine = create_engine(database_url)
+    try:
+        for parquet in sorted(tables.glob("*.parquet")):
+            name = parquet.stem
+            if name not in result.tables:
+                assert name in result.skipped_tables, name
+                continue
+            rows = pq.read_metadata(parquet).num_rows
+            assert rows == _rows((tables / f"{name}.csv").read_text(encoding="utf-8")) == _count(engine, name), name
+        assert {"stops", "stop_times", "trips", "routes", "agency"} <= set(result.tables)
+        with engine.connect() as connection:
+            assert not connection.execute(text("SELECT count(*) FROM stops WHERE stop_id LIKE 'mugabus:%'")).scalar()
+    finally:
+        engine.dispose()
