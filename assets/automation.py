@@ -1,5 +1,7 @@
-"""When assets run by themselves (Dagster's declarative automation, evaluated by the
-`follow_upstream` sensor): every asset below collection follows its upstream.
+"""When assets run by themselves, and within which limits.
+
+Dagster's declarative automation, evaluated by the `follow_upstream` sensor: every asset below
+collection follows its upstream.
 
 - Per operator: a partition of `feed_validation`, `accepted_feed` and `normalised_feed` runs as
   soon as the same operator's upstream partition is updated (a collection that archived a new
@@ -10,7 +12,7 @@
   partition is missing, and the region's outputs say why.
 """
 
-from dagster import AutomationCondition
+from dagster import AutomationCondition, Backoff, RetryPolicy
 
 PER_OPERATOR = AutomationCondition.eager()
 
@@ -24,3 +26,11 @@ REGION = (
     & ~AutomationCondition.any_deps_in_progress()
     & ~AutomationCondition.in_progress()
 ).with_label("region follows its operators, and daily at 05:00 UTC")
+
+# Concurrency pools (limits in the production instance: deploy/dagster/dagster.production.yaml)
+FEED_FETCH_POOL = "feed_fetch"  # collection: network-bound, many at once
+REGION_MERGE_POOL = "region_merge"  # the region's integration: memory-bound, one or two at once
+
+# A collection whose step failed (the process died, the archive's store was unreachable) is retried;
+# the HTTP client's own retries cover transient server errors within one attempt.
+COLLECTION_RETRY = RetryPolicy(max_retries=2, delay=30, backoff=Backoff.EXPONENTIAL)

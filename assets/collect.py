@@ -12,6 +12,7 @@ from dagster import (
     asset,
 )
 
+from assets.automation import COLLECTION_RETRY, FEED_FETCH_POOL
 from assets.partitions import operator_check, operators_partitions
 from assets.previews import collection_markdown
 from assets.registry import operator_registry
@@ -27,6 +28,8 @@ ARCHIVE_IS_INTACT = "archived_versions_are_intact"
     partitions_def=operators_partitions,
     deps=[operator_registry],
     group_name="collect",
+    pool=FEED_FETCH_POOL,
+    retry_policy=COLLECTION_RETRY,
     kinds={"http", "sql"},
     owners=["team:data-engineering"],
     check_specs=[

@@ -14,7 +14,7 @@ from dagster import (
     multi_asset,
 )
 
-from assets.automation import PER_OPERATOR, REGION
+from assets.automation import PER_OPERATOR, REGION, REGION_MERGE_POOL
 from assets.partitions import operator_check, operators_partitions
 from assets.previews import markdown_table
 from assets.validate import accepted_feed
@@ -68,6 +68,7 @@ def normalised_feed(context: AssetExecutionContext, pool: ResourceParam[Pool]) -
 
 
 @multi_asset(
+    pool=REGION_MERGE_POOL,
     specs=[
         AssetSpec(HUBS, deps=[normalised_feed], group_name="integrate", automation_condition=REGION, kinds={"python", "csv"},
                   owners=["team:integration"],

@@ -15,6 +15,7 @@ from dagster import (
 
 from assets.partitions import OPERATORS_PARTITION, operators_partitions
 from pipelines.jobs import operator_job
+from pipelines.tags import operator_run_tags
 from regie.config import ConfigError
 from regie.pool import Pool
 
@@ -36,7 +37,8 @@ def registry_operators(context: SensorEvaluationContext, pool: ResourceParam[Poo
     if not new:
         return SkipReason(f"all {len(wanted)} operators already have a partition")
     return SensorResult(
-        run_requests=[RunRequest(partition_key=operator_id, run_key=f"added:{operator_id}") for operator_id in new],
+        run_requests=[RunRequest(partition_key=operator_id, run_key=f"added:{operator_id}",
+                                 tags=operator_run_tags(pool.registry.operator(operator_id))) for operator_id in new],
         dynamic_partitions_requests=[operators_partitions.build_add_request(new)],
     )
 

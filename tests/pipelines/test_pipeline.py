@@ -155,9 +155,13 @@ def test_sensor_adds_a_partition_for_each_new_operator(setup):
 def test_daily_schedule_requests_one_run_per_operator(setup):
     instance = setup["instance"]
     instance.add_dynamic_partitions(OPERATORS_PARTITION, ["good", "gone"])
-    context = build_schedule_context(instance=instance, scheduled_execution_time=datetime(2026, 3, 2, 4, tzinfo=UTC))
-    requests = list(daily_collection(context))
+    instance.add_dynamic_partitions(OPERATORS_PARTITION, ["left-the-pool"])
+    with build_schedule_context(instance=instance, resources={"pool": setup["pool"]},
+                                scheduled_execution_time=datetime(2026, 3, 2, 4, tzinfo=UTC)) as context:
+        requests = list(daily_collection(context))
     assert [(r.partition_key, r.run_key) for r in requests] == [("good", "2026-03-02:good"), ("gone", "2026-03-02:gone")]
+    # the production instance runs at most N collections per feed host at once (dagster.production.yaml)
+    assert {r.tags["regie/feed_host"] for r in requests} == {"feeds.example"}
 
 
 def test_validation_assets_gate_the_operator_and_carry_expectations(setup, feeds_dir):
