@@ -8,7 +8,8 @@ import sys
 
 BENCHMARKS = {"collect": "bench.collect", "validate": "bench.validate", "validate_cli": "bench.validate_cli",
               "fees": "bench.fees",
-              "merge": "bench.merge", "publish": "bench.publish"}
+              "merge": "bench.merge", "publish": "bench.publish", "journeys": "bench.journeys",
+              "api": "bench.api"}
 
 
 def main(argv: list[str]) -> int:

@@ -9,6 +9,7 @@ and stops only, and no route serves its files.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -52,6 +53,7 @@ class SecurityHeaders:
 def create_app(settings: ServeSettings, loaded: LoadedGraph | None = None) -> FastAPI:
     """The application over `settings.graph_dir` (or an already loaded graph)."""
     loaded = loaded if loaded is not None else load_graph(settings.graph_dir)
+    gc.freeze()  # the graph stays for the process's life: no collector pass walks it again
     app = FastAPI(title=settings.title, version="1", docs_url="/api/docs", redoc_url=None,
                   openapi_url="/api/openapi.json",
                   description="Journeys across every operator of the region: earliest arrival, arrive-by, "

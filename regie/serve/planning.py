@@ -83,11 +83,28 @@ def load_graph(folder: Path) -> LoadedGraph | None:
     graph = read_graph_files(folder)
     metadata = json.loads((folder / "graph.json").read_text(encoding="utf-8"))
     finder = StopFinder(graph)
-    return LoadedGraph(graph=graph, folder=folder, planner=Planner(graph, finder=finder), finder=finder,
+    loaded = LoadedGraph(graph=graph, folder=folder, planner=Planner(graph, finder=finder), finder=finder,
                        metadata=metadata, stop_index={str(stop_id): i for i, stop_id in enumerate(graph.stop_ids)},
                        operators={str(op): str(name) for op, name in zip(graph.operator_ids, graph.operator_names,
                                                                          strict=True)},
                        exact_names=exact_names(graph))
+    warm_up(loaded)
+    return loaded
+
+
+def warm_up(loaded: LoadedGraph) -> None:
+    """Answer a few questions before the first traveller does: the compiled kernels are loaded
+    from their cache and the planner's lazily built tables (walking closure, linked stops) made."""
+    graph = loaded.graph
+    served = np.unique(graph.conn_dep_stop)
+    if len(served) < 2:
+        return
+    at = datetime.combine(graph.first_day + timedelta(days=1 if graph.days > 1 else 0), datetime.min.time())
+    origin, destination = int(served[0]), int(served[len(served) // 2])
+    for hour, transfers in ((8, None), (23, 0)):  # a journey, and most likely none: the reasons' path
+        request = PlanRequest(origin=origin, destination=destination, at=at + timedelta(hours=hour),
+                              max_transfers=transfers)
+        loaded.planner.earliest_arrival(request)
 
 
 def exact_names(graph: JourneyGraph) -> dict[str, int]:
