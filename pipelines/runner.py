@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 
@@ -19,14 +20,25 @@ from pipelines.jobs import collect_job, operator_job, region_job, registry_job
 from pipelines.resources import PoolResource
 from regie.config import load_registry
 
+if TYPE_CHECKING:
+    from dagster._utils.error import SerializableErrorInfo  # the step failure's error (not re-exported by dagster)
+
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+SILENT = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+"""Run configs: QUIET prints Dagster's warnings and errors (with their tracebacks) on the console;
+SILENT prints nothing (the causes come back in `OperatorRun.message`; the event log in the
+instance keeps every traceback)."""
 
 
 @dataclass
 class OperatorRun:
+    """One run's outcome: `message` is the user-facing cause of a failure (one line per failed
+    step), `details` the full tracebacks (for --verbose)."""
+
     operator_id: str
     success: bool
     message: str = ""
+    details: str = ""
 
 
 @dataclass
@@ -64,8 +76,20 @@ def dagster_instance(pool: PoolResource) -> DagsterInstance:
     return DagsterInstance.get()
 
 
+def user_cause(error: SerializableErrorInfo) -> str:
+    """The library's own message under Dagster's wrapping: the innermost cause of the error
+    (a DagsterExecutionStepExecutionError wraps the ConfigError that names file, key and cause),
+    without its class name."""
+    while error.cause is not None:
+        error = error.cause
+    message = error.message.strip()
+    prefix = f"{error.cls_name}: " if error.cls_name else ""
+    return message[len(prefix):] if prefix and message.startswith(prefix) else message
+
+
 def failure_message(result: ExecuteInProcessResult) -> str:
-    """The user-facing reasons a run failed (a Failure's description, or the error message)."""
+    """The user-facing reasons a run failed, one per failed step (a Failure's description, or the
+    library's own message under Dagster's wrapping)."""
     messages = []
     for event in result.all_events:
         if not event.is_step_failure:
@@ -74,8 +98,20 @@ def failure_message(result: ExecuteInProcessResult) -> str:
         if data.user_failure_data is not None and data.user_failure_data.description:
             messages.append(data.user_failure_data.description)
         elif data.error is not None:
-            messages.append(data.error.message.strip())
-    return "; ".join(messages) or "run failed"
+            messages.append(user_cause(data.error))
+    return "; ".join(dict.fromkeys(messages)) or "run failed"
+
+
+def failure_details(result: ExecuteInProcessResult) -> str:
+    """Every failed step's full traceback, Dagster's wrapping included (for --verbose)."""
+    return "\n".join(event.step_failure_data.error.to_string() for event in result.all_events
+                     if event.is_step_failure and event.step_failure_data.error is not None)
+
+
+def _outcome(operator_id: str, result: ExecuteInProcessResult) -> OperatorRun:
+    if result.success:
+        return OperatorRun(operator_id, True)
+    return OperatorRun(operator_id, False, failure_message(result), failure_details(result))
 
 
 def run_pool(
@@ -85,9 +121,12 @@ def run_pool(
     instance: DagsterInstance | None = None,
     on_operator_done: Callable[[OperatorRun], None] | None = None,
     collect_only: bool = False,
+    verbose: bool = False,
 ) -> PoolRun:
     """Validate the registry, run each (or the given) operator's partition in its own run, then
-    the region's outputs. `collect_only` stops after collection."""
+    the region's outputs. `collect_only` stops after collection. Dagster's console log (with
+    tracebacks) only when `verbose`; the causes are in each OperatorRun either way."""
+    run_config = QUIET if verbose else SILENT
     defs = defs or build_definitions()
     pool: PoolResource = (defs.resources or {})["pool"]
     instance = instance or dagster_instance(pool)
@@ -101,22 +140,22 @@ def run_pool(
     if missing:
         instance.add_dynamic_partitions(OPERATORS_PARTITION, missing)
 
-    defs.resolve_job_def(registry_job.name).execute_in_process(instance=instance, run_config=QUIET)
+    defs.resolve_job_def(registry_job.name).execute_in_process(instance=instance, run_config=run_config)
     outcome = PoolRun()
     per_operator = defs.resolve_job_def((collect_job if collect_only else operator_job).name)
     for operator_id in wanted:
         result = per_operator.execute_in_process(
-            instance=instance, partition_key=operator_id, run_config=QUIET, raise_on_error=False
+            instance=instance, partition_key=operator_id, run_config=run_config, raise_on_error=False
         )
-        run = OperatorRun(operator_id, result.success, "" if result.success else failure_message(result))
+        run = _outcome(operator_id, result)
         outcome.operators.append(run)
         if on_operator_done:
             on_operator_done(run)
     if not collect_only:
         result = defs.resolve_job_def(region_job.name).execute_in_process(
-            instance=instance, run_config=QUIET, raise_on_error=False
+            instance=instance, run_config=run_config, raise_on_error=False
         )
-        outcome.region = OperatorRun("region", result.success, "" if result.success else failure_message(result))
+        outcome.region = _outcome("region", result)
         if on_operator_done:
             on_operator_done(outcome.region)
     return outcome

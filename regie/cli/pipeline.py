@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 import click
 
-from regie.cli.common import fail, pool_paths, pool_status_report, print_regional
+from regie.cli.common import fail, pool_paths, pool_status_report, print_operator_summary, print_regional, verbose
 from regie.config import ConfigError, load_region
 from regie.store.paths import PROJECT_ROOT, Paths
 
@@ -16,20 +17,35 @@ DEMO_PORT = 8797
 
 
 def _print_run(run) -> None:
+    """One run's progress line: it ran (what it found is in the summary after), or why it failed."""
+    name = "region outputs" if run.operator_id == "region" else run.operator_id
     if run.success:
-        click.echo(f"  ok      {run.operator_id}")
-    else:
-        click.secho(f"  FAILED  {run.operator_id}: {run.message}", fg="red")
+        click.echo(f"  ran     {name}")
+        return
+    click.secho(f"  FAILED  {name}: {run.message}", fg="red")
+    if verbose() and run.details:
+        click.echo(run.details, err=True)
 
 
 def _run_pipeline(operator_ids: tuple[str, ...] = (), *, collect_only: bool = False) -> bool:
     from pipelines.runner import run_pool  # lazy: Dagster loads only for commands that run the pipeline
 
     try:
-        result = run_pool(operator_ids=operator_ids or None, on_operator_done=_print_run, collect_only=collect_only)
+        result = run_pool(operator_ids=operator_ids or None, on_operator_done=_print_run, collect_only=collect_only,
+                          verbose=verbose())
     except (ConfigError, KeyError) as exc:
         fail(str(exc).strip("'\""))
     return result.success
+
+
+def _print_summary(paths: Paths, title: str) -> None:
+    """What a person must act on, operator by operator, from the catalogue after the run."""
+    try:
+        report = pool_status_report(paths)
+    except ConfigError as exc:
+        fail(str(exc))
+    print_operator_summary(report, title=title)
+    print_regional(report)
 
 
 @click.command()
@@ -46,7 +62,9 @@ def run() -> None:
     """Materialise every asset for the region in REGIE_CONFIG_DIR (default configs/)."""
     paths = pool_paths()
     click.echo(f"Region config: {paths.config_dir}\nData:          {paths.data_dir}")
-    if not _run_pipeline():
+    succeeded = _run_pipeline()
+    _print_summary(paths, "Operators (! = act on it):")
+    if not succeeded:
         sys.exit(1)
 
 
@@ -78,26 +96,10 @@ def demo(seed: int, port: int) -> None:
                                  mugabus_defects=defects)
             succeeded = _run_pipeline() and succeeded
     click.echo(f"\nNew feed versions archived by this run: {len(_archived_files(paths) - archived_before)}")
-    _print_gate(paths)
+    _print_summary(paths, "Operators after both rounds (! = act on it):")
     _print_outputs(paths)
     if not succeeded:
         sys.exit(1)
-
-
-def _print_gate(paths: Paths) -> None:
-    """Which version of each feed is in force, and whether a newer one was blocked."""
-    report = pool_status_report(paths)
-    click.echo("\nVersions in force:")
-    for operator in report["operators"]:
-        for feed in operator["feeds"]:
-            gate = feed.get("gate")
-            if not gate:
-                continue
-            line = f"  {operator['id']:<16} {feed['feed']:<6} accepted {gate['accepted_version'] or 'none'}"
-            if gate["serving_older"]:
-                line += f" (newest {gate['latest_version']} blocked: {gate['latest_errors']} errors)"
-            click.echo(line)
-    print_regional(report)
 
 
 def _demo_server(root: Path, port: int):
@@ -133,10 +135,32 @@ def _print_outputs(paths: Paths) -> None:
 @click.command()
 @click.option("--port", default=3000, show_default=True)
 def ui(port: int) -> None:
-    """Open the Dagster UI on the pool (dagster dev, with DAGSTER_HOME under the data dir)."""
+    """Open the Dagster UI on the pool (dagster dev, with DAGSTER_HOME under the data dir). On the
+    demo region, its feeds are served on loopback while the UI runs, so runs started from the UI
+    and the schedules can fetch them."""
     from pipelines.runner import ensure_dagster_home  # lazy: see _run_pipeline
 
-    ensure_dagster_home(pool_paths().dagster_home)
+    paths = pool_paths()
+    ensure_dagster_home(paths.dagster_home)
     dagster = Path(sys.executable).with_name("dagster")
-    os.chdir(PROJECT_ROOT)
-    os.execv(str(dagster), [str(dagster), "dev", "-w", "workspace.yaml", "-p", str(port)])
+    command = [str(dagster), "dev", "-w", "workspace.yaml", "-p", str(port)]
+    if not _is_demo_region(paths):
+        os.chdir(PROJECT_ROOT)
+        os.execv(str(dagster), command)
+    with _demo_server(paths.demo_feeds_dir, DEMO_PORT) as server:
+        os.environ["REGIE_DEMO_FEEDS_URL"] = server.base_url
+        click.echo(f"Demo feeds served at {server.base_url} while the UI runs")
+        try:
+            sys.exit(subprocess.run(command, cwd=PROJECT_ROOT, check=False).returncode)
+        except KeyboardInterrupt:
+            sys.exit(130)
+
+
+def _is_demo_region(paths: Paths) -> bool:
+    """The region reads the demo's feeds (its registry uses REGIE_DEMO_FEEDS_URL) and they exist."""
+    try:
+        registry_text = paths.operators_file.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return "REGIE_DEMO_FEEDS_URL" in registry_text and paths.demo_feeds_dir.is_dir() \
+        and any(paths.demo_feeds_dir.iterdir())

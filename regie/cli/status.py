@@ -1,19 +1,23 @@
-"""`regie status`: what the pool holds and what it last did, per operator and feed."""
+"""`regie status`: what the pool holds and what it last did, per operator and feed, in words."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
-from regie.cli.common import fail, pool_paths, pool_status_report, print_regional
+from regie.cli.common import ALARM, fail, in_force_text, pool_paths, pool_status_report, print_regional
 from regie.config import ConfigError
+
+LABEL = 12
 
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def status(as_json: bool) -> None:
-    """Operators, their feeds, latest version, its age, and the last fetch's outcome."""
+    """Each operator's feeds: the version in force and its expiry, the newest version and whether
+    it is blocked (and why), the score, and the last fetch."""
     try:
         report = pool_status_report(pool_paths())
     except ConfigError as exc:
@@ -25,14 +29,36 @@ def status(as_json: bool) -> None:
     for operator in report["operators"]:
         click.echo(f"\n{operator['id']}  {operator['name']}  [{operator['openness']}]")
         for feed in operator["feeds"]:
-            version = feed["latest_version"]
-            fetch = feed["latest_fetch"]
-            if version:
-                version_text = f"{version['content_hash'][:12]} ({version['age_days']:.1f} d old)"
-            else:
-                version_text = "no version" if feed["kind"] == "gtfs" else "snapshots, no versions"
-            fetch_text = f"{fetch['outcome']} at {fetch['fetched_at'][:19]}" if fetch else "never fetched"
-            if fetch and fetch["error"]:
-                fetch_text += f": {fetch['error']}"
-            click.echo(f"  {feed['feed']:<18} {feed['kind']:<8} {version_text:<32} {fetch_text}")
+            for number, (label, text) in enumerate(feed_lines(feed)):
+                mark = ALARM if number == 0 and feed.get("alarm") else " "
+                head = f"{mark} {feed['feed'] if number == 0 else '':<8}"
+                click.secho(f"{head} {label + ':':<{LABEL}} {text}", fg="red" if mark == ALARM else None)
     print_regional(report)
+
+
+def feed_lines(feed: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, text) lines of one feed: its state first, then the details a person checks."""
+    gate = feed.get("gate")
+    if feed["kind"] != "gtfs":
+        what = "bike share (GBFS)" if feed["kind"] == "gbfs" else f"{feed['kind']} snapshots"
+        return [("state", f"{what}, snapshots only" + (": the last fetch failed" if feed.get("fetch_failed") else "")),
+                ("last fetch", feed["last_fetch"])]
+    lines = [("state", feed["status"])]
+    if gate is not None:
+        lines.append(("in force", in_force_text(gate) if gate["accepted_version"] else "none"))
+        lines.append(("newest", _newest_text(gate)))
+        if gate["expiry"] in ("expiring", "expired"):
+            lines.append(("expiry", gate["expiry_text"]))
+        if gate.get("score") is not None:
+            lines.append(("score", f"{gate['score']:.1f}/100 for the newest version ({gate['latest_errors']} errors)"))
+    lines.append(("last fetch", feed["last_fetch"]))
+    return lines
+
+
+def _newest_text(gate: dict[str, Any]) -> str:
+    version = (gate["latest_version"] or "")[:12]
+    if gate["verdict"] == "blocked":
+        return f"{version}, blocked: {gate['blocked_reason']}"
+    if gate["accepted_version"] == gate["latest_version"]:
+        return f"{version}, accepted (the version in force)"
+    return f"{version}, accepted, not yet in force"

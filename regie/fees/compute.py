@@ -30,10 +30,12 @@ from regie.fees.tiers.brackets import BikeShareBracket, Bracket
 from regie.fees.tiers.model import Tiers
 
 METRICS_CONTEXT_KEYS = ("fee_year", "days_in_year", "covered_days", "covered_from", "covered_to", "scale_factor",
-                        "coverage", "vehicle_km_method", "version")
+                        "coverage", "basis", "measured_from", "measured_to", "measured_days", "vehicle_km_method",
+                        "version", "snapshot_at")
 """Keys of the metrics recorded beside the figures used: how they were measured and annualised
-(`version` is the GBFS version of a bike-share snapshot). The un-scaled `measured` figures of the
-metrics used are recorded too."""
+(`basis` "fee_year" or "service_period", over `measured_from`..`measured_to`; `version` and
+`snapshot_at` are the GBFS version and the time of a bike-share snapshot). The un-scaled
+`measured` figures of the metrics used are recorded too."""
 
 
 def membership(operator: Operator, fee_year: int) -> ProRata | None:
@@ -76,6 +78,15 @@ def _as_mapping(metrics: Any) -> Mapping[str, Any] | None:
     if callable(to_dict):
         return to_dict()
     raise TypeError(f"metrics must be a mapping of metric name to value (or have to_dict()), got {type(metrics).__name__}")
+
+
+def _service_period_text(source: Mapping[str, Any], fee_year: int) -> str:
+    """Why and how the metrics were measured over the feed's service period, in words."""
+    scale = source.get("scale_factor")
+    factor = f"×{scale:.4g}" if is_figure(scale) else "scaled"
+    return (f"the feed covers only {source.get('covered_days')} days of {fee_year}, so its service period "
+            f"{source.get('measured_from')} to {source.get('measured_to')} ({source.get('measured_days')} days) was "
+            f"measured and annualised ({factor})")
 
 
 def compute_fee(
@@ -183,8 +194,10 @@ def compute_fee(
         if isinstance(measured, Mapping):
             inputs["measured"] = {metric: measured[metric] for metric in metric_names if metric in measured}
         scale = source.get("scale_factor")
-        if is_figure(scale) and scale != 1:
-            covered = source.get("covered_days")
+        covered = source.get("covered_days")
+        if source.get("basis") == "service_period":
+            flags.append(Flag("measured_over_service_period", _service_period_text(source, fee_year)))
+        elif is_figure(scale) and scale != 1:
             covered_text = f" from {covered:g} covered days" if is_figure(covered) else ""
             flags.append(Flag("metrics_scaled", f"network metrics were annualised{covered_text} "
                                                 f"(scale factor {scale:.4g}): the feed does not cover the whole year"))

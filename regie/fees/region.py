@@ -139,5 +139,33 @@ def what_if(current: Sequence[FeeResult], alternative: Sequence[FeeResult]) -> l
             "after_brackets": new.brackets if isinstance(new, FeeStatement) else None,
             "before_error": old.message if isinstance(old, FeeError) else (None if old else "not in the current fees"),
             "after_error": new.message if isinstance(new, FeeError) else (None if new else "not in the alternative fees"),
+            "bracket_changes": _bracket_changes(old, new),
         })
     return rows
+
+
+def _bracket_changes(old: FeeResult | None, new: FeeResult | None) -> list[dict[str, str | None]]:
+    """Each dimension whose bracket differs: {dimension, before, after} (None: no bracket on that side)."""
+    before = old.brackets if isinstance(old, FeeStatement) else {}
+    after = new.brackets if isinstance(new, FeeStatement) else {}
+    return [{"dimension": dimension, "before": before.get(dimension), "after": after.get(dimension)}
+            for dimension in list(before) + [d for d in after if d not in before]
+            if before.get(dimension) != after.get(dimension)]
+
+
+def what_if_summary(before: RegionSummary, after: RegionSummary,
+                    rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The region before and after other tiers: total, budget and coverage on each side and the
+    differences, the operators whose fee or brackets change, and each side's errors."""
+    return {
+        "total_cents": {"before": before.total_cents, "after": after.total_cents,
+                        "difference": after.total_cents - before.total_cents},
+        "budget_cents": {"before": before.budget_cents, "after": after.budget_cents,
+                         "difference": after.budget_cents - before.budget_cents},
+        "coverage": {"before": round(before.coverage, 6), "after": round(after.coverage, 6)},
+        "tiers_hash": {"before": before.tiers_hash, "after": after.tiers_hash},
+        "operators_changed": sum(1 for row in rows if row["difference_cents"] or row["bracket_changes"]),
+        "bracket_changes": sum(len(row["bracket_changes"]) for row in rows),
+        "errors": {"before": len(before.errors), "after": len(after.errors)},
+        "operators": list(rows),
+    }

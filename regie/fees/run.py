@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from quality.verdicts import versions_in_force
+from quality.verdicts import versions_in_force, without_version_in_force
 from regie.config.operators import Operator
 from regie.fees.compute import compute_fee
 from regie.fees.metrics.bike_share import bike_share_size
 from regie.fees.metrics.network import network_metrics
 from regie.fees.region import RegionSummary, region_fees
-from regie.fees.results import FeeResult, Kind
+from regie.fees.results import FeeError, FeeResult, Kind
 from regie.fees.statements import (
     write_fee_statement_html,
     write_fee_statement_json,
@@ -69,14 +70,25 @@ def measure_timetables(paths: list[tuple[str, Path]], fee_year: int) -> Operator
     return OperatorMeasure("timetable", combined, _combined_version(list(per_feed)))
 
 
-def latest_snapshot(catalogue: Catalogue, snapshots_root: Path, operator: Operator) -> Path | None:
+def latest_snapshot(catalogue: Catalogue, snapshots_root: Path, operator: Operator) -> tuple[Path, datetime] | None:
+    """The operator's newest GBFS snapshot still on disk, and when it was taken."""
     for feed in operator.feeds:
         if feed.kind.value != "gbfs":
             continue
         for fetch in reversed(catalogue.fetches(operator.id, feed.id, outcome=Outcome.SNAPSHOT)):
             if fetch.snapshot_path and (snapshots_root / fetch.snapshot_path).is_dir():
-                return snapshots_root / fetch.snapshot_path
+                return snapshots_root / fetch.snapshot_path, fetch.fetched_at
     return None
+
+
+def measure_bike_share(catalogue: Catalogue, snapshots_root: Path, operator: Operator) -> OperatorMeasure:
+    """The bike-share size from its newest snapshot; `snapshot_at` (ISO time, UTC) says when it was taken."""
+    found = latest_snapshot(catalogue, snapshots_root, operator)
+    if found is None:
+        return OperatorMeasure("bike_share", None, None, {"snapshot": None, "reason": "no GBFS snapshot yet"})
+    folder, taken = found
+    size = {**bike_share_size(folder), "snapshot_at": taken.isoformat(timespec="seconds")}
+    return OperatorMeasure("bike_share", size, folder.name, {"snapshot": str(folder), "snapshot_at": size["snapshot_at"]})
 
 
 def is_bike_share(operator: Operator) -> bool:
@@ -99,18 +111,26 @@ def compute_region_fees(
     tiers: Tiers,
     tiers_hash: str,
     fee_year: int,
+    not_in_force: dict[str, str] | None = None,
 ) -> FeeRun:
-    """Every operator's fee; `accepted` maps operator id to its accepted (content hash, path) list."""
-    results, measures = [], {}
+    """Every operator's fee; `accepted` maps operator id to its accepted (content hash, path) list,
+    `not_in_force` an operator without any version in force to why (its fee is then the named
+    error `no_version_in_force`, never a zero)."""
+    results: list[FeeResult] = []
+    measures = {}
     for operator in operators:
         if is_bike_share(operator):
-            folder = latest_snapshot(catalogue, snapshots_root, operator)
-            size = bike_share_size(folder) if folder else None
-            measure = OperatorMeasure("bike_share", size, folder.name if folder else None,
-                                      {"snapshot": str(folder) if folder else None})
+            measure = measure_bike_share(catalogue, snapshots_root, operator)
         else:
             measure = measure_timetables(accepted.get(operator.id, []), fee_year)
         measures[operator.id] = measure
+        why = (not_in_force or {}).get(operator.id)
+        if measure.metrics is None and why:
+            results.append(FeeError(operator_id=operator.id, operator_name=operator.name, kind=measure.kind,
+                                    fee_year=fee_year, code="no_version_in_force", tiers_hash=tiers_hash,
+                                    message=f"operator {operator.id} has no version in force ({why}): no fee is "
+                                            f"computed without service to measure"))
+            continue
         results.append(compute_fee(operator=operator, metrics=measure.metrics, kind=measure.kind, tiers=tiers,
                                    fee_year=fee_year, feed_version=measure.feed_version, tiers_hash=tiers_hash))
     return FeeRun(fee_year, results, measures)
@@ -120,6 +140,16 @@ def accepted_paths(pool: Pool) -> dict[str, list[tuple[str, Path]]]:
     """(content hash, archive path) of each operator's versions in force, from the gate's verdicts."""
     return {operator.id: [(v.content_hash, v.path) for v in versions_in_force(pool.gatekeeper, operator)]
             for operator in pool.registry.operators}
+
+
+def not_in_force(pool: Pool) -> dict[str, str]:
+    """Operators with GTFS feeds but no version in force, and why ("caltrain: gtfs: expired: ...")."""
+    reasons = {}
+    for operator in pool.registry.operators:
+        missing = without_version_in_force(pool.gatekeeper, operator)
+        if missing and len(missing) == sum(1 for feed in operator.feeds if feed.kind.is_static):
+            reasons[operator.id] = "; ".join(f"{feed}: {why}" for feed, why in missing.items())
+    return reasons
 
 
 def write_fee_outputs(run: FeeRun, summary: RegionSummary, out_dir: Path) -> list[Path]:
@@ -146,6 +176,6 @@ def region_fee_run(pool: Pool, tiers_file: Path | None = None) -> tuple[FeeRun, 
     run = compute_region_fees(
         pool.registry.operators, accepted=accepted_paths(pool), catalogue=pool.catalogue,
         snapshots_root=pool.paths.snapshot_dir, tiers=tiers, tiers_hash=tiers_hash(tiers),
-        fee_year=pool.region.as_of.year,
+        fee_year=pool.region.as_of.year, not_in_force=not_in_force(pool),
     )
     return run, region_fees(run.results, tiers)

@@ -77,10 +77,11 @@ def normalise_for_pool(pool: Pool, operator: Operator) -> NormalisedOperator:
     normalised, refused = normalise_all([item], pool.region)
     if operator.id not in normalised:
         shutil.rmtree(folder, ignore_errors=True)
-        missing = without_version_in_force(pool.gatekeeper, operator)
-        reason = refused.get(operator.id) or "; ".join(f"{feed}: {why}" for feed, why in missing.items()) \
-            or "no accepted GTFS version"
+        missing = without_version_in_force(pool.gatekeeper, operator)  # why, when nothing is in force
         status = "no_accepted_version" if not item.feeds else "refused"
+        reason = "; ".join(f"{feed}: {why}" for feed, why in missing.items()) if status == "no_accepted_version" \
+            else ""
+        reason = reason or refused.get(operator.id) or "no accepted GTFS version"
         return NormalisedOperator(operator.id, status, reason, versions=tuple(item.versions))
     feed = normalised[operator.id]
     write_normalised(feed, folder)

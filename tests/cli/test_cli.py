@@ -32,8 +32,9 @@ def region(tmp_path: Path, feeds_dir: Path) -> dict:
     """A region whose operators point at the real Bay Area feeds as file:// URLs, plus one without a URL."""
     configs = tmp_path / "configs"
     configs.mkdir()
-    (configs / "region.yaml").write_text(REGION)
     bay = feeds_dir / "regional_bayarea"
+    # file:// URLs read only under the region's file_roots
+    (configs / "region.yaml").write_text(REGION.replace("backoff_s: 0}", f"backoff_s: 0, file_roots: ['{bay}']}}"))
     operators = [_operator("bart", (bay / "bart_2018-05-26.zip").as_uri()),
                  _operator("caltrain", (bay / "caltrain_2017-10-02.zip").as_uri()),
                  _operator("handin", "file:///nonexistent/feed.zip", openness="restricted")]
@@ -81,7 +82,7 @@ def test_submit_names_what_is_wrong(region):
 def test_collect_runs_dagster_and_reports_each_operator(region):
     result = _invoke(region, "collect", "--operator", "bart", "--operator", "handin")
     assert result.exit_code == 1, result.output  # handin's URL does not exist
-    assert "ok      bart" in result.output
+    assert "ran     bart" in result.output
     assert "FAILED  handin: operator 'handin', feed 'gtfs' (file:///nonexistent/feed.zip)" in result.output
     report = json.loads(_invoke(region, "status", "--json").output)
     by_id = {op["id"]: op["feeds"][0] for op in report["operators"]}

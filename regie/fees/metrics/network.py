@@ -23,6 +23,11 @@ integer codes and numpy arrays: no Python loop over trips, stop times or days. I
   days_in_year / covered_days for the additive figures (trips, service hours, vehicle-km, active
   service days, the last capped at the year's length); stops, routes and peak vehicles are not
   scaled. No covered day: every figure is 0 and `warnings` says so.
+- A feed that covers little of the fee year (fewer than `min_year_share` of its days, 0.5 by
+  default) but has a longer service period is measured over that period instead, up to a year
+  (the stretch closest to the fee year), and annualised from it (`basis` "service_period",
+  `measured_from`..`measured_to`, `measured_days`): a feed published in December for the coming
+  year is not extrapolated ×12 from its first weeks. Otherwise `basis` is "fee_year".
 """
 
 from __future__ import annotations
@@ -75,6 +80,10 @@ class NetworkMetrics:
     coverage: str = "service"
     covered_from: str | None = None
     covered_to: str | None = None
+    basis: str = "fee_year"  # "fee_year": the covered days of the fee year; "service_period": see measured_*
+    measured_from: str | None = None
+    measured_to: str | None = None
+    measured_days: int = 0
     busiest_day: str | None = None
     unit_reference: str | None = None
     vehicle_km_methods: dict[str, float] = field(default_factory=dict)
@@ -114,8 +123,21 @@ def _covered_window(feed: FeedTables, calendars: ServiceCalendars, used: np.ndar
     return first, last
 
 
-def network_metrics(feed: FeedTables, *, fee_year: int,
-                    coverage: Literal["service", "feed_info"] = "service") -> NetworkMetrics:
+def _measured_window(first: float, last: float, jan1: int, dec31: int, covered_days: int,
+                     min_year_share: float) -> tuple[int, int, str]:
+    """[start, end] epoch days measured, and the basis: the fee year, or the feed's service period
+    (up to a year, the stretch closest to the fee year) when the fee year has little of it."""
+    days_in_year = dec31 - jan1 + 1
+    span = int(last - first + 1) if last >= first else 0
+    if covered_days == 0 or covered_days >= min_year_share * days_in_year or span <= covered_days:
+        return jan1, dec31, "fee_year"
+    length = min(days_in_year, span)
+    start = int(min(max(jan1, first), last - length + 1))
+    return start, start + length - 1, "service_period"
+
+
+def network_metrics(feed: FeedTables, *, fee_year: int, coverage: Literal["service", "feed_info"] = "service",
+                    min_year_share: float = 0.5) -> NetworkMetrics:
     """Network size figures of `feed` for the calendar year `fee_year` (module docstring).
 
     Never raises on a broken or empty feed: figures are then 0 and `warnings` says why.
@@ -127,14 +149,15 @@ def network_metrics(feed: FeedTables, *, fee_year: int,
     jan1, dec31 = epoch_day(date(fee_year, 1, 1)), epoch_day(date(fee_year, 12, 31))
     days_in_year = dec31 - jan1 + 1
     calendars = service_calendars(feed, trips.services)
-    matrix = service_matrix(calendars, jan1 - 1, dec31)  # + 31 Dec of the year before
-    year = matrix[:, 1:]
     runs_s = _per_service(trips, trips.runs)
     first, last = _covered_window(feed, calendars, runs_s > 0, coverage)
-    days = np.arange(jan1, dec31 + 1)
-    covered = (days >= first) & (days <= last)
-    covered_days = int(covered.sum())
-    in_span = year & covered
+    year_days = np.arange(jan1, dec31 + 1)
+    covered_days = int(((year_days >= first) & (year_days <= last)).sum())
+    start, end, basis = _measured_window(first, last, jan1, dec31, covered_days, min_year_share)
+    matrix = service_matrix(calendars, start - 1, end)  # + the day before, for the peak's night trips
+    days = np.arange(start, end + 1)
+    in_span = matrix[:, 1:] & ((days >= first) & (days <= last))
+    measured_days = int(((days >= first) & (days <= last)).sum())
 
     day_runs = runs_s @ in_span
     measured_trips = float(day_runs.sum())
@@ -164,7 +187,7 @@ def network_metrics(feed: FeedTables, *, fee_year: int,
         warnings.append(f"no day of {fee_year} is inside the feed's service span"
                         f"{' (feed_info dates)' if coverage == 'feed_info' else ''}: all figures are 0")
     else:
-        scale = days_in_year / covered_days
+        scale = days_in_year / measured_days
     measured = {"active_service_days": active_days, "trips": int(round(measured_trips)),
                 "service_hours": round(measured_hours, 3), "vehicle_km": round(measured_km, 3),
                 "stops_served": stops_served, "routes": routes, "peak_vehicles": peak}
@@ -178,5 +201,8 @@ def network_metrics(feed: FeedTables, *, fee_year: int,
         warnings=warnings, coverage=coverage,
         covered_from=epoch_date(max(first, jan1)).isoformat() if covered_days else None,
         covered_to=epoch_date(min(last, dec31)).isoformat() if covered_days else None,
-        busiest_day=epoch_date(jan1 + busiest).isoformat() if busiest is not None else None,
-        unit_reference=trips.unit_reference if trips.unit_ratio is not None else None, vehicle_km_methods=methods)
+        busiest_day=epoch_date(start + busiest).isoformat() if busiest is not None else None,
+        unit_reference=trips.unit_reference if trips.unit_ratio is not None else None, vehicle_km_methods=methods,
+        basis=basis, measured_from=epoch_date(max(first, start)).isoformat() if measured_days and covered_days else None,
+        measured_to=epoch_date(min(last, end)).isoformat() if measured_days and covered_days else None,
+        measured_days=measured_days if covered_days else 0)
