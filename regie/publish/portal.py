@@ -36,7 +36,6 @@ from regie.store.paths import PROJECT_ROOT
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 LEAFLET_DIR = PROJECT_ROOT / "quality" / "report" / "static" / "leaflet"
-NOTES_FILES = ("release_notes.md", "RELEASE_NOTES.md", "release_notes.txt")
 MAX_LINE_POINTS = 400  # per route line on the map; the full geometry is in geojson/routes.geojson
 PLANNER_URL, API_URL = "/plan", "/api"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:{tiles}; "
@@ -53,7 +52,7 @@ class PortalContent:
     licences: list[OperatorLicence]
     languages: list[str]
     previous_release: str | None
-    notes_html: str | None = None  # release notes already rendered and escaped (regie.publish.changes)
+    notes_markdown: str | None = None  # the release notes (regie.publish.release_notes), shown as text
 
 
 def write_portal(site: Path, content: PortalContent) -> list[Path]:
@@ -63,7 +62,6 @@ def write_portal(site: Path, content: PortalContent) -> list[Path]:
     for path in STATIC_DIR.iterdir():
         shutil.copyfile(path, static / path.name)
     translations = _translations(site / "tables")
-    notes = _notes_text(site)
     pages = []
     for language in content.languages:
         name = page_name("index.html", language, content.languages)
@@ -80,8 +78,7 @@ def write_portal(site: Path, content: PortalContent) -> list[Path]:
             datasets=[_dataset_view(dataset, language) for dataset in content.datasets],
             licence=content.licence,
             licences=content.licences,
-            notes_html=content.notes_html,
-            notes_text=notes,
+            notes_text=content.notes_markdown,
             has_site_file=lambda relative: (site / relative).is_file(),
             map_json=script_json(_map_data(site / "tables", language, translations, tiles,
                                            content.region.publish.tile_attribution)),
@@ -113,13 +110,6 @@ def _dataset_view(dataset: Dataset, language: str) -> dict[str, Any]:
             "score": dataset.quality_score, "report": relative_link(dataset.quality_report),
             "files": [{"href": relative_link(part.path), "title": part.title, "size": part.byte_size,
                        "sha256": part.sha256, "media_type": part.media_type} for part in dataset.distributions]}
-
-
-def _notes_text(site: Path) -> str | None:
-    for name in NOTES_FILES:
-        if (site / name).is_file():
-            return (site / name).read_text(encoding="utf-8")
-    return None
 
 
 def _translations(tables_dir: Path) -> dict[tuple[str, str, str], dict[str, str]]:

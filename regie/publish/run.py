@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from regie.config import Registry
 from regie.config.region import Region
+from regie.gtfs.feed_tables import read_feed_tables
 from regie.pages.i18n import N_, gettext, page_languages
 from regie.publish.catalogue import CatalogueInfo, Dataset, Distribution, build_catalogue, write_catalogue
 from regie.publish.contents import feed_coverage, report_score, write_clean_json
@@ -38,6 +39,7 @@ from regie.publish.licences import (
 )
 from regie.publish.portal import PortalContent, write_portal
 from regie.publish.release import PUBLIC_DIR, ReleaseOutcome, file_sha256, publish_release, read_manifest
+from regie.publish.release_notes import release_notes, render_markdown, write_release_notes
 from regie.publish.sources import OperatorSources, ReleaseSources, find_sources
 from regie.publish.tables import write_feed_tables
 
@@ -278,11 +280,24 @@ class _Builder:
             base_url=base_url if base_url.endswith("/") else base_url + "/", release_id=release_id,
             issued=issued, modified=self.started, languages=self.languages)
         write_catalogue(build_catalogue(info, self.datasets), self.site)
+        notes = self._release_notes(release_id, previous)
         write_portal(self.site, PortalContent(
             region=region, release_id=release_id, published=self.started, datasets=self.datasets,
             licence=self.merged_licence, licences=self.licences, languages=self.languages,
-            previous_release=previous.name if previous else None))
+            previous_release=previous.name if previous else None, notes_markdown=notes))
         return self.hashed
+
+    def _release_notes(self, release_id: str, previous: Path | None) -> str | None:
+        """release-notes.{json,md}: what changed in the regional feed since the previous release."""
+        if self.sources.regional_zip is None:
+            return None
+        old_zip = previous / PUBLIC_DIR / "gtfs" / "regional.zip" if previous else None
+        old = read_feed_tables(old_zip) if old_zip is not None and old_zip.is_file() else None
+        notes = release_notes(old, read_feed_tables(self.sources.regional_zip), release=release_id,
+                              previous=previous.name if previous else None,
+                              operator_names={entry.operator.id: entry.operator.name for entry in self.sources.operators})
+        write_release_notes(notes, self.site)
+        return render_markdown(notes)
 
     def _first_issued(self, previous: Path | None) -> datetime:
         """The catalogue's issue date: the first release's, carried from release to release."""

@@ -5,8 +5,10 @@ included, to prove it is never read), and a GBFS snapshot of the bike share."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -38,6 +40,25 @@ def _fake_report(folder: Path, operator_id: str, score: float) -> None:
     (folder / "report.json").write_text(json.dumps({"summary": {"score": {"total": score},
                                                                 "feed": {"operator": operator_id}}}),
                                         encoding="utf-8")
+
+
+def rename_first_stop(data_dir: Path, name: str) -> str:
+    """Give the open regional feed's first stop another name (as the next integration would
+    write it); returns the stop's id."""
+    path = data_dir / "integration" / "open" / "regional.zip"
+    with zipfile.ZipFile(path) as archive:
+        members = {member: archive.read(member) for member in archive.namelist()}
+    lines = members["stops.txt"].decode().splitlines()
+    header, fields = lines[0].split(","), lines[1].split(",")
+    fields[header.index("stop_name")] = '"' + name.replace('"', '""') + '"'
+    lines[1] = ",".join(fields)
+    members["stops.txt"] = ("\n".join(lines) + "\n").encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, data in members.items():
+            archive.writestr(member, data)
+    path.write_bytes(buffer.getvalue())
+    return fields[header.index("stop_id")]
 
 
 @pytest.fixture(scope="session")

@@ -4,10 +4,8 @@ escaped."""
 
 from __future__ import annotations
 
-import io
 import urllib.error
 import urllib.request
-import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -20,35 +18,16 @@ from regie.demo.server import FeedServer
 from regie.publish.portal import page_names
 from regie.publish.run import PublishContext, publish
 from tests.browser import assert_no_dialog, save_screenshot, severe_console_entries
-from tests.publish.conftest import demo_region, demo_registry
+from tests.publish.conftest import demo_region, demo_registry, rename_first_stop
 
 T0 = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
 HOSTILE = '<img src=x onerror=alert(1)></script><script>alert(2)</script>'
 SERVE_ONLY = ("/plan", "/api")  # the planner and API of `regie serve`, not files of the site
 
 
-def _rename_first_stop(data_dir: Path, name: str) -> str:
-    """Give the open feed's first stop a hostile name (a feed is never trusted); its id."""
-    path = data_dir / "integration" / "open" / "regional.zip"
-    with zipfile.ZipFile(path) as archive:
-        members = {member: archive.read(member) for member in archive.namelist()}
-    lines = members["stops.txt"].decode().splitlines()
-    header = lines[0].split(",")
-    fields = lines[1].split(",")
-    fields[header.index("stop_name")] = '"' + name.replace('"', '""') + '"'
-    lines[1] = ",".join(fields)
-    members["stops.txt"] = ("\n".join(lines) + "\n").encode()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for member, data in members.items():
-            archive.writestr(member, data)
-    path.write_bytes(buffer.getvalue())
-    return fields[header.index("stop_id")]
-
-
 @pytest.fixture
 def site(pool_data_dir: Path) -> Path:
-    _rename_first_stop(pool_data_dir, HOSTILE)
+    rename_first_stop(pool_data_dir, HOSTILE)
     return publish(PublishContext(pool_data_dir, demo_region(), demo_registry()), now=T0).release_dir / "site"
 
 

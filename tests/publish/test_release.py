@@ -4,6 +4,7 @@ killed publish leaves the previous release serving."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -21,7 +22,7 @@ from regie.publish.licences import LicenceError
 from regie.publish.release import LATEST, latest_release, release_dirs
 from regie.publish.run import PublishContext, publish, releases_dir
 from regie.store.paths import PROJECT_ROOT
-from tests.publish.conftest import RESTRICTED, demo_region, demo_registry
+from tests.publish.conftest import RESTRICTED, demo_region, demo_registry, rename_first_stop
 
 T0 = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
 
@@ -104,6 +105,18 @@ def test_a_changed_input_makes_a_new_release_and_old_ones_are_pruned(pool_data_d
         made.append(outcome.release_dir)
     kept = release_dirs(releases_dir(pool_data_dir))
     assert kept == made[1:] and latest_release(releases_dir(pool_data_dir)) == made[-1]
+
+
+def test_the_next_release_says_what_changed(pool_data_dir: Path):
+    first = publish(_context(pool_data_dir), now=T0)
+    assert json.loads((first.release_dir / "site" / "release-notes.json").read_text())["region"]["first_release"]
+    stop_id = rename_first_stop(pool_data_dir, "Gare renommée")
+    site = publish(_context(pool_data_dir), now=T0 + timedelta(days=1)).release_dir / "site"
+    notes = json.loads((site / "release-notes.json").read_text())
+    assert notes["previous_release"] == first.release_id
+    assert [item["id"] for item in notes["region"]["stops"]["changed"]] == [stop_id]
+    assert notes["region"]["trips"]["counts"]["changed"] == 0
+    assert "Gare renommée" in (site / "index.html").read_text(encoding="utf-8")
 
 
 def test_an_exception_half_way_leaves_the_previous_release_serving(pool_data_dir: Path):
