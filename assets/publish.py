@@ -14,7 +14,7 @@ from dagster import (
 from assets.automation import REGION
 from assets.previews import markdown_table
 from regie.pool import Pool
-from regie.publish.audit import catalogue_violations, restricted_traces
+from regie.publish.audit import catalogue_violations, release_leaks
 from regie.publish.database import load_release, publish_database_url
 from regie.publish.release import PUBLIC_DIR, latest_release
 from regie.publish.run import publish_pool, releases_dir
@@ -34,8 +34,8 @@ NO_RESTRICTED = "no_restricted_operator_in_release"
                        description="The release's catalogue has no sh:Violation against the DCAT-AP 3.0.0 and "
                                    "mobilityDCAT-AP 1.0.0 shapes (skipped when the shapes are not installed)."),
         AssetCheckSpec(NO_RESTRICTED, asset="release",
-                       description="No published file (zip members and Parquet values included) holds the id, "
-                                   "namespace or name of a restricted operator."),
+                       description="No published file (zip members and Parquet values included) holds the namespace, "
+                                   "a name or a stop position of a restricted operator (regie.publish.leaks)."),
     ],
 )
 def release(context: AssetExecutionContext, pool: ResourceParam[Pool]) -> MaterializeResult:
@@ -47,7 +47,7 @@ def release(context: AssetExecutionContext, pool: ResourceParam[Pool]) -> Materi
     outcome = publish_pool(pool)
     site = outcome.release_dir / PUBLIC_DIR
     found = catalogue_violations(outcome.release_dir)
-    traces = restricted_traces(outcome.release_dir, pool.registry.operators)
+    traces = release_leaks(outcome.release_dir, pool.paths.data_dir, pool.registry)
     if outcome.status == "unchanged":
         context.log.info(f"nothing changed since release {outcome.release_id}: no new release")
     files = [path for path in site.rglob("*") if path.is_file()]
