@@ -2,13 +2,13 @@
 
 from dagster import Definitions, load_assets_from_modules
 
-from assets import collect, fees, integrate, publish, registry, validate
+from assets import collect, fees, integrate, journeys, publish, registry, validate
 from pipelines.jobs import collect_job, operator_job, region_job, registry_job
 from pipelines.resources import HttpFeedClientResource, PoolResource
 from pipelines.schedules import daily_collection
 from pipelines.sensors import follow_upstream, registry_operators
 
-ASSET_MODULES = [registry, collect, validate, fees, integrate, publish]
+ASSET_MODULES = [registry, collect, validate, fees, integrate, journeys, publish]
 
 
 def build_definitions(resources: dict | None = None) -> Definitions:

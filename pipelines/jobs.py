@@ -4,7 +4,7 @@ from dagster import AssetSelection, define_asset_job
 
 PER_OPERATOR_GROUPS = ("collect", "validate", "integrate")
 REGION_ASSETS = ("quality_overview", "integration_fees", "stop_hubs", "walking_transfers", "regional_feeds",
-                 "integration_reconciliation", "release", "published_database")
+                 "integration_reconciliation", "journey_graph", "open_journey_graph", "release", "published_database")
 
 collect_job = define_asset_job(
     "collect_feeds",
@@ -23,7 +23,8 @@ region_job = define_asset_job(
     "region_outputs",
     selection=AssetSelection.assets(*REGION_ASSETS),
     description="The region's outputs built from every operator: the quality overview, the fees, the "
-                "interchange hubs, transfers and regional feeds, the open-data release and its database.",
+                "interchange hubs, transfers and regional feeds, the journey graphs, the open-data release and its "
+                "database.",
 )
 
 registry_job = define_asset_job(

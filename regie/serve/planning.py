@@ -85,8 +85,7 @@ def load_graph(folder: Path) -> LoadedGraph | None:
     finder = StopFinder(graph)
     loaded = LoadedGraph(graph=graph, folder=folder, planner=Planner(graph, finder=finder), finder=finder,
                        metadata=metadata, stop_index={str(stop_id): i for i, stop_id in enumerate(graph.stop_ids)},
-                       operators={str(op): str(name) for op, name in zip(graph.operator_ids, graph.operator_names,
-                                                                         strict=True)},
+                       operators=operator_names(graph),
                        exact_names=exact_names(graph))
     warm_up(loaded)
     return loaded
@@ -105,6 +104,13 @@ def warm_up(loaded: LoadedGraph) -> None:
         request = PlanRequest(origin=origin, destination=destination, at=at + timedelta(hours=hour),
                               max_transfers=transfers)
         loaded.planner.earliest_arrival(request)
+
+
+def operator_names(graph: JourneyGraph) -> dict[str, str]:
+    """Operator id -> name, bike-share operators included."""
+    pairs = [*zip(graph.operator_ids, graph.operator_names, strict=True),
+             *zip(graph.bike_operator, graph.bike_operator_names, strict=True)]
+    return {str(operator): str(name or operator) for operator, name in pairs}
 
 
 def exact_names(graph: JourneyGraph) -> dict[str, int]:
@@ -220,6 +226,11 @@ def plan_journeys(loaded: LoadedGraph, origin: ResolvedPlace, destination: Resol
         raise ApiError(422, "invalid_parameter", str(exc)) from None
     answer = result.to_dict()
     journeys = list(answer.get("journeys") or [])[:options.max_results]
+    for journey in journeys:
+        for leg in journey["legs"]:
+            if leg["kind"] == "bike" and not leg.get("operator_name"):  # the bike-share operator of its station
+                operator = str(leg["from"].get("stop_id", "")).partition(":")[0]
+                leg.update(operator_id=operator, operator_name=loaded.operators.get(operator, operator))
     return {"from": origin.description, "to": destination.description, "request": request.to_dict(),
             "journeys": journeys, "reason": answer.get("reason") if not journeys else None}
 
