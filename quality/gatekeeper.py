@@ -12,7 +12,7 @@ from pathlib import Path
 
 from quality.config import QualityConfig
 from quality.engine import CanonicalEngine
-from quality.gate import Candidate, choose_accepted, expiry_status
+from quality.gate import Candidate, WaiverUse, choose_accepted, expiry_status
 from quality.history import (
     ValidationRecord,
     candidates,
@@ -22,6 +22,7 @@ from quality.history import (
     record_validation,
 )
 from quality.report import write_report_html, write_report_json
+from quality.result import ValidationOutcome
 from quality.validate import ValidationRequest, validate_feed
 from regie.config.operators import Feed, Operator
 from regie.config.region import Region
@@ -128,15 +129,20 @@ class Gatekeeper:
                                if f["blocking_count"]]
         return gate
 
-    def _validate(self, operator: Operator, feed: Feed, version: VersionRecord, config_hash: str) -> ValidationRecord:
-        path = self.archive.local_path(version.archive_path)
+    def validate_in_memory(self, operator: Operator, feed: Feed, version: VersionRecord,
+                           config: QualityConfig | None = None) -> tuple[ValidationOutcome, list[WaiverUse]]:
+        """Validate an archived version under `config` (default: the region's) without recording
+        anything or writing a report (the rule-impact preview, quality/replay.py)."""
         seen = version.first_seen_at.date()
         request = ValidationRequest(
-            validation_date=self.as_of, config=self.config, bbox=self.region.bbox, operator_id=operator.id,
+            validation_date=self.as_of, config=config or self.config, bbox=self.region.bbox, operator_id=operator.id,
             feed_id=feed.id, content_hash=version.content_hash, last_changed=min(seen, self.as_of),
             fetch_outcomes=tuple(self._fetch_outcomes(operator.id, feed.id)),
         )
-        outcome, uses = validate_feed(path, request, engine=self.engine)
+        return validate_feed(self.archive.local_path(version.archive_path), request, engine=self.engine)
+
+    def _validate(self, operator: Operator, feed: Feed, version: VersionRecord, config_hash: str) -> ValidationRecord:
+        outcome, uses = self.validate_in_memory(operator, feed, version)
         folder = self.reports_dir / operator.id / feed.id / version.content_hash
         folder.mkdir(parents=True, exist_ok=True)
         write_report_json(outcome, folder / "report.json",

@@ -13,6 +13,7 @@ import click
 from regie.cli.fees import fees
 from regie.cli.journey import journey
 from regie.cli.pipeline import collect, demo, run, ui
+from regie.cli.replay import replay
 from regie.cli.serve import serve
 from regie.cli.status import status
 from regie.cli.submit import submit
@@ -37,7 +38,7 @@ def main(config_dir: Path | None, data_dir: Path | None, as_of: datetime | None,
         os.environ["REGIE_AS_OF"] = as_of.date().isoformat()
 
 
-for command in (collect, run, demo, submit, status, validate_command, fees, journey, serve, ui):
+for command in (collect, run, demo, submit, status, validate_command, fees, replay, journey, serve, ui):
     main.add_command(command)
 
 
