@@ -18,7 +18,7 @@ import requests
 
 from bench.common import best_of, feeds_dir
 from regie.collect.collector import Collector
-from regie.collect.fetch import HttpFeedClient
+from regie.collect.fetch import AddressPolicy, HttpFeedClient
 from regie.collect.snapshots import SnapshotStore
 from regie.config.operators import Registry
 from regie.config.region import CollectionSettings
@@ -66,7 +66,7 @@ def run() -> dict:
             shutil.rmtree(work / "pool", ignore_errors=True)
             state["catalogue"] = Catalogue.open(f"sqlite:///{work / 'pool' / 'regie.db'}")
             state["collector"] = Collector(
-                client=HttpFeedClient(retries=0), catalogue=state["catalogue"],
+                client=HttpFeedClient(retries=0, policy=AddressPolicy(allow_loopback=True)), catalogue=state["catalogue"],
                 archive=Archive(work / "pool" / "archive"), snapshots=SnapshotStore(work / "pool" / "snapshots"),
                 settings=CollectionSettings(retries=0),
             )

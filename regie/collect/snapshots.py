@@ -64,7 +64,8 @@ class SnapshotStore:
         name = Path(urlparse(feed.url).path).name or "feed"
         if not re.fullmatch(r"[A-Za-z0-9._-]{1,100}", name) or name.startswith("."):
             name = "feed.pb"
-        response = client.fetch(FetchRequest(feed.url, feed.header_values(), max_bytes=max_bytes), folder / name)
+        request = FetchRequest(feed.url, feed.header_values(), max_bytes=max_bytes, secrets=feed.url_secrets)
+        response = client.fetch(request, folder / name)
         return Snapshot(folder, response, {name: response.sha256 or ""}, response.size_bytes)
 
 
@@ -98,22 +99,42 @@ def gbfs_feed_urls(discovery: dict, root_url: str) -> dict[str, str]:
     return urls
 
 
+def same_origin(url: str, other: str) -> bool:
+    """Same scheme, host and port: where an operator's secret headers may go."""
+    first, second = urlparse(url), urlparse(other)
+    try:
+        return (first.scheme.lower(), first.hostname, first.port or _DEFAULT_PORTS.get(first.scheme.lower())) == (
+            second.scheme.lower(), second.hostname, second.port or _DEFAULT_PORTS.get(second.scheme.lower()))
+    except ValueError:  # an invalid port
+        return False
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def fetch_gbfs_snapshot(client: FeedClient, feed: Feed, folder: Path, max_bytes: int) -> Snapshot:
+    """The discovery file and every feed it lists. The operator's headers (API keys) go only to the
+    registered URL's origin; the listed URLs meet the client's address policy like any other."""
     headers = feed.header_values()
-    root = client.fetch(FetchRequest(feed.url, headers, max_bytes=max_bytes), folder / "gbfs.json")
+    shown = feed.shown_url
+    root = client.fetch(FetchRequest(feed.url, headers, max_bytes=max_bytes, secrets=feed.url_secrets),
+                        folder / "gbfs.json")
     assert root.path is not None  # an unconditional request: only a 304 comes back without a body
     try:
         discovery = json.loads(root.path.read_bytes())
         urls = gbfs_feed_urls(discovery, feed.url)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise FetchError(feed.url, f"not a GBFS auto-discovery file: {exc}", status=root.status) from None
+        raise FetchError(shown, f"not a GBFS auto-discovery file: {exc}", status=root.status) from None
     files = {"gbfs.json": root.sha256 or ""}
     size = root.size_bytes
     for name, url in sorted(urls.items()):
+        request = FetchRequest(url, headers if same_origin(url, feed.url) else {}, max_bytes=max_bytes,
+                               secrets=feed.url_secrets)
         try:
-            response = client.fetch(FetchRequest(url, headers, max_bytes=max_bytes), folder / f"{name}.json")
+            response = client.fetch(request, folder / f"{name}.json")
         except FetchError as exc:
-            raise FetchError(feed.url, f"GBFS feed '{name}' ({url}): {exc.cause}", status=exc.status) from None
+            cause = f"GBFS feed '{name}' ({request.shown_url}): {exc.cause}"
+            raise FetchError(shown, cause, status=exc.status) from None
         files[f"{name}.json"] = response.sha256 or ""
         size += response.size_bytes
     return Snapshot(folder, root, files, size)

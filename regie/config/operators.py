@@ -6,6 +6,7 @@ API key never lives in the file and a missing one is caught before any fetch.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from datetime import date
@@ -18,6 +19,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
     SecretStr,
     ValidationInfo,
     field_validator,
@@ -25,6 +28,7 @@ from pydantic import (
 )
 
 from regie.config.loader import load_model
+from regie.config.urls import MASK, literal_credentials, redact_url, secrets_in
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -69,6 +73,12 @@ def _expand(value: str, env: dict[str, str], what: str) -> str:
     return _ENV_REF.sub(substitute, value)
 
 
+def _mask(text: str, secrets: tuple[str, ...]) -> str:
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
+
+
 class BoundingBox(_Model):
     """WGS84 box: min_lon, min_lat, max_lon, max_lat."""
 
@@ -105,7 +115,9 @@ class RegionalFilter(_Model):
 class Feed(_Model):
     id: Slug
     kind: FeedKind
-    url: str = Field(description="http(s):// or file:// address; ${VAR} parts come from the environment")
+    url: str = Field(repr=False, description="http(s):// or file:// address; ${VAR} parts come from the environment")
+    _url_template: str = PrivateAttr("")  # the url as written, ${VAR} unexpanded
+    _url_secrets: tuple[str, ...] = PrivateAttr(())  # environment values in the url's user-info or query
     headers: dict[str, SecretStr] = Field(
         default_factory=dict,
         description="HTTP headers; each value must be ${VAR}, read from the environment",
@@ -113,11 +125,38 @@ class Feed(_Model):
     filter: RegionalFilter | None = None
     description: str | None = None
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _template(cls, data: object, handler: ModelWrapValidatorHandler[Feed], info: ValidationInfo) -> Feed:
+        feed = handler(data)
+        if isinstance(data, dict) and isinstance(data.get("url"), str):
+            template = data["url"].strip()
+            feed._url_template, feed._url_secrets = template, secrets_in(template, _env(info))
+        return feed
+
+    @property
+    def url_template(self) -> str:
+        return self._url_template
+
+    @property
+    def url_secrets(self) -> tuple[str, ...]:
+        return self._url_secrets
+
+    def at_local_file(self, path: Path) -> Feed:
+        """This feed read from a local file instead (a submission): no headers, no secrets."""
+        copy = self.model_copy(update={"url": path.as_uri(), "headers": {}})
+        copy._url_template, copy._url_secrets = path.as_uri(), ()
+        return copy
+
     @field_validator("url", mode="before")
     @classmethod
     def _url(cls, value: object, info: ValidationInfo) -> object:
         if not isinstance(value, str):
             return value
+        credential = literal_credentials(value.strip())
+        if credential is not None:
+            raise ValueError(f"url holds {credential} in clear; secrets never live in the registry: "
+                             "write it as an environment reference like ${API_KEY}")
         url = _expand(value.strip(), _env(info), "url")
         parsed = urlparse(url)
         if parsed.scheme in ("http", "https") and parsed.netloc:
@@ -145,6 +184,20 @@ class Feed(_Model):
     @property
     def is_file(self) -> bool:
         return self.url.startswith("file:")
+
+    @property
+    def shown_url(self) -> str:
+        """The url as it may be printed or logged: secrets from the environment hidden."""
+        return redact_url(self.url, self.url_secrets)
+
+    @property
+    def recorded_url(self) -> str:
+        """The url as the catalogue keeps it: the template, ${VAR} unexpanded."""
+        return redact_url(self.url_template) if self.url_template else self.shown_url
+
+    def redact(self, text: str) -> str:
+        """`text` (a final URL, a message) with this feed's secrets hidden."""
+        return redact_url(text, self.url_secrets) if "://" in text[:12] else _mask(text, self.url_secrets)
 
     def header_values(self) -> dict[str, str]:
         return {name: secret.get_secret_value() for name, secret in self.headers.items()}
@@ -227,10 +280,14 @@ class Registry(_Model):
     def ids(self) -> list[str]:
         return [operator.id for operator in self.operators]
 
+    @functools.cached_property
+    def _by_id(self) -> dict[str, Operator]:
+        return {operator.id: operator for operator in self.operators}
+
     def operator(self, operator_id: str) -> Operator:
-        for operator in self.operators:
-            if operator.id == operator_id:
-                return operator
+        found = self._by_id.get(operator_id)
+        if found is not None:
+            return found
         raise KeyError(f"no operator {operator_id!r} in the registry (known: {', '.join(self.ids)})")
 
 

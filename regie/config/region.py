@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
+    ValidationInfo,
     field_validator,
 )
 
@@ -35,6 +36,18 @@ class CollectionSettings(BaseModel):
     max_bytes: int = Field(1 << 30, gt=0, description="size cap of one download")
     snapshot_retention_days: int = Field(7, ge=0)
     user_agent: str = "Regie/0.1 (+regional mobility data pool)"
+    download_deadline_s: float = Field(300.0, gt=0, description="total time one download (all attempts) may take")
+    allow_loopback: bool = Field(False, description="fetch from loopback addresses (a demo or test region)")
+    allow_private: bool = Field(False, description="fetch from private addresses (RFC 1918, unique-local)")
+    file_roots: list[Path] = Field(
+        default_factory=list,
+        description="folders file:// URLs of the registry may read (relative: to region.yaml's folder); none by default")
+
+    @field_validator("file_roots", mode="after")
+    @classmethod
+    def _absolute_roots(cls, roots: list[Path], info: ValidationInfo) -> list[Path]:
+        base = Path((info.context or {}).get("config_dir", "."))
+        return [(root if root.is_absolute() else base / root).resolve() for root in roots]
 
 
 class StopMatchSettings(BaseModel):
@@ -181,6 +194,20 @@ class PlannerSettings(BaseModel):
     benefit_budget_s: int = Field(3600, gt=0, le=6 * 3600, description="travel time of the integration indicator")
 
 
+class AlertSettings(BaseModel):
+    """Where alerts go (failed runs, failed checks): a webhook whose URL is read from an environment
+    variable, since such URLs usually carry a token; without it, alerts are only kept in the catalogue."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    webhook_url_env: str = Field("REGIE_ALERT_WEBHOOK_URL", pattern=r"^[A-Z_][A-Z0-9_]*$",
+                                 description="the environment variable that holds the webhook's URL")
+    severities: list[Literal["ERROR", "WARN"]] = Field(["ERROR", "WARN"], description="which alerts are raised")
+    retries: int = Field(3, ge=0, le=10)
+    backoff_s: float = Field(2.0, ge=0)
+    timeout_s: float = Field(10.0, gt=0)
+
+
 class Region(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -193,6 +220,7 @@ class Region(BaseModel):
     integration: IntegrationSettings = Field(default_factory=IntegrationSettings)
     planner: PlannerSettings = Field(default_factory=PlannerSettings)
     publish: PublishSettings = Field(default_factory=PublishSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
     @field_validator("timezone")
     @classmethod
@@ -224,11 +252,12 @@ def load_region(
     """Parse `region.yaml`. `as_of` wins over REGIE_AS_OF, which wins over the file (default today)."""
     variables = os.environ if env is None else env
     override = as_of or variables.get("REGIE_AS_OF")
+    context = {"config_dir": path.parent}
     if not override:
-        return load_model(path, Region)
+        return load_model(path, Region, context=context)
     origin = "the as_of argument" if as_of else "environment variable REGIE_AS_OF"
     try:
         day = Region._iso_date(override)
     except ValueError as exc:
         raise ConfigError(f"{origin}: {exc} (it overrides as_of in {path})") from None
-    return load_model(path, Region, prepare=lambda data: {**data, "as_of": day})
+    return load_model(path, Region, context=context, prepare=lambda data: {**data, "as_of": day})

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from regie.collect.collector import Collector
-from regie.collect.fetch import HttpFeedClient
+from regie.collect.collector import Collector, SubmitError
+from regie.collect.fetch import AddressPolicy, HttpFeedClient
 from regie.collect.snapshots import SnapshotStore
 from regie.config.operators import Registry
 from regie.config.region import CollectionSettings
@@ -21,6 +21,8 @@ from regie.store.catalogue import Catalogue
 from regie.store.catalogue.repository import Outcome
 
 SETTINGS = CollectionSettings(connect_timeout_s=2, read_timeout_s=5, retries=1, backoff_s=0, snapshot_retention_days=7)
+
+LOOPBACK = AddressPolicy(allow_loopback=True)  # the test servers listen on loopback
 
 
 class Clock:
@@ -60,7 +62,7 @@ def pool(tmp_path, database_url):
     served.mkdir()
     server = FeedServer(served).start()
     catalogue = Catalogue.open(database_url)
-    client = HttpFeedClient(connect_timeout_s=2, read_timeout_s=5, retries=1, backoff_s=0)
+    client = HttpFeedClient(connect_timeout_s=2, read_timeout_s=5, retries=1, backoff_s=0, policy=LOOPBACK)
     clock = Clock(datetime(2026, 3, 1, tzinfo=UTC))
     collector = Collector(client=client, catalogue=catalogue, archive=Archive(tmp_path / "archive"),
                           snapshots=SnapshotStore(tmp_path / "snapshots"), settings=SETTINGS, clock=clock)
@@ -223,5 +225,5 @@ def test_submit_goes_through_the_same_archive_and_catalogue(pool):
     again = collector.submit(operator, handed_in)
     assert again.outcome is Outcome.UNCHANGED
     assert [f.source for f in catalogue.fetches("rail")] == ["submit", "submit"]
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(SubmitError, match="no such file"):
         collector.submit(operator, pool["tmp"] / "missing.zip")

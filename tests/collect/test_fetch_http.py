@@ -16,10 +16,12 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from regie.collect.fetch import FetchError, FetchRequest, HttpFeedClient
+from regie.collect.fetch import AddressPolicy, FetchError, FetchRequest, HttpFeedClient
 from regie.demo.server import serve_directory
 
 BODY = b"PK\x03\x04" + bytes(range(256)) * 40
+
+LOOPBACK = AddressPolicy(allow_loopback=True)  # the test servers listen on loopback
 
 
 class Sleeps(list[float]):
@@ -36,7 +38,7 @@ def sleeps() -> Sleeps:
 
 @pytest.fixture
 def client(sleeps: Sleeps) -> Iterator[HttpFeedClient]:
-    with HttpFeedClient(connect_timeout_s=2, read_timeout_s=2, retries=3, backoff_s=0.5, sleep=sleeps) as c:
+    with HttpFeedClient(connect_timeout_s=2, read_timeout_s=2, retries=3, backoff_s=0.5, sleep=sleeps, policy=LOOPBACK) as c:
         yield c
 
 
@@ -214,9 +216,10 @@ def test_gzip_content_encoding_is_decoded(httpserver: HTTPServer, client: HttpFe
     assert response.size_bytes == len(text) and response.sha256 == sha256(text)
 
 
-def test_file_url_is_delegated_to_the_local_client(tmp_path: Path, client: HttpFeedClient, dest: Path) -> None:
+def test_file_url_is_delegated_to_the_local_client(tmp_path: Path, sleeps: Sleeps, dest: Path) -> None:
     source = tmp_path / "feed.zip"
     source.write_bytes(BODY)
+    client = HttpFeedClient(retries=0, sleep=sleeps, file_roots=[tmp_path])
     response = client.fetch(FetchRequest(source.as_uri()), dest)
     assert response.status == 200 and response.sha256 == sha256(BODY)
     again = client.fetch(FetchRequest(source.as_uri(), last_modified=response.last_modified), dest)
@@ -265,7 +268,8 @@ def test_read_timeout_before_headers(httpserver: HTTPServer, sleeps: Sleeps, des
         return Response(BODY)
 
     httpserver.expect_request("/feed.zip").respond_with_handler(slow)
-    with HttpFeedClient(read_timeout_s=0.1, retries=0, sleep=sleeps) as client, pytest.raises(FetchError) as failed:
+    client = HttpFeedClient(read_timeout_s=0.1, retries=0, sleep=sleeps, policy=LOOPBACK)
+    with client, pytest.raises(FetchError) as failed:
         client.fetch(FetchRequest(httpserver.url_for("/feed.zip")), dest)
     assert failed.value.cause == "read timed out after 0.1 s"
     assert leftovers(dest) == []
@@ -278,7 +282,7 @@ def test_read_timeout_mid_body_leaves_no_file(sleeps: Sleeps, dest: Path) -> Non
     stall = head_then("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n", BODY[:1000], stall_s=0.4)
     with (
         raw_server(stall) as (url, heads),
-        HttpFeedClient(read_timeout_s=0.1, retries=1, sleep=sleeps) as client,
+        HttpFeedClient(read_timeout_s=0.1, retries=1, sleep=sleeps, policy=LOOPBACK) as client,
         pytest.raises(FetchError) as failed,
     ):
         client.fetch(FetchRequest(url), dest)

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from regie.collect.fetch.addresses import AddressPolicy, Resolver, system_resolver
 from regie.collect.fetch.base import FeedClient, FetchError, FetchRequest, FetchResponse
 from regie.collect.fetch.http import HttpFeedClient
 from regie.collect.fetch.local import LocalFeedClient
@@ -14,10 +15,18 @@ FeedClientFactory = Callable[[CollectionSettings], FeedClient]
 """Builds the client a collection uses, from the region's collection settings."""
 
 
-def http_client(settings: CollectionSettings) -> HttpFeedClient:
-    """The HTTP(S) client (file:// URLs too) with the region's timeouts, retries and user agent."""
+def http_client(settings: CollectionSettings, *, resolver: Resolver = system_resolver) -> HttpFeedClient:
+    """The HTTP(S) client (file:// URLs too) with the region's timeouts, retries, deadline, user
+    agent, address policy and file roots. `regie validate URL` uses it too, with
+    `CollectionSettings()` (the defaults) when no region is given."""
     return HttpFeedClient(connect_timeout_s=settings.connect_timeout_s, read_timeout_s=settings.read_timeout_s,
-                          retries=settings.retries, backoff_s=settings.backoff_s, user_agent=settings.user_agent)
+                          retries=settings.retries, backoff_s=settings.backoff_s, user_agent=settings.user_agent,
+                          deadline_s=settings.download_deadline_s, policy=address_policy(settings),
+                          resolver=resolver, file_roots=settings.file_roots)
+
+
+def address_policy(settings: CollectionSettings) -> AddressPolicy:
+    return AddressPolicy(allow_loopback=settings.allow_loopback, allow_private=settings.allow_private)
 
 
 def _local(root: Path, settings: CollectionSettings) -> LocalFeedClient:
@@ -30,6 +39,7 @@ def local_client(root: Path) -> FeedClientFactory:
 
 
 __all__ = [
+    "AddressPolicy",
     "FeedClient",
     "FeedClientFactory",
     "FetchError",
@@ -37,6 +47,7 @@ __all__ = [
     "FetchResponse",
     "HttpFeedClient",
     "LocalFeedClient",
+    "address_policy",
     "http_client",
     "local_client",
 ]

@@ -9,14 +9,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from regie.config.urls import MASK, redact_url
+
 
 @dataclass(frozen=True)
 class FetchRequest:
-    url: str
+    """One download. `secrets`: the values in `url` that messages must hide (see regie.config.urls)."""
+
+    url: str = field(repr=False)
     headers: dict[str, str] = field(default_factory=dict, repr=False)
     etag: str | None = None
     last_modified: str | None = None
     max_bytes: int = 1 << 30
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def shown_url(self) -> str:
+        """The url as messages show it: password, secret query values and user-info hidden."""
+        return redact_url(self.url, self.secrets)
+
+    def redact(self, text: str) -> str:
+        for secret in sorted((s for s in self.secrets if s), key=len, reverse=True):
+            text = text.replace(secret, MASK)
+        return text
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from http import HTTPStatus
 from pathlib import Path
 from types import TracebackType
@@ -13,8 +13,17 @@ from urllib.parse import urlparse
 import requests
 import urllib3.exceptions
 
+from regie.collect.fetch.addresses import (
+    AddressPolicy,
+    AddressRefused,
+    NameLookupFailed,
+    NameNotFound,
+    Resolver,
+    system_resolver,
+)
 from regie.collect.fetch.base import FeedClient, FetchError, FetchRequest, FetchResponse, write_capped
 from regie.collect.fetch.local import LocalFeedClient
+from regie.collect.fetch.transport import Guard, GuardedAdapter
 
 CHUNK_BYTES = 1 << 16
 
@@ -48,7 +57,13 @@ class _Session(requests.Session):
 
 
 class HttpFeedClient(FeedClient):
-    """The real feed client. `file://` URLs go to a LocalFeedClient, so one client serves all."""
+    """The real feed client. `file://` URLs go to a LocalFeedClient, so one client serves all.
+
+    Every connection is checked against `policy` after name resolution (redirects included) and
+    made to the checked address; a download (all its attempts) ends at `deadline_s`. A host name
+    that does not exist fails at once, a resolver failure is retried once; connection errors,
+    timeouts, truncated bodies and 5xx get `retries`. `file_roots`: the folders file:// URLs may
+    read (None: any, for the CLI's own files; empty: none)."""
 
     def __init__(
         self,
@@ -58,6 +73,10 @@ class HttpFeedClient(FeedClient):
         retries: int = 3,
         backoff_s: float = 1.0,
         user_agent: str = "Regie/0.1",
+        deadline_s: float = 300.0,
+        policy: AddressPolicy | None = None,
+        resolver: Resolver = system_resolver,
+        file_roots: Sequence[Path] | None = (),
         sleep: Callable[[float], None] = time.sleep,
     ):
         if retries < 0:
@@ -66,10 +85,17 @@ class HttpFeedClient(FeedClient):
         self.read_timeout_s = read_timeout_s
         self.retries = retries
         self.backoff_s = backoff_s
+        self.deadline_s = deadline_s
+        self.policy = policy or AddressPolicy()
         self._sleep = sleep
+        self._guard = Guard(self.policy, resolver)
         self._session = _Session()
+        self._session.trust_env = False  # no proxy from the environment: the policy judges the real peer
+        adapter = GuardedAdapter(self._guard)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
         self._session.headers["User-Agent"] = user_agent
-        self._local = LocalFeedClient()
+        self._local = LocalFeedClient(allowed_roots=file_roots)
 
     def close(self) -> None:
         self._session.close()
@@ -83,26 +109,39 @@ class HttpFeedClient(FeedClient):
         self.close()
 
     def fetch(self, request: FetchRequest, dest: Path) -> FetchResponse:
+        shown = request.shown_url
         try:
             scheme = urlparse(request.url).scheme.lower()
         except ValueError as exc:
-            raise FetchError(request.url, f"invalid URL: {exc}") from exc
+            raise FetchError(shown, f"invalid URL: {exc}") from exc
         if scheme == "file":
             return self._local.fetch(request, dest)
         if scheme not in ("http", "https"):
-            raise FetchError(request.url, f"unsupported URL scheme {scheme!r}")
+            raise FetchError(shown, f"unsupported URL scheme {scheme!r}")
         total = self.retries + 1
         failure = _Retryable("no attempt made")
-        for attempt in range(total):
+        ends_at = time.monotonic() + self.deadline_s
+        lookups_failed = 0
+        attempt = 0
+        while attempt < total:
             if attempt:
-                self._sleep(self.backoff_s * 2 ** (attempt - 1))
+                pause = self.backoff_s * 2 ** (attempt - 1)
+                if time.monotonic() + pause >= ends_at:
+                    break
+                self._sleep(pause)
+            attempt += 1
             try:
-                return self._attempt(request, dest, attempt + 1)
+                return self._attempt(request, dest, attempt, ends_at)
             except _Retryable as exc:
                 failure = exc
+            except NameLookupFailed as exc:
+                lookups_failed += 1
+                failure = _Retryable(str(exc))
+                if lookups_failed > 1:
+                    total = attempt  # a failing resolver gets one more try, not the full retries
             except FetchError as exc:
-                raise FetchError(exc.url, exc.cause, status=exc.status, attempts=attempt + 1) from exc
-        raise FetchError(request.url, _final_cause(failure, total), status=failure.status, attempts=total)
+                raise FetchError(exc.url, exc.cause, status=exc.status, attempts=attempt) from exc
+        raise FetchError(shown, _final_cause(failure, attempt), status=failure.status, attempts=attempt)
 
     def _headers(self, request: FetchRequest) -> dict[str, str]:
         headers = dict(request.headers)
@@ -112,28 +151,47 @@ class HttpFeedClient(FeedClient):
             headers["If-Modified-Since"] = request.last_modified
         return headers
 
-    def _attempt(self, request: FetchRequest, dest: Path, attempt: int) -> FetchResponse:
-        url = request.url
+    def _attempt(self, request: FetchRequest, dest: Path, attempt: int, ends_at: float) -> FetchResponse:
+        url, shown = request.url, request.shown_url
+        remaining = ends_at - time.monotonic()
+        if remaining <= 0:
+            raise FetchError(shown, self._past_deadline())
         try:
-            with self._session.get(
-                url,
-                headers=self._headers(request),
-                timeout=(self.connect_timeout_s, self.read_timeout_s),
-                stream=True,
-            ) as resp:
-                return self._handle(request, resp, dest, attempt)
+            with self._guard.deadline(remaining) as watch:
+                try:
+                    with self._session.get(
+                        url,
+                        headers=self._headers(request),
+                        timeout=(min(self.connect_timeout_s, remaining), self.read_timeout_s),
+                        stream=True,
+                    ) as resp:
+                        response = self._handle(request, resp, dest, attempt)
+                except (_Retryable, requests.exceptions.RequestException, urllib3.exceptions.HTTPError,
+                        OSError) as exc:
+                    if watch.expired:
+                        raise FetchError(shown, self._past_deadline()) from exc
+                    raise
+                if watch.expired:  # the cut connection looked like the end of the body
+                    dest.unlink(missing_ok=True)
+                    raise FetchError(shown, self._past_deadline())
+                return response
         except requests.exceptions.SSLError as exc:
-            raise FetchError(url, f"TLS error: {_innermost(exc)}") from exc
+            raise FetchError(shown, f"TLS error: {_innermost(exc)}") from exc
         except requests.exceptions.TooManyRedirects as exc:
-            raise FetchError(url, f"too many redirects (more than {self._session.max_redirects})") from exc
+            raise FetchError(shown, f"too many redirects (more than {self._session.max_redirects})") from exc
         except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
                 requests.exceptions.MissingSchema) as exc:
-            raise FetchError(url, f"invalid URL: {exc}") from exc
+            raise FetchError(shown, f"invalid URL: {request.redact(str(exc))}") from exc
         except requests.exceptions.InvalidHeader as exc:
-            raise FetchError(url, f"invalid request header: {exc}") from exc
+            raise FetchError(shown, f"invalid request header: {exc}") from exc
+        except (AddressRefused, NameNotFound) as exc:
+            raise FetchError(shown, str(exc)) from exc
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
                 requests.exceptions.ChunkedEncodingError) as exc:
             raise _Retryable(self._describe(exc, url)) from exc
+
+    def _past_deadline(self) -> str:
+        return f"download not finished within its deadline of {self.deadline_s:g} s"
 
     def _handle(self, request: FetchRequest, resp: requests.Response, dest: Path, attempt: int) -> FetchResponse:
         status = resp.status_code
@@ -147,25 +205,25 @@ class HttpFeedClient(FeedClient):
         if status >= 500:
             raise _Retryable(_status_text(status, resp.reason), status=status)
         if not 200 <= status < 300:
-            raise FetchError(request.url, _status_text(status, resp.reason), status=status, attempts=attempt)
+            raise FetchError(request.shown_url, _status_text(status, resp.reason), status=status, attempts=attempt)
 
         length = _content_length(resp)
         encoded = resp.headers.get("Content-Encoding", "identity").strip().lower() not in ("", "identity")
         if length is not None and not encoded and length > request.max_bytes:
             raise FetchError(
-                request.url, f"body larger than the size cap of {request.max_bytes} bytes "
+                request.shown_url, f"body larger than the size cap of {request.max_bytes} bytes "
                 f"(Content-Length {length})", status=status, attempts=attempt,
             )
         received = [0]  # decoded bytes so far, for the message when the body breaks off
         try:
-            size, sha256 = write_capped(_body(resp, received), dest, request.max_bytes, request.url)
+            size, sha256 = write_capped(_body(resp, received), dest, request.max_bytes, request.shown_url)
         except (requests.exceptions.ChunkedEncodingError, urllib3.exceptions.ProtocolError) as exc:
             # Content-Length counts the bytes on the wire (before decoding), as does raw.tell().
             got = resp.raw.tell() if length is not None else received[0]
             raise _Retryable(_truncated(got, length), status=status) from exc
         except requests.exceptions.ContentDecodingError as exc:
             cause = f"could not decode the {resp.headers.get('Content-Encoding')} body: {_innermost(exc)}"
-            raise FetchError(request.url, cause, status=status, attempts=attempt) from exc
+            raise FetchError(request.shown_url, cause, status=status, attempts=attempt) from exc
         if length is not None and not encoded and size != length:
             dest.unlink(missing_ok=True)
             raise _Retryable(_truncated(size, length), status=status)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import Connection, Engine, insert, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 from regie.store.catalogue import schema
+from regie.store.setup_lock import setup_lock
 
 
 def _initial(connection: Connection) -> None:
@@ -31,10 +33,22 @@ def _fees(connection: Connection) -> None:
     schema.fees.create(connection, checkfirst=False)
 
 
+def _final_url(connection: Connection) -> None:
+    columns = {column["name"] for column in inspect(connection).get_columns(schema.fetches.name)}
+    if "final_url" not in columns:  # step 1 of a fresh database already builds the latest fetches table
+        connection.execute(text("ALTER TABLE fetches ADD COLUMN final_url TEXT"))
+
+
+def _alerts(connection: Connection) -> None:
+    schema.alerts.create(connection, checkfirst=False)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "feed versions and fetches", _initial),
     (2, "validations, findings and applied waivers", _validations),
     (3, "fee history", _fees),
+    (4, "the final URL of every fetch (after redirects)", _final_url),
+    (5, "alerts raised by the sensors", _alerts),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -55,12 +69,16 @@ def _serialise(connection: Connection) -> None:
 def migrate(engine: Engine, upto: int = SCHEMA_VERSION) -> list[int]:
     """Bring the database to `upto` (default SCHEMA_VERSION); return the versions applied now.
 
-    Safe when several runs start at once: PostgreSQL serialises on an advisory lock; on SQLite
-    a run that loses the race sees the winner's work and retries once.
+    Safe when several runs start at once: PostgreSQL serialises on an advisory lock, a SQLite
+    file on a lock file beside it (`<database>.setup.lock`).
     """
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:" and not database.startswith("file:"):
+        with setup_lock(Path(f"{database}.setup.lock")):
+            return _migrate(engine, upto)
     try:
         return _migrate(engine, upto)
-    except DBAPIError:
+    except DBAPIError:  # another creator won a race the database did not serialise: see its work
         return _migrate(engine, upto)
 
 

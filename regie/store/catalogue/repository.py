@@ -77,6 +77,7 @@ class FetchRecord:
     attempts: int | None = None
     duration_s: float | None = None
     error: str | None = None
+    final_url: str | None = None  # after redirects, secrets hidden
     id: int | None = None
 
     @classmethod

@@ -68,6 +68,7 @@ fetches = Table(
     Column("attempts", Integer),
     Column("duration_s", Float),
     Column("error", Text),
+    Column("final_url", Text),  # migration 4
 )
 
 validations = Table(
@@ -142,4 +143,21 @@ fees = Table(
     Column("feed_version", String(64)),
     Column("tiers_hash", String(64), nullable=False),
     Column("statement", JSON, nullable=False),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("raised_at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(32), nullable=False),  # run_failure | check_failure
+    Column("severity", String(8), nullable=False),  # ERROR | WARN
+    Column("operator_id", String(64), index=True),  # None: the region's outputs
+    Column("asset", String(256)),
+    Column("check_name", String(128)),
+    Column("cause", Text, nullable=False),
+    Column("run_id", String(64)),
+    Column("delivered", Integer),  # 1 posted, 0 failed after its retries, None no webhook configured
+    Column("attempts", Integer, nullable=False),
+    Column("delivery_error", Text),
 )
