@@ -28,6 +28,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, SKOS, XSD
 
 from regie.config.operators import BoundingBox
 from regie.publish.licences import Licence
+from regie.publish.release import LATEST, PUBLIC_DIR
 
 MOBILITY = Namespace("http://w3id.org/mobilitydcat-ap#")  # the namespace of the 1.0.0 release files
 MOBILITY_VOCAB = "https://w3id.org/mobilitydcat-ap/"
@@ -98,7 +99,7 @@ class CatalogueInfo:
     publisher: str
     homepage: str | None
     contact_email: str
-    base_url: str  # ends with "/": the releases folder's public address
+    base_url: str  # ends with "/": the public address of the releases folder (data/releases/)
     release_id: str
     issued: datetime  # the first release
     modified: datetime  # this release
@@ -112,7 +113,7 @@ def build_catalogue(info: CatalogueInfo, datasets: list[Dataset]) -> Graph:
         graph.bind(prefix, namespace)
     base = info.base_url
     catalogue = URIRef(f"{base}catalogue")
-    release_base = f"{base}{info.release_id}/"
+    release_base = f"{base}{info.release_id}/{PUBLIC_DIR}/"  # where the release's files are
     publisher = _agent(graph, URIRef(f"{base}catalogue#publisher"), info.publisher, info.homepage)
     contact = _contact(graph, URIRef(f"{base}catalogue#contact"), info.publisher, info.contact_email)
     metric = _quality_metric(graph, URIRef(f"{base}catalogue#{QUALITY_METRIC_KEY}"))
@@ -157,7 +158,7 @@ def _dataset(graph: Graph, node: URIRef, dataset: Dataset, info: CatalogueInfo, 
     graph.add((node, DCTERMS.issued, _datetime(info.issued)))
     graph.add((node, DCTERMS.modified, _datetime(info.modified)))
     graph.add((node, DCAT_VERSION, Literal(info.release_id)))
-    graph.add((node, DCAT.landingPage, _document(graph, f"{info.base_url}latest/site/index.html")))
+    graph.add((node, DCAT.landingPage, _document(graph, f"{info.base_url}{LATEST}/{PUBLIC_DIR}/index.html")))
     graph.add((node, MOBILITY.mobilityTheme, URIRef(f"{MOBILITY_VOCAB}mobility-theme/{THEMES[dataset.standard]}")))
     for mode in sorted({TRANSPORT_MODES.get(mode, "other") for mode in dataset.modes}):
         graph.add((node, MOBILITY.transportMode, URIRef(f"{MOBILITY_VOCAB}transport-mode/{mode}")))
@@ -200,7 +201,7 @@ def _distribution(graph: Graph, node: URIRef, part: Distribution, info: Catalogu
                   licence: URIRef | BNode, rights: BNode) -> None:
     graph.add((node, RDF.type, DCAT.Distribution))
     graph.add((node, DCTERMS.title, Literal(part.title)))
-    graph.add((node, DCAT.accessURL, _resource(graph, f"{info.base_url}latest/site/index.html")))
+    graph.add((node, DCAT.accessURL, _resource(graph, f"{info.base_url}{LATEST}/{PUBLIC_DIR}/index.html")))
     graph.add((node, DCAT.downloadURL, _resource(graph, release_base + part.path)))
     media = URIRef(MEDIA_TYPES + part.media_type)
     graph.add((media, RDF.type, DCTERMS.MediaType))

@@ -1,7 +1,8 @@
 """A pool's data directory as the publish stage finds it, built once per session from the demo
 region: the integrator's outputs (normalised operator feeds, the open regional feed and its
-operators.csv), a quality report per operator version in force (the restricted operator's
-included, to prove it is never read), and a GBFS snapshot of the bike share."""
+operators.csv), a quality report per operator version in force and fee statements (the
+restricted operator's included, to prove they are never read), and a GBFS snapshot of the bike
+share."""
 
 from __future__ import annotations
 
@@ -81,6 +82,10 @@ def published_pool_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                                             "feed_ids": ["gtfs"]}), encoding="utf-8")
             _fake_report(data / "reports" / op.id / "gtfs" / f"v-{op.id}", op.id, 80.0 + score)
     _fake_report(data / "reports" / "_region" / "open", "open regional feed", 91.5)
+    fees = data / "fees" / "2026"
+    fees.mkdir(parents=True)
+    for name in ("kosta-rail", RESTRICTED, "summary"):
+        (fees / f"{name}.json").write_text(json.dumps({"operator": name, "amount_eur": 1500}), encoding="utf-8")
     snapshot = data / "snapshots" / "bizi" / "gbfs" / "20260302T040000Z"
     shutil.copytree(feeds / "bizi", snapshot)
     return data

@@ -54,7 +54,8 @@ def test_every_distribution_matches_its_file(release: Path):
     assert len(distributions) >= 20
     for node in distributions:
         url = str(graph.value(node, DCAT.downloadURL))
-        relative = url.split("/releases/", 1)[1].split("/", 1)[1]
+        release_id, relative = url.split("/releases/", 1)[1].split("/site/", 1)
+        assert release_id == release.parent.name
         path = release / relative
         checksum = graph.value(node, SPDX.checksum)
         assert graph.value(checksum, SPDX.algorithm) == SPDX.checksumAlgorithm_sha256

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from regie.config.region import LicenceTerms
+from regie.config.loader import ConfigError
+from regie.config.region import LicenceTerms, load_region
 from regie.publish.licences import (
     LicenceError,
     OperatorLicence,
@@ -12,6 +13,7 @@ from regie.publish.licences import (
     describe,
     regional_licence,
 )
+from regie.store.paths import PROJECT_ROOT
 
 NAMED = {
     "LicenseRef-Open-Data-Euskadi": LicenceTerms(name="Open Data Euskadi", url="https://opendata.euskadi.eus/aviso-legal/",
@@ -70,3 +72,15 @@ def test_the_attribution_names_every_operator_and_licence():
     assert "Regional feed licence: Open Data Commons Open Database License v1.0 (ODbL-1.0)" in text
     for index, licence in enumerate(("CC-BY-4.0", "ODbL-1.0", "CC0-1.0")):
         assert f"- Operator {index} (op{index}): " in text and f"({licence})" in text
+
+
+def test_region_yaml_names_the_key_of_a_bad_publish_setting(tmp_path):
+    text = (PROJECT_ROOT / "configs" / "region.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "region.yaml"
+    bad_licences = "\npublish:\n  licences:\n    CC-BY-4.0: {name: x, redistribution: true}\n  #"
+    path.write_text(text.replace("\npublish:", bad_licences, 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"publish.*licences.*only named licences"):
+        load_region(path)
+    path.write_text(text.replace("keep_releases: 5", "keep_releases: 0"), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"keep_releases"):
+        load_region(path)

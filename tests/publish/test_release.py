@@ -202,6 +202,13 @@ def test_the_restricted_operator_is_in_no_published_file(pool_data_dir: Path):
     assert hits == []
 
 
+def test_fee_statements_of_open_operators_only_and_only_when_the_region_says_so(pool_data_dir: Path):
+    region = demo_region()
+    public_fees = region.model_copy(update={"publish": region.publish.model_copy(update={"include_fees": True})})
+    site = publish(_context(pool_data_dir, public_fees), now=T0).release_dir / "site"
+    assert sorted(path.name for path in (site / "fees" / "2026").iterdir()) == ["kosta-rail.json"]
+
+
 def test_an_open_operator_whose_licence_forbids_redistribution_stops_the_release(pool_data_dir: Path):
     registry = demo_registry()
     operators = [op.model_copy(update={"licence": "CC-BY-NC-4.0"}) if op.id == "hiribus" else op
