@@ -6,7 +6,8 @@ by default (shared/data/feeds/large/hart_2020-11-15.zip).
   (the zip copied in, typed Parquet and CSV of every table, GeoJSON of stops and routes,
   SHA256SUMS);
 - `sqlite_s` / `postgres_s`: `regie.publish.database.load_release` of that release into a fresh
-  database (reading the zip, typing, staging, indexes, foreign keys, PostGIS geometries, swap);
+  database (reading its Parquet tables, typing, staging, indexes, foreign keys, PostGIS
+  geometries, swap);
 - the floors, a raw load of the same typed rows (prepared beforehand, not timed) into the same
   tables with the same indexes: `sqlite_raw_s` with sqlite3's executemany, `postgres_raw_s` with
   psycopg's COPY.
@@ -37,9 +38,9 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from bench.common import best_of, feeds_dir, read_all_tables
 from regie.publish.database import csv_bytes, load_release, python_rows
-from regie.publish.db_tables import SHAPE_LINES, build_tables, read_text_tables, typed_tables
+from regie.publish.db_tables import SHAPE_LINES, build_tables, read_parquet_tables, typed_tables
 from regie.publish.geojson import routes_geojson, stops_geojson, write_geojson
-from regie.publish.release import CHECKSUMS, checksum_lines
+from regie.publish.release import CHECKSUMS, PUBLIC_DIR, checksum_lines
 from regie.publish.tables import write_feed_tables
 
 HART = Path("large") / "hart_2020-11-15.zip"
@@ -58,13 +59,10 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         work = Path(scratch)
         read_all_tables(feed)  # warm
         read_s = best_of(3, lambda: read_all_tables(feed))
-        files = work / "files"
-        files_s = best_of(args.repeat, lambda: build_release_files(feed, files),
-                          setup=lambda: shutil.rmtree(files, ignore_errors=True))
         release = work / "releases" / RELEASE_ID
-        release.mkdir(parents=True)
-        shutil.copyfile(feed, release / "regional.zip")
-        typed = typed_tables(read_text_tables(feed))
+        files_s = best_of(args.repeat, lambda: build_release_files(feed, release),
+                          setup=lambda: shutil.rmtree(release, ignore_errors=True))
+        typed = typed_tables(read_parquet_tables(release / "site" / "tables"))
         database = work / "published.db"
 
         def remove_sqlite() -> None:
@@ -98,13 +96,15 @@ def _round(value: float | None) -> float | None:
 
 
 def build_release_files(feed: Path, folder: Path) -> None:
-    """What a release holds for one feed: the zip, typed Parquet and CSV tables, GeoJSON, sums."""
-    folder.mkdir(parents=True)
-    shutil.copyfile(feed, folder / "regional.zip")
-    tables = folder / "tables"
+    """What a release holds for one feed, laid out as the publish stage lays it out: the zip,
+    typed Parquet and CSV tables, GeoJSON, checksums."""
+    site = folder / PUBLIC_DIR
+    (site / "gtfs").mkdir(parents=True)
+    shutil.copyfile(feed, site / "gtfs" / "regional.zip")
+    tables = site / "tables"
     write_feed_tables(feed, tables)
-    write_geojson(stops_geojson(tables), folder / "stops.geojson")
-    write_geojson(routes_geojson(tables), folder / "routes.geojson")
+    write_geojson(stops_geojson(tables), site / "geojson" / "stops.geojson")
+    write_geojson(routes_geojson(tables), site / "geojson" / "routes.geojson")
     (folder / CHECKSUMS).write_text("\n".join(checksum_lines(folder)) + "\n", encoding="utf-8")
 
 

@@ -25,8 +25,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import psycopg
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import (
     Column,
@@ -44,12 +46,21 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable, ForeignKeyConstraint
 
-from regie.publish.db_tables import SHAPE_LINES, SPEC_BY_NAME, SPECS, build_tables, read_text_tables, typed_tables
+from regie.publish.db_tables import (
+    SHAPE_LINES,
+    SPEC_BY_NAME,
+    SPECS,
+    build_tables,
+    read_parquet_tables,
+    read_text_tables,
+    typed_tables,
+)
 
 PUBLISH_DATABASE_ENV = "REGIE_PUBLISH_DATABASE_URL"
 DEFAULT_DATABASE_FILE = "published.db"
 REGIONAL_FEED_NAME = "regional.zip"
 CHECKSUMS_FILE = "SHA256SUMS"
+TABLES_DIR = "tables"  # the typed Parquet tables, beside the folder of regional.zip
 LIVE_TABLES = (*(spec.name for spec in SPECS), SHAPE_LINES)
 COPY_CHUNK = 1 << 20
 _LOCK_KEY = 0x5E61E  # the advisory lock that serialises loads on one PostgreSQL database
@@ -100,11 +111,14 @@ def find_regional_feed(release_dir: Path) -> Path:
 def load_release(release_dir: Path, database_url: str, *, feed: Path | None = None) -> LoadResult:
     """Load the release's open regional feed (`feed`, else the release's regional.zip) into the
     database, replacing the release loaded before it in one transaction. The release id is the
-    release folder's name (a `latest` link is followed)."""
+    release folder's name (a `latest` link is followed). The feed's typed Parquet tables are read
+    when the release has them (`tables/` beside the feed's folder, as the publish stage writes
+    them), else the feed's text."""
     release_dir = Path(release_dir).resolve()
     feed = feed or find_regional_feed(release_dir)
     checksums = release_dir / CHECKSUMS_FILE
-    tables = read_text_tables(feed)
+    parquet = feed.parent.parent / TABLES_DIR
+    tables = read_parquet_tables(parquet) if list(parquet.glob("*.parquet")) else read_text_tables(feed)
     return load_tables(
         typed_tables(tables), database_url, release_id=release_dir.name, feed_sha256=_sha256(feed),
         checksums_sha256=_sha256(checksums) if checksums.is_file() else None,
@@ -232,11 +246,24 @@ def python_rows(data: pa.Table) -> Iterator[tuple[Any, ...]]:
             values = values.cast(pa.string())
         elif pa.types.is_boolean(values.type):
             values = values.cast(pa.int8())
-        if values.null_count and not pa.types.is_string(values.type):
-            columns.append(values.to_pylist())
-        else:  # numbers without NULLs, and text (NULL becomes None): through numpy, much faster
+        if values.null_count == len(values):
+            columns.append([None] * len(values))
+        elif pa.types.is_string(values.type):
+            columns.append(_text_values(values))
+        elif values.null_count:  # through numpy too, NULLs put back as None
+            objects = np.asarray(values.fill_null(0).to_numpy(), dtype=object)
+            objects[values.is_null().to_numpy(zero_copy_only=False)] = None
+            columns.append(objects.tolist())
+        else:  # through numpy: much faster than to_pylist
             columns.append(values.to_numpy().tolist())
     return zip(*columns, strict=True)
+
+
+def _text_values(values: pa.ChunkedArray) -> list[Any]:
+    """Text as Python strings, each distinct value made once (NULL as None)."""
+    encoded = pc.dictionary_encode(values.combine_chunks())
+    distinct = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)
+    return distinct[pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy()].tolist()
 
 
 def _fill_shape_lines(connection: Connection, lines: Table, shapes: Table) -> None:

@@ -11,13 +11,14 @@ Extension columns a feed adds are not loaded.
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     Boolean,
@@ -172,34 +173,65 @@ def _sql_kind(spec: TableSpec, name: str) -> str:
 
 
 def typed_table(spec: TableSpec, table: pa.Table) -> pa.Table:
-    """A GTFS table read as text (`regie.publish.tables.read_text_table`) as a typed Arrow table
-    with the spec's columns (a column the feed lacks is all NULL). Text is trimmed; an empty
-    value is NULL except in key columns; a malformed number, time or date is NULL."""
+    """A GTFS table as a typed Arrow table with the spec's columns (a column the feed lacks is
+    all NULL). The source is the feed's text (`regie.publish.tables.read_text_table`) or the
+    release's typed Parquet table (times as seconds, dates as dates, numbers, text; see
+    `regie.publish.tables`): text is trimmed; an empty value is NULL except in key columns; a
+    malformed number, time or date is NULL; a time's text is written HH:MM:SS from its seconds
+    when the source only has the seconds."""
     present = {name.strip(): values for name, values in zip(table.column_names, table.columns, strict=True)}
     arrays: dict[str, pa.Array | pa.ChunkedArray] = {}
     for name, kind in spec.columns:
         if name == SOURCE_ROW:  # the CSV record number, the header being 1
             arrays[name] = pa.array(np.arange(2, table.num_rows + 2, dtype=np.int64))
             continue
-        if name not in present:
-            arrays[name] = pa.nulls(table.num_rows, _ARROW_TYPES[kind])
+        if name not in present:  # a key column the feed may leave out (agency_id of one agency) is ""
+            missing = pa.nulls(table.num_rows, _ARROW_TYPES[kind])
+            arrays[name] = pc.fill_null(missing, "") if name in spec.key else missing
             if kind == "time":
                 arrays[name + TIME_SUFFIX] = pa.nulls(table.num_rows, pa.int64())
             continue
-        values = pc.utf8_trim_whitespace(present[name])
-        if kind in ("text", "time"):
+        values = present[name]
+        if _is_text(values.type):
+            values = pc.utf8_trim_whitespace(values)
+        if kind == "time" and not _is_text(values.type):
+            arrays[name + TIME_SUFFIX] = pc.cast(values, pa.int64())
+            values = _per_distinct(arrays[name + TIME_SUFFIX], _clock_text)
+            arrays[name] = values if name in spec.key else _empty_as_null(values)
+        elif kind in ("text", "time"):
+            values = values if _is_text(values.type) else pc.cast(values, pa.string())
             arrays[name] = values if name in spec.key else _empty_as_null(values)
             if kind == "time":
-                arrays[name + TIME_SUFFIX] = pc.cast(gtfs_time_seconds(values), pa.int64())
+                arrays[name + TIME_SUFFIX] = _per_distinct(values, lambda v: pc.cast(gtfs_time_seconds(v), pa.int64()))
+        elif not _is_text(values.type):  # typed already
+            arrays[name] = pc.equal(values, 1) if kind == "bool" else pc.cast(values, _ARROW_TYPES[kind])
         elif kind == "int":
-            arrays[name] = _number(values, pa.int64(), r"^[-+]?[0-9]+$")
+            arrays[name] = _per_distinct(values, lambda v: _number(v, pa.int64(), r"^[-+]?[0-9]+$"))
         elif kind == "float":
-            arrays[name] = _number(values, pa.float64(), r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
+            arrays[name] = _per_distinct(values, lambda v: _number(
+                v, pa.float64(), r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$"))
         elif kind == "date":
-            arrays[name] = gtfs_date(values)
+            arrays[name] = _per_distinct(values, gtfs_date)
         else:  # bool: the GTFS flag "1"
             arrays[name] = pc.equal(values, "1")
     return pa.table(arrays)
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
+def _clock_text(seconds: pa.Array) -> pa.Array:
+    """Seconds after midnight as HH:MM:SS (hours may pass 24), "" for NULL."""
+    return pa.array(["" if value is None else f"{value // 3600:02d}:{value // 60 % 60:02d}:{value % 60:02d}"
+                     for value in seconds.to_pylist()], pa.string())
+
+
+def _per_distinct(values: pa.ChunkedArray | pa.Array, convert: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """`convert` applied to the distinct values only, then spread back (GTFS times, sequences and
+    flags repeat a lot: far fewer values to parse)."""
+    encoded = pc.dictionary_encode(values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values)
+    return pc.take(convert(encoded.dictionary), encoded.indices)
 
 
 def _empty_as_null(values: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
@@ -223,6 +255,13 @@ def read_text_tables(feed: Path, names: Iterable[str] | None = None) -> dict[str
             if wanted is None or member.stem in wanted:
                 tables[member.stem] = read_text_table(archive.read(info))
     return tables
+
+
+def read_parquet_tables(folder: Path, names: Iterable[str] | None = None) -> dict[str, pa.Table]:
+    """The release's typed tables, `<table>.parquet` in `folder` (`names`: only those)."""
+    wanted = set(names) if names is not None else None
+    return {path.stem: pq.read_table(path) for path in sorted(folder.glob("*.parquet"))
+            if wanted is None or path.stem in wanted}
 
 
 def typed_tables(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:

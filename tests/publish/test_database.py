@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -322,3 +323,38 @@ def test_the_demo_release_loads_with_the_row_counts_of_its_files(pool_data_dir, 
             assert not connection.execute(text("SELECT count(*) FROM stops WHERE stop_id LIKE 'mugabus:%'")).scalar()
     finally:
         engine.dispose()
+
+
+def test_a_feed_of_one_agency_without_agency_id(tmp_path):
+    files = small_feed()
+    files["agency.txt"] = "agency_name,agency_url,agency_timezone\nOperator,https://op.example,Europe/Madrid\n"
+    files["routes.txt"] = "route_id,route_short_name,route_type\nop:R1,1,3\nop:R2,2,3\n"
+    database = tmp_path / "published.db"
+    result = load_release(write_release(tmp_path / "r", files), f"sqlite:///{database}")
+    assert result.tables["agency"] == 1 and result.tables["routes"] == 2
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT agency_id, agency_name FROM agency")).one() == ("", "Operator")
+            assert connection.execute(text("SELECT count(*) FROM routes WHERE agency_id IS NULL")).scalar() == 2
+    finally:
+        engine.dispose()
+
+
+def test_the_release_parquet_and_the_feed_text_load_the_same_rows(pool_data_dir, tmp_path):
+    release = publish(PublishContext(pool_data_dir, demo_region(), demo_registry())).release_dir
+    from_parquet, from_text = tmp_path / "parquet.db", tmp_path / "text.db"
+    load_release(release, f"sqlite:///{from_parquet}")
+    bare = write_release(tmp_path / "bare" / release.name, {})  # the feed alone: read from its text
+    shutil.copyfile(release / "site" / "gtfs" / "regional.zip", bare / "regional.zip")
+    load_release(bare, f"sqlite:///{from_text}")
+    for table in ("agency", "stops", "routes", "trips", "stop_times", "calendar", "calendar_dates", "shapes",
+                  "transfers", "feed_info"):
+        contents = []
+        for database in (from_parquet, from_text):
+            engine = create_engine(f"sqlite:///{database}")
+            with engine.connect() as connection:
+                contents.append(sorted(map(tuple, connection.execute(text(f"SELECT * FROM {table}")))))
+            engine.dispose()
+        assert contents[0] == contents[1], table
+        assert contents[0], table
