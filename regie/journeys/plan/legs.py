@@ -66,6 +66,7 @@ class LegBuilder:
 
     def __init__(self, graph: JourneyGraph) -> None:
         self.graph = graph
+        self._stops: dict[int, StopRef] = {}  # built once per stop a journey passes
 
     def iso(self, seconds: int) -> str:
         return self.graph.local_time(seconds).isoformat()
@@ -80,9 +81,12 @@ class LegBuilder:
         return offsets, order
 
     def stop(self, index: int) -> StopRef:
-        g = self.graph
-        return StopRef(index, str(g.stop_ids[index]), str(g.stop_names[index]),
-                       float(g.stop_lat[index]), float(g.stop_lon[index]))
+        known = self._stops.get(index)
+        if known is None:
+            g = self.graph
+            known = self._stops[index] = StopRef(index, str(g.stop_ids[index]), str(g.stop_names[index]),
+                                                 float(g.stop_lat[index]), float(g.stop_lon[index]))
+        return known
 
     def journey(self, steps: list[Ride | Walk], *, start_s: int, usable: np.ndarray, max_walk_m: float,
                 access: Endpoint | None, egress: Endpoint | None) -> Journey:
@@ -125,7 +129,7 @@ class LegBuilder:
         a, b = (stop, place) if to_place else (place, stop)
         start_s = end_s - end.seconds
         return Leg("walk", a, b, self.iso(start_s), self.iso(end_s), start_s, end_s, end.metres,
-                   [(a.lon, a.lat), (b.lon, b.lat)])
+                   np.array([(a.lon, a.lat), (b.lon, b.lat)]))
 
     def _walk_legs(self, legs: list[Leg], path: list[int], start: int, start_s: int) -> int:
         """Append walk / bike legs along footpaths `path` from stop `start`; returns the end time."""
@@ -145,7 +149,7 @@ class LegBuilder:
                 j += 1
             kind = "bike" if bike else "walk"
             legs.append(Leg(kind, self.stop(at), self.stop(stop), self.iso(t), self.iso(t + seconds),
-                            t, t + seconds, metres, [(float(g.stop_lon[p]), float(g.stop_lat[p])) for p in points],
+                            t, t + seconds, metres, np.column_stack((g.stop_lon[points], g.stop_lat[points])),
                             mode="bike_share" if bike else "walk"))
             at, t, i = stop, t + seconds, j
         return t
@@ -172,35 +176,28 @@ class LegBuilder:
                    headsign=str(g.trip_headsign[trip]), trip_id=str(g.trip_ids[trip]),
                    intermediate_stops=[self.stop(s) for s in stops[1:-1]])
 
-    def _geometry(self, trip: int, stops: list[int], board: int, alight: int) -> tuple[list[tuple[float, float]], float]:
-        """The shape between the leg's first and last stop (by shape distance where the graph has
-        it, else by the points nearest the stops), else straight lines through the stops."""
+    def _geometry(self, trip: int, stops: list[int], board: int, alight: int) -> tuple[np.ndarray, float]:
+        """(lon, lat) rows along the shape between the leg's first and last stop (by shape distance
+        where the graph has it, else by the points nearest the stops), else straight lines
+        through the stops; and the length in metres."""
         g = self.graph
         lats, lons = g.stop_lat[stops], g.stop_lon[stops]
-        straight = [(float(x), float(y)) for x, y in zip(lons, lats, strict=True)]
-        line_m = float(haversine_m(lats[:-1], lons[:-1], lats[1:], lons[1:]).sum())
+        points = np.column_stack((lons, lats))
         shape = int(g.trip_shape[trip])
-        if shape < 0 or shape + 1 >= len(g.shape_offsets):
-            return straight, line_m
-        lo, hi = int(g.shape_offsets[shape]), int(g.shape_offsets[shape + 1])
-        if hi - lo < 2:
-            return straight, line_m
-        s_lat, s_lon = g.shape_lat[lo:hi], g.shape_lon[lo:hi]
-        start = end = None
-        if len(g.conn_arr_shape_dist) == len(g.conn_dep) and len(g.shape_dist) == len(g.shape_lat):
-            dist = g.shape_dist[lo:hi]
-            d0 = g.conn_shape_dist[board]
-            d1 = g.conn_arr_shape_dist[alight]
-            if np.isfinite(d0) and np.isfinite(d1) and d1 >= d0:
-                start = int(np.searchsorted(dist, d0, side="left"))
-                end = int(np.searchsorted(dist, d1, side="right"))
-        if start is None or end is None:
-            first = int(np.argmin(haversine_m(lats[0], lons[0], s_lat, s_lon)))
-            last = first + int(np.argmin(haversine_m(lats[-1], lons[-1], s_lat[first:], s_lon[first:])))
-            start, end = first, last + 1
-        inner = [(float(x), float(y)) for x, y in zip(s_lon[start:end], s_lat[start:end], strict=True)]
-        points = [straight[0], *inner, straight[-1]]
-        pts_lat = np.array([p[1] for p in points])
-        pts_lon = np.array([p[0] for p in points])
-        metres = float(haversine_m(pts_lat[:-1], pts_lon[:-1], pts_lat[1:], pts_lon[1:]).sum())
+        lo, hi = (int(g.shape_offsets[shape]), int(g.shape_offsets[shape + 1])) \
+            if 0 <= shape < len(g.shape_offsets) - 1 else (0, 0)
+        if hi - lo >= 2:
+            s_lat, s_lon = g.shape_lat[lo:hi], g.shape_lon[lo:hi]
+            start = end = -1
+            if len(g.conn_arr_shape_dist) == len(g.conn_dep) and len(g.shape_dist) == len(g.shape_lat):
+                dist = g.shape_dist[lo:hi]
+                d0, d1 = g.conn_shape_dist[board], g.conn_arr_shape_dist[alight]
+                if np.isfinite(d0) and np.isfinite(d1) and d1 >= d0:
+                    start = int(np.searchsorted(dist, d0, side="left"))
+                    end = int(np.searchsorted(dist, d1, side="right"))
+            if start < 0:
+                start = int(np.argmin(haversine_m(lats[0], lons[0], s_lat, s_lon)))
+                end = start + 1 + int(np.argmin(haversine_m(lats[-1], lons[-1], s_lat[start:], s_lon[start:])))
+            points = np.vstack((points[:1], np.column_stack((s_lon[start:end], s_lat[start:end])), points[-1:]))
+        metres = float(haversine_m(points[:-1, 1], points[:-1, 0], points[1:, 1], points[1:, 0]).sum())
         return points, metres

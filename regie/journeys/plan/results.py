@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 # reason codes
 UNKNOWN_STOP = "unknown_stop"
 NO_SERVICE_ON_DATE = "no_service_on_date"
@@ -49,7 +51,7 @@ class Leg:
     departure_s: int  # graph seconds
     arrival_s: int
     distance_m: float
-    geometry: list[tuple[float, float]]  # (lon, lat)
+    geometry: np.ndarray  # float64 rows (lon, lat)
     mode: str = "walk"
     route_type: int | None = None
     operator_id: str = ""
@@ -70,7 +72,7 @@ class Leg:
             "kind": self.kind, "mode": self.mode, "from": self.origin.to_dict(), "to": self.destination.to_dict(),
             "departure": self.departure, "arrival": self.arrival, "duration_s": self.duration_s,
             "distance_m": round(self.distance_m, 1),
-            "geometry": {"type": "LineString", "coordinates": [[round(x, 6), round(y, 6)] for x, y in self.geometry]}}
+            "geometry": {"type": "LineString", "coordinates": np.round(self.geometry, 6).tolist()}}
         if self.kind == "transit":
             out.update(route_type=self.route_type, operator_id=self.operator_id, operator_name=self.operator_name,
                        route_id=self.route_id, route_short_name=self.route_short_name,
