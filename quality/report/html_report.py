@@ -35,6 +35,7 @@ from typing import Any, NotRequired, TypedDict
 from urllib.parse import quote, urlsplit
 
 import jinja2
+import pandas as pd
 from markupsafe import Markup
 
 from quality.config import ReportSettings
@@ -115,8 +116,10 @@ def _without_pool_columns(outcome: ValidationOutcome) -> tuple[ValidationOutcome
     if frame.empty:
         return outcome, []
     fields = frame["field"].astype("object").where(frame["field"].notna(), None)
-    ours = (frame["code"] == "unknown_column") & [
-        field in POOL_COLUMNS.get(str(file), ()) for file, field in zip(frame["file"], fields, strict=True)]
+    pool_column = pd.Series([field in POOL_COLUMNS.get(str(file), ()) for file, field in zip(frame["file"], fields,
+                                                                                             strict=True)],
+                            index=frame.index, dtype=bool)
+    ours = (frame["code"] == "unknown_column") & pool_column
     if not ours.any():
         return outcome, []
     columns = sorted({f"{file}: {field}" for file, field in zip(frame["file"][ours], fields[ours], strict=True)})

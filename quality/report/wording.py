@@ -15,44 +15,45 @@ from regie.pages.words import Words
 COMPONENT_NAMES = {"compliance": N_("Compliance"), "freshness": N_("Freshness"),
                    "availability": N_("Availability"), "completeness": N_("Completeness")}
 
-# The columns of a finding's samples: context key -> (label, decimals for numbers), in the order shown.
-SAMPLE_COLUMNS: dict[str, tuple[str, int]] = {
-    "filename": (N_("File"), 0),
-    "csvRowNumber": (N_("Row"), 0),
-    "fieldName": (N_("Field"), 0),
-    "fieldValue": (N_("Value"), 2),
-    "agencyId": (N_("Agency"), 0),
-    "routeId": (N_("Route"), 0),
-    "routeShortName": (N_("Route name"), 0),
-    "tripId": (N_("Trip"), 0),
-    "serviceId": (N_("Service"), 0),
-    "shapeId": (N_("Shape"), 0),
-    "stopId": (N_("Stop"), 0),
-    "stop_id": (N_("Stop"), 0),
-    "stopName": (N_("Stop name"), 0),
-    "stop_name": (N_("Stop name"), 0),
-    "stopId1": (N_("From stop"), 0),
-    "stopName1": (N_("From stop name"), 0),
-    "departureTime1": (N_("Departure"), 0),
-    "stopId2": (N_("To stop"), 0),
-    "stopName2": (N_("To stop name"), 0),
-    "arrivalTime2": (N_("Arrival"), 0),
-    "other_stop_id": (N_("Other stop"), 0),
-    "parentStation": (N_("Parent station"), 0),
-    "parent_station": (N_("Parent station"), 0),
+# The columns of a finding's samples: context key -> (label, decimals for numbers; None: 2, or none
+# for a whole number), in the order shown.
+SAMPLE_COLUMNS: dict[str, tuple[str, int | None]] = {
+    "filename": (N_("File"), None),
+    "csvRowNumber": (N_("Row"), None),
+    "fieldName": (N_("Field"), None),
+    "fieldValue": (N_("Value"), None),
+    "agencyId": (N_("Agency"), None),
+    "routeId": (N_("Route"), None),
+    "routeShortName": (N_("Route name"), None),
+    "tripId": (N_("Trip"), None),
+    "serviceId": (N_("Service"), None),
+    "shapeId": (N_("Shape"), None),
+    "stopId": (N_("Stop"), None),
+    "stop_id": (N_("Stop"), None),
+    "stopName": (N_("Stop name"), None),
+    "stop_name": (N_("Stop name"), None),
+    "stopId1": (N_("From stop"), None),
+    "stopName1": (N_("From stop name"), None),
+    "departureTime1": (N_("Departure"), None),
+    "stopId2": (N_("To stop"), None),
+    "stopName2": (N_("To stop name"), None),
+    "arrivalTime2": (N_("Arrival"), None),
+    "other_stop_id": (N_("Other stop"), None),
+    "parentStation": (N_("Parent station"), None),
+    "parent_station": (N_("Parent station"), None),
     "distanceKm": (N_("Distance (km)"), 1),
     "distance_m": (N_("Distance (m)"), 0),
     "geoDistanceToShape": (N_("Distance to the shape (m)"), 0),
     "speedKph": (N_("Speed (km/h)"), 0),
     "stopLocation": (N_("Stop position"), 5),
     "match": (N_("Nearest point of the shape"), 5),
-    "stopSequence1": (N_("From stop sequence"), 0),
-    "stopSequence2": (N_("To stop sequence"), 0),
-    "tripCsvRowNumber": (N_("Row in trips.txt"), 0),
-    "stopTimeCsvRowNumber": (N_("Row in stop_times.txt"), 0),
-    "csvRowNumber1": (N_("First row"), 0),
-    "csvRowNumber2": (N_("Second row"), 0),
-    "message": (N_("Detail"), 2),
+    "stopSequence1": (N_("From stop sequence"), None),
+    "stopSequence2": (N_("To stop sequence"), None),
+    "tripCsvRowNumber": (N_("Row in trips.txt"), None),
+    "stopTimeCsvRowNumber": (N_("Row in stop_times.txt"), None),
+    "csvRowNumber1": (N_("First row"), None),
+    "csvRowNumber2": (N_("Second row"), None),
+    "message": (N_("Detail"), None),
 }
 HIDDEN_SAMPLE_KEYS = frozenset({"waived", "waiver", "shapePath", "matchIndex"})
 """Sample keys never shown as a column (waivers have their own; a shape's path is a long list)."""
@@ -96,9 +97,10 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def cell(value: Any, digits: int, words: Words) -> str:
-    """A sample value as text: numbers rounded to `digits` (whole numbers as they are), a pair of
-    coordinates "lat, lon", a short list joined, a long one counted, nothing for a missing value."""
+def cell(value: Any, digits: int | None, words: Words) -> str:
+    """A sample value as text: numbers rounded to `digits` (None: whole numbers as they are, others
+    to 2 decimals), a pair of coordinates "lat, lon" (5 decimals, about a metre), a short list
+    joined, a long one counted, nothing for a missing value."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return ""
     if isinstance(value, bool):
@@ -106,10 +108,10 @@ def cell(value: Any, digits: int, words: Words) -> str:
     if isinstance(value, int):
         return str(value)  # ids and row numbers: no grouping
     if isinstance(value, float):
-        return words.number(value, digits if digits else (0 if value.is_integer() else 2))
+        return words.number(value, digits if digits is not None else (0 if value.is_integer() else 2))
     if isinstance(value, list | tuple):
         if len(value) == 2 and all(_is_number(item) for item in value):
-            return ", ".join(words.number(float(item), digits or 5) for item in value)
+            return ", ".join(words.number(float(item), 5) for item in value)
         if len(value) > MAX_LIST_ITEMS:
             return words.say_n(N_plural("%(count)s item", "%(count)s items"), len(value))
         return ", ".join(cell(item, digits, words) for item in value)
@@ -139,7 +141,7 @@ def sample_table(samples: Sequence[Mapping[str, Any]], code: str, words: Words) 
             value = sample.get(key)
             if key == "message" and value is not None and _plain_message(str(value), code):
                 value = None
-            cells.append(cell(value, SAMPLE_COLUMNS.get(key, ("", 2))[1], words))
+            cells.append(cell(value, SAMPLE_COLUMNS[key][1] if key in SAMPLE_COLUMNS else None, words))
         rows.append({"cells": cells, "waived": bool(sample.get("waived")), "waiver": sample.get("waiver")})
     return {"columns": labels, "rows": rows}
 

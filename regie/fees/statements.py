@@ -153,6 +153,33 @@ def _context_value(key: str, value: Any, words: Words) -> str:
     return words.value(value, 2)
 
 
+def _flag_sentence(flag: Mapping[str, Any], data: Mapping[str, Any], words: Words) -> str | None:
+    """The flags whose figures the statement carries, said in the page's language (None: the
+    flag's own message is shown as the fee computation wrote it)."""
+    context = (data.get("inputs") or {}).get("metrics_context") or {}
+    year = str(data.get("fee_year", ""))
+    code = flag.get("code")
+    if code == "measured_over_service_period" and context.get("measured_from") and context.get("measured_days"):
+        return words.say(N_("The feed covers %(covered)s days of %(year)s, so its whole service period, %(start)s to "
+                            "%(end)s (%(days)s days), was measured and annualised (× %(scale)s)."),
+                         covered=_context_value("covered_days", context.get("covered_days"), words), year=year,
+                         start=words.day(context["measured_from"]), end=words.day(context.get("measured_to")),
+                         days=_context_value("measured_days", context["measured_days"], words),
+                         scale=words.number(float(context.get("scale_factor") or 1), 3))
+    if code == "metrics_scaled" and context.get("scale_factor") is not None:
+        return words.say(N_("The figures were annualised from %(covered)s days with service in %(year)s (× %(scale)s): "
+                            "the feed does not cover the whole year."),
+                         covered=_context_value("covered_days", context.get("covered_days"), words), year=year,
+                         scale=words.number(float(context["scale_factor"]), 3))
+    pro_rata = data.get("pro_rata") or {}
+    if code == "pro_rata" and pro_rata.get("period_start"):
+        return words.say(N_("Member from %(start)s to %(end)s (both included): %(days)s of %(total)s days, factor "
+                            "%(factor)s."), start=words.day(pro_rata["period_start"]),
+                         end=words.day(pro_rata.get("period_end")), days=int(pro_rata.get("days") or 0),
+                         total=int(pro_rata.get("days_in_year") or 0), factor=pro_rata.get("factor"))
+    return None
+
+
 def statement_view(data: Mapping[str, Any], words: Words) -> dict[str, Any]:
     """The labels and values of one statement in words (every figure with its unit)."""
     brackets = []
@@ -182,7 +209,8 @@ def statement_view(data: Mapping[str, Any], words: Words) -> dict[str, Any]:
     context = [{"label": words.say(CONTEXT_LABELS[key]), "value": _context_value(key, value, words)}
                for key, value in (inputs.get("metrics_context") or {}).items() if key in CONTEXT_LABELS and value is not None]
     flags = [{"label": words.say(FLAG_LABELS[flag["code"]]) if flag.get("code") in FLAG_LABELS
-              else str(flag.get("code", "")).replace("_", " ").capitalize(), "message": flag.get("message")}
+              else str(flag.get("code", "")).replace("_", " ").capitalize(),
+              "message": _flag_sentence(flag, data, words) or flag.get("message")}
              for flag in data.get("flags", [])]
     snapshot = (inputs.get("metrics_context") or {}).get("snapshot_at")
     return {"brackets": brackets, "metrics": metrics, "measured": measured, "context": context, "flags": flags,
