@@ -24,7 +24,7 @@ NO_RESTRICTED = "no_restricted_operator_in_release"
 
 
 @asset(
-    deps=["regional_feeds", "quality_overview", "integration_fees"],
+    deps=["regional_feeds", "quality_overview", "integration_fees", "open_journey_graph"],
     group_name="publish",
     kinds={"python", "parquet", "html"},
     owners=["team:open-data"],

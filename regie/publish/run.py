@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 RELEASE_FORMAT = 1  # bump when the release's layout changes, so that the next run is not a no-op
 MEDIA = {".zip": "application/zip", ".csv": "text/csv", ".parquet": "application/vnd.apache.parquet",
          ".geojson": "application/geo+json", ".json": "application/json", ".html": "text/html",
-         ".txt": "text/plain"}
+         ".txt": "text/plain", ".md": "text/markdown"}
 
 REGIONAL_TITLE = N_("Public transport timetables of %(region)s (GTFS)")
 REGIONAL_DESCRIPTION = N_(

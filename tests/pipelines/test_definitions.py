@@ -39,13 +39,14 @@ SNAPSHOT = {
                           "checks": ["graph_has_service_every_day", "no_hub_cut_off"]},
         "open_journey_graph": {"group": "journeys", "upstream": ["collected_feeds", "regional_feeds"],
                                "partitioned": None, "checks": ["open_graph_has_service_every_day"]},
-        "release": {"group": "publish", "upstream": ["integration_fees", "quality_overview", "regional_feeds"],
+        "release": {"group": "publish", "upstream": ["integration_fees", "open_journey_graph", "quality_overview",
+                                                     "regional_feeds"],
                     "partitioned": None, "checks": ["catalogue_conforms_to_shacl", "no_restricted_operator_in_release"]},
         "published_database": {"group": "publish", "upstream": ["release"], "partitioned": None, "checks": []},
     },
     "jobs": ["collect_feeds", "operator_feeds", "refresh_registry", "region_outputs"],
     "schedules": ["daily_collection"],
-    "sensors": ["follow_upstream", "registry_operators"],
+    "sensors": ["alert_on_failed_checks", "alert_on_run_failure", "follow_upstream", "registry_operators"],
 }
 
 
