@@ -9,8 +9,10 @@ from typing import Any
 import click
 
 from regie.cli.common import fail, pool_paths
+from regie.store.paths import Paths
 
 EXIT_FOUND, EXIT_NO_JOURNEY, EXIT_BAD_INPUT = 0, 1, 2
+DEMO_JOURNEY = ("Hendaye / Hendaia", "Bulebarra")  # the demo region: Kosta Rail, then a Bizi bike
 
 
 def _clock(iso: str) -> str:
@@ -29,7 +31,7 @@ def _leg_line(leg: dict[str, Any]) -> str:
         route = leg.get("route_short_name") or leg.get("route_long_name") or leg.get("route_id", "")
         towards = f" towards {leg['headsign']}" if leg.get("headsign") else ""
         return f"  {times}  {leg['mode']:<7} {leg.get('operator_name', '')} {route}{towards}: {places}"
-    what = "bike share" if leg["kind"] == "bike" else "walk"
+    what = "bike" if leg["kind"] == "bike" else "walk"
     operator = f" ({leg['operator_name']})" if leg.get("operator_name") else ""
     return f"  {times}  {what:<7} {round(leg.get('distance_m') or 0):,} m, {_minutes(leg['duration_s'])}{operator}: {places}"
 
@@ -98,3 +100,26 @@ def journey(origin: str, destination: str, at: str | None, arrive_by: bool, whee
     else:
         print_answer(answer)
     raise SystemExit(EXIT_FOUND if answer["journeys"] else EXIT_NO_JOURNEY)
+
+
+def print_demo_journey(paths: Paths) -> bool:
+    """Plan and print one journey of the demo region on its internal graph: rail, then a shared
+    bike (`DEMO_JOURNEY`), on the first service day at 08:00. False when there is none."""
+    from regie.serve.errors import ApiError  # lazy: see journey
+    from regie.serve.planning import JourneyOptions, load_graph, parse_at, plan_journeys, resolve_place
+
+    loaded = load_graph(paths.journeys_dir / "internal")
+    if loaded is None:
+        click.echo("\nNo journey graph was built: no journey to show.")
+        return False
+    origin, destination = DEMO_JOURNEY
+    at = f"{loaded.summary()['window_start']}T08:00"
+    click.echo(f"\nA journey across operators (regie journey --from \"{origin}\" --to \"{destination}\" --at {at}):")
+    try:
+        answer = plan_journeys(loaded, resolve_place(loaded, origin, "from"), resolve_place(loaded, destination, "to"),
+                               parse_at(at, loaded), JourneyOptions())
+    except ApiError as exc:
+        click.echo(f"  {exc.message}")
+        return False
+    print_answer(answer)
+    return bool(answer["journeys"])

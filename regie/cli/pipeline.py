@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from regie.cli.common import fail, pool_paths, pool_status_report, print_operator_summary, print_regional, verbose
+from regie.cli.journey import print_demo_journey
 from regie.config import ConfigError, load_region
 from regie.store.paths import PROJECT_ROOT, Paths
 
@@ -98,6 +99,7 @@ def demo(seed: int, port: int) -> None:
     click.echo(f"\nNew feed versions archived by this run: {len(_archived_files(paths) - archived_before)}")
     _print_summary(paths, "Operators after both rounds (! = act on it):")
     _print_outputs(paths)
+    print_demo_journey(paths)
     if not succeeded:
         sys.exit(1)
 

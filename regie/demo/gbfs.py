@@ -77,6 +77,8 @@ def gbfs_documents(start: date, rng: np.random.Generator, base_url: str) -> dict
     for s in placed:
         disabled = int(rng.integers(0, 3))
         bikes = int(rng.integers(0, s["capacity"] - disabled + 1))
+        if s["station_id"] in net.BIKE_HUBS:  # interchanges always rent and return: the demo's journeys use them
+            bikes = min(max(bikes, 1), s["capacity"] - disabled - 1)
         status.append({
             "station_id": s["station_id"], "num_bikes_available": bikes,
             "num_bikes_disabled": disabled,
