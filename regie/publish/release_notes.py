@@ -1,14 +1,16 @@
 """Release notes: what changed since the previous release, for the region and per operator
 (`regie.publish.changes`), as `release-notes.json` and `release-notes.md`.
 
-Feed text is escaped for Markdown and HTML (a stop named `<script>` or `[x](javascript:...)`
-stays text when the notes are rendered on a page).
+Feed text is escaped in the Markdown (a stop named `<script>` or `[x](javascript:...)` stays text
+when the notes are rendered to HTML); `render_text` gives the same notes unescaped, for a page
+that shows them as text and escapes them itself.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,17 +70,27 @@ def write_release_notes(notes: ReleaseNotes, folder: Path) -> list[Path]:
 
 
 def render_markdown(notes: ReleaseNotes) -> str:
-    since = f" (since {escape(notes.previous)})" if notes.previous else " (first release)"
-    lines = [f"# Release notes: {escape(notes.release)}{since}", "", "## Region", ""]
-    lines += _section(notes.region)
+    """The notes as Markdown, feed text escaped (see `escape`)."""
+    return _render(notes, escape)
+
+
+def render_text(notes: ReleaseNotes) -> str:
+    """The same notes as plain text (for a page that shows them as text, escaping them itself)."""
+    return _render(notes, plain)
+
+
+def _render(notes: ReleaseNotes, shown: Callable[[object], str]) -> str:
+    since = f" (since {shown(notes.previous)})" if notes.previous else " (first release)"
+    lines = [f"# Release notes: {shown(notes.release)}{since}", "", "## Region", ""]
+    lines += _section(notes.region, shown)
     for op, changes in notes.operators.items():
         name = notes.operator_names.get(op, op)
-        lines += ["", f"## {escape(name)} ({escape(op)})", ""]
-        lines += _section(changes)
+        lines += ["", f"## {shown(name)} ({shown(op)})", ""]
+        lines += _section(changes, shown)
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _section(changes: FeedChanges) -> list[str]:
+def _section(changes: FeedChanges, shown: Callable[[object], str]) -> list[str]:
     if changes.first:
         counts = ", ".join(f"{len(getattr(changes, kind).added)} {kind}" for kind, _ in KINDS)
         return [f"First release: {counts}."]
@@ -92,7 +104,7 @@ def _section(changes: FeedChanges) -> list[str]:
         for what, items in (("added", entity.added), ("removed", entity.removed), ("changed", entity.changed)):
             if items:
                 lines += ["", f"### {title} {what}", ""]
-                lines += [_item(item) for item in items[:MARKDOWN_ITEMS]]
+                lines += [_item(item, shown) for item in items[:MARKDOWN_ITEMS]]
                 if len(items) > MARKDOWN_ITEMS:
                     lines.append(f"- ... and {len(items) - MARKDOWN_ITEMS} more (see {NOTES_JSON})")
     return lines
@@ -113,22 +125,24 @@ def _days(days: list) -> str:
     return f"{len(days)} ({shown})"
 
 
-def _item(item: dict[str, Any]) -> str:
-    text = f"- {escape(item['id'])} {escape(item['label'])}"
+def _item(item: dict[str, Any], shown: Callable[[object], str]) -> str:
+    text = f"- {shown(item['id'])} {shown(item['label'])}"
     if item.get("old_id") and item["old_id"] != item["id"]:
-        text += f" (was {escape(item['old_id'])})"
+        text += f" (was {shown(item['old_id'])})"
     if item.get("fields"):
-        text += ": " + "; ".join(f"{escape(name)} {escape(old) or '(empty)'} -> {escape(new) or '(empty)'}"
+        text += ": " + "; ".join(f"{shown(name)} {shown(old) or '(empty)'} -> {shown(new) or '(empty)'}"
                                  for name, (old, new) in item["fields"].items())
     return text
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|~])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>&#|!~])")
 
 
 def escape(value: object) -> str:
-    """Text safe in Markdown and in the HTML it renders to: HTML's special characters as
-    entities, Markdown's punctuation backslash-escaped, line breaks as spaces."""
-    text = " ".join(str(value).split())
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    """Text for Markdown, line breaks as spaces: the characters that could make emphasis, a
+    link, an HTML tag or an entity backslash-escaped (CommonMark renders them as themselves)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+
+
+def plain(value: object) -> str:
+    return " ".join(str(value).split())

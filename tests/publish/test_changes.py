@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+import markdown_it
 import pytest
 
 from regie.gtfs.feed_tables import parse_csv
 from regie.publish.changes import diff_feeds, feed_operators, operator_feed
-from regie.publish.release_notes import escape, release_notes, render_markdown, write_release_notes
+from regie.publish.release_notes import escape, release_notes, render_markdown, render_text, write_release_notes
 
 BASE = {
     "agency": "agency_id,agency_name,agency_url,agency_timezone\nop:A,Bus Co,https://bus.example,Europe/Paris\n",
@@ -156,7 +157,10 @@ def test_operator_split_and_release_notes(tmp_path):
     assert data["operators"]["op2"]["stops"]["changed"][0]["fields"]["name"][1].startswith("Island <script>")
     markdown = written[1].read_text()
     assert "## Bus Co (op)\n\nNo change." in markdown
-    assert "<script>" not in markdown and "&lt;script&gt;" in markdown and "\\[x\\]\\(javascript:y\\)" in markdown
+    assert "<script>" not in markdown and "\\<script\\>" in markdown and "\\[x\\](javascript:y)" in markdown
+    html = markdown_it.MarkdownIt().render(markdown)
+    assert "<script>" not in html and "&lt;script&gt;" in html and "<a " not in html
+    assert "Island <script>alert(1)</script> [x](javascript:y)" in render_text(notes)
     assert "- Stops: 0 added, 0 removed, 1 changed" in markdown
 
 
@@ -168,7 +172,7 @@ def test_first_release_notes_and_an_operator_leaving():
     assert notes.operators["op"].is_empty
 
 
-@pytest.mark.parametrize("text, expected", [("a_b*c", "a\\_b\\*c"), ("x <b> & y", "x &lt;b&gt; &amp; y"),
+@pytest.mark.parametrize("text, expected", [("a_b*c", "a\\_b\\*c"), ("x <b> & y", "x \\<b\\> \\& y"),
                                             ("two\nlines", "two lines")])
 def test_escape(text, expected):
     assert escape(text) == expected
