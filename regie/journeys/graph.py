@@ -56,7 +56,7 @@ class JourneyGraph:
 
     # trip instances (one per trip and service day; frequencies expanded)
     trip_ids: np.ndarray  # object (str) trip_id of the regional feed
-    trip_day: np.ndarray  # int16 service day (0 = first_day)
+    trip_day: np.ndarray  # int16 service day (0 = first_day; -1, -2...: days before it, for times past 48:00)
     trip_route: np.ndarray  # int32 route index
     trip_headsign: np.ndarray  # object (str)
     trip_wheelchair: np.ndarray  # int8
