@@ -167,14 +167,17 @@ class Planner:
                          int(arrival[s]) - start) for s in reached]
         return IsochroneResult(request.to_dict(), budget, stops)
 
-    def reachable(self, origin_stops: np.ndarray, at_s: int, budget_s: int, trip_ok: np.ndarray | None = None,
-                  wheelchair: bool = False) -> np.ndarray:
-        """Arrival seconds at every stop from origin stops at `at_s` (INF beyond the budget);
-        `trip_ok` narrows the trips usable (the integration indicator's one-operator networks)."""
-        opts = self._options(PlanRequest(int(origin_stops[0]), None, self.graph.local_time(at_s), wheelchair=wheelchair))
-        ends = Ends(np.asarray(origin_stops, np.int32), np.zeros(len(origin_stops), np.int32), None,
-                    np.zeros(len(origin_stops)))
-        return self._one_to_all(ends, opts, at_s, budget_s, trip_ok)
+    def reachable(self, origin_stops: np.ndarray, at_s: int, budget_s: int, *, trip_ok: np.ndarray | None = None,
+                  bike: bool = True, wheelchair: bool = False) -> np.ndarray:
+        """Arrival seconds at every stop from origin stops at graph time `at_s`, INF beyond the
+        budget (the planner's default walking and slack); `trip_ok` (uint8 per trip) narrows the
+        trips usable, `bike` False leaves shared bikes out."""
+        s = self.settings
+        opts = Options(s.max_transfers + 1, s.max_walk_m, s.min_transfer_slack_s, None, bike and not wheelchair,
+                       wheelchair)
+        stops = np.asarray(origin_stops, np.int32)
+        ends = Ends(stops, np.zeros(len(stops), np.int32), None, np.zeros(len(stops)))
+        return self._one_to_all(ends, opts, int(at_s), int(budget_s), trip_ok)
 
     # ---- scans ----------------------------------------------------------------------------
 
