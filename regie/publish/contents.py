@@ -4,6 +4,7 @@ script URLs emptied."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import zipfile
@@ -17,6 +18,7 @@ import pyarrow.compute as pc
 from regie.config.operators import BoundingBox
 from regie.publish.tables import read_text_table, typed_table
 
+VOLATILE_REPORT_KEYS = ("validatedAt", "durationSeconds")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
 _SCRIPT_SCHEMES = {"javascript", "vbscript", "data", "file"}
@@ -78,6 +80,16 @@ def report_score(report_folder: Path | None) -> float | None:
     summary = json.loads((report_folder / "report.json").read_text(encoding="utf-8")).get("summary", {})
     score = (summary.get("score") or {}).get("total")
     return float(score) if isinstance(score, int | float) else None
+
+
+def stable_report_hash(path: Path) -> str:
+    """SHA-256 of a report.json without what changes at every validation of the same version
+    (when and how long): a re-validation alone does not make a new release."""
+    report = json.loads(path.read_text(encoding="utf-8"))
+    summary = report.get("summary")
+    if isinstance(summary, dict):
+        report["summary"] = {key: value for key, value in summary.items() if key not in VOLATILE_REPORT_KEYS}
+    return hashlib.sha256(json.dumps(report, sort_keys=True).encode()).hexdigest()
 
 
 def without_script_urls(value: Any, key: str = "") -> Any:

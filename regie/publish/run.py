@@ -27,7 +27,7 @@ from regie.config.region import Region
 from regie.gtfs.feed_tables import read_feed_tables
 from regie.pages.i18n import N_, gettext, page_languages
 from regie.publish.catalogue import CatalogueInfo, Dataset, Distribution, build_catalogue, write_catalogue
-from regie.publish.contents import feed_coverage, report_score, write_clean_json
+from regie.publish.contents import feed_coverage, report_score, stable_report_hash, write_clean_json
 from regie.publish.geojson import routes_geojson, stops_geojson, write_geojson
 from regie.publish.licences import (
     Licence,
@@ -98,12 +98,15 @@ def publish(context: PublishContext, *, now: datetime | None = None,
                 for entry in sources.operators]
     merged_licence = regional_licence([entry for entry, source in zip(licences, sources.operators, strict=True)
                                        if source.feed_zip is not None] or licences)
-    inputs = {name: file_sha256(path) for name, path in sources.files().items()}
+    files = sources.files()
+    hashes = {name: file_sha256(path) for name, path in files.items()}
+    inputs = {name: stable_report_hash(path) if path.name == "report.json" else hashes[name]
+              for name, path in files.items()}
     inputs["settings"] = _settings_hash(context, sources)
     started = now or datetime.now(UTC)
 
     def build(folder: Path, previous: Path | None) -> dict[str, str]:
-        builder = _Builder(context, sources, licences, merged_licence, inputs, folder / PUBLIC_DIR, started)
+        builder = _Builder(context, sources, licences, merged_licence, hashes, folder / PUBLIC_DIR, started)
         builder.write_data()
         if after_files is not None:
             after_files(builder.site)

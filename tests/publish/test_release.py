@@ -93,6 +93,19 @@ def test_the_same_inputs_make_no_new_release(pool_data_dir: Path):
     assert _release_files(first.release_dir) == before
 
 
+def test_a_revalidation_alone_makes_no_new_release_but_a_new_score_does(pool_data_dir: Path):
+    report = pool_data_dir / "reports" / "_region" / "open" / "report.json"
+    first = publish(_context(pool_data_dir), now=T0)
+    data = json.loads(report.read_text())
+    data["summary"].update(validatedAt="2026-03-03T04:00:00Z", durationSeconds=1.5)
+    report.write_text(json.dumps(data))
+    assert publish(_context(pool_data_dir), now=T0 + timedelta(hours=1)).status == "unchanged"
+    data["summary"]["score"]["total"] = 60.0
+    report.write_text(json.dumps(data))
+    second = publish(_context(pool_data_dir), now=T0 + timedelta(hours=2))
+    assert second.status == "published" and second.previous == first.release_dir
+
+
 def test_a_changed_input_makes_a_new_release_and_old_ones_are_pruned(pool_data_dir: Path):
     region = demo_region()
     region = region.model_copy(update={"publish": region.publish.model_copy(update={"keep_releases": 2})})
