@@ -11,6 +11,7 @@ window are kept. Connections are the instances' hops (`regie.journeys.timetable`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
@@ -106,6 +107,64 @@ def _connections(hops: Hops, trip: np.ndarray, base: np.ndarray, window_start: i
     return {"instance": instance[keep], "hop": hop[keep], "dep": dep[keep], "arr": hops.arr[hop[keep]] + base[instance[keep]]}
 
 
+@dataclass
+class Window:
+    """The service days the graph runs: `before` days before the first service day (their trips
+    may reach into it), then the window's days; `matrix`: whether each service of trips.txt runs
+    on each of those days; `starts`: where each day's GTFS times start on the graph's clock."""
+
+    before: int
+    services: pd.Index
+    matrix: np.ndarray
+    starts: np.ndarray  # int64, day 0 (first_day) at 0
+
+    @property
+    def first_service_start(self) -> int:
+        return int(self.starts[self.before])
+
+
+def _window(feed: TableLookup, services: pd.Index, first_service_day: date, days: int, timezone: str) -> Window:
+    before = max(int(_latest_time(feed) // DAY_S), 1)
+    matrix = service_matrix(service_calendars(feed, services), epoch_day(first_service_day) - before,
+                            epoch_day(first_service_day) + days - 1)
+    starts = day_starts(first_service_day - timedelta(days=before), before + days, timezone).astype(np.int64)
+    return Window(before, services, matrix, starts - starts[before - 1])
+
+
+def _instances_and_connections(hops: Hops, runs: tuple[np.ndarray, np.ndarray], service: np.ndarray,
+                               window: Window) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Trip code and day (0 = first_day) of every trip instance with a connection in the window,
+    and the connections (instance, hop, dep, arr) sorted by (dep, arr, position in the trip)."""
+    trip, day, base = _instances(*runs, service, window.matrix, window.starts)
+    found = _connections(hops, trip, base, window_start=window.first_service_start)
+    used = np.flatnonzero(np.bincount(found["instance"], minlength=len(trip)))
+    renumber = np.full(len(trip), -1, dtype=np.int64)
+    renumber[used] = np.arange(len(used))
+    order = np.lexsort((hops.seq[found["hop"]], found["arr"], found["dep"]))
+    connections = {"instance": renumber[found["instance"]][order], "hop": found["hop"][order],
+                   "dep": found["dep"][order], "arr": found["arr"][order]}
+    return trip[used], day[used] - (window.before - 1), connections
+
+
+def _routes(feed: TableLookup) -> dict[str, np.ndarray]:
+    """The graph's route and operator fields (first row of a repeated route_id)."""
+    routes = table(feed, "routes")
+    routes = routes[~column(routes, "route_id").duplicated().to_numpy()]
+    route_ids = column(routes, "route_id").to_numpy(dtype=object)
+    operator, operator_ids, operator_names = _operators(feed, route_ids, column(routes, "agency_id").to_numpy(dtype=object))
+    return {"route_ids": route_ids, "route_short_names": column(routes, "route_short_name").to_numpy(dtype=object),
+            "route_long_names": column(routes, "route_long_name").to_numpy(dtype=object),
+            "route_mode": _route_modes(column(routes, "route_type").to_numpy(dtype=object)),
+            "route_operator": operator, "operator_ids": operator_ids, "operator_names": operator_names}
+
+
+def _wheelchair(trips: pd.DataFrame, trip_row: np.ndarray) -> np.ndarray:
+    """wheelchair_accessible per trip code (0 where unknown or not 0, 1, 2)."""
+    values = numeric(trips, "wheelchair_accessible").fillna(0).to_numpy()
+    per_trip = np.where(trip_row >= 0, values[np.maximum(trip_row, 0)] if len(values) else 0, 0)
+    return np.where(np.isin(per_trip, (0, 1, 2)), per_trip, 0).astype(np.int8)
+
+
 def build_graph(feed: TableLookup, *, first_service_day: date, days: int, timezone: str,
                 transfers: pd.DataFrame | None = None, bike: BikeSystem | list[BikeSystem] | None = None,
                 settings: PlannerSettings | None = None, source_feed_version: str | None = None) -> JourneyGraph:
@@ -118,15 +177,11 @@ def build_graph(feed: TableLookup, *, first_service_day: date, days: int, timezo
     warnings: list[str] = []
     stops = graph_stops(feed, warnings)
     trips = table(feed, "trips")
-    trip_text = column(trips, "trip_id")
-    services = pd.Index(pd.unique(column(trips, "service_id").to_numpy(dtype=object)))
-    before = max(int(_latest_time(feed) // DAY_S), 1)  # days before the first service day reaching into it
-    matrix = service_matrix(service_calendars(feed, services), epoch_day(first_service_day) - before,
-                            epoch_day(first_service_day) + days - 1)
-    row_runs = np.r_[matrix.any(axis=1), False][services.get_indexer(column(trips, "service_id").to_numpy(dtype=object))] \
-        if len(trips) else np.zeros(0, dtype=bool)
+    trip_text, trip_services = column(trips, "trip_id"), column(trips, "service_id").to_numpy(dtype=object)
+    window = _window(feed, pd.Index(pd.unique(trip_services)), first_service_day, days, timezone)
+    row_runs = np.r_[window.matrix.any(axis=1), False][window.services.get_indexer(trip_services)]
 
-    def running(trip_ids: pd.Index) -> np.ndarray:
+    def running(trip_ids: pd.Index) -> np.ndarray:  # trips.txt rows running some day of the window
         rows = first_rows(trip_text, trip_ids) if len(trips) else np.full(len(trip_ids), -1)
         return np.where(rows >= 0, row_runs[np.maximum(rows, 0)] if len(row_runs) else False, False)
 
@@ -134,45 +189,22 @@ def build_graph(feed: TableLookup, *, first_service_day: date, days: int, timezo
     trip_row = first_rows(trip_text, hops.trip_ids) if len(trips) else np.full(hops.trip_count, -1)
     if (trip_row < 0).any():
         warnings.append(f"{int((trip_row < 0).sum())} trip(s) of stop_times.txt not in trips.txt: left out")
-    service_text = _per_trip(trips, trip_row, "service_id")
-    service = np.where(service_text != "", services.get_indexer(service_text), len(services))
-    service = np.where(service >= 0, service, len(services))
+    service = window.services.get_indexer(_per_trip(trips, trip_row, "service_id"))
+    service = np.where((service >= 0) & (trip_row >= 0), service, len(window.services))  # never runs
+    runs = trip_runs(feed, hops.trip_ids, hops.first_departure(), warnings)
+    trip, day, connections = _instances_and_connections(hops, runs, service, window)
+    hop = connections["hop"]
 
-    runs_trip, runs_shift = trip_runs(feed, hops.trip_ids, hops.first_departure(), warnings)
-    first_day = first_service_day - timedelta(days=1)
-    starts = day_starts(first_service_day - timedelta(days=before), before + days, timezone).astype(np.int64)
-    starts -= starts[before - 1]  # day 0 (first_day) at 0
-    trip, day, base = _instances(runs_trip, runs_shift, service, matrix, starts)
-    found = _connections(hops, trip, base, window_start=int(starts[before]))
-    used = np.flatnonzero(np.bincount(found["instance"], minlength=len(trip)))
-    renumber = np.full(len(trip), -1, dtype=np.int64)
-    renumber[used] = np.arange(len(used))
-    trip, day = trip[used], day[used] - (before - 1)
-    conn_trip, hop = renumber[found["instance"]], found["hop"]
-    order = np.lexsort((hops.seq[hop], found["arr"], found["dep"]))
-    conn_trip, hop, dep, arr = conn_trip[order], hop[order], found["dep"][order], found["arr"][order]
-
-    routes = table(feed, "routes")
-    route_ids = column(routes, "route_id")
-    distinct_routes = ~route_ids.duplicated().to_numpy()
-    routes = routes[distinct_routes]
-    route_id_values = column(routes, "route_id").to_numpy(dtype=object)
-    route_operator, operator_ids, operator_names = _operators(
-        feed, route_id_values, column(routes, "agency_id").to_numpy(dtype=object))
-    trip_route = pd.Index(route_id_values).get_indexer(_per_trip(trips, trip_row, "route_id"))
-
+    routes = _routes(feed)
+    trip_route = pd.Index(routes["route_ids"]).get_indexer(_per_trip(trips, trip_row, "route_id"))
     shapes = graph_shapes(feed)
     trip_shape = shapes.index.get_indexer(_per_trip(trips, trip_row, "shape_id")) if len(shapes.ids) \
         else np.full(hops.trip_count, -1)
     used_hops, hop_of = np.unique(hop, return_inverse=True)
     dep_m, arr_m = hop_metres(hops, shapes, trip_shape, stops, used_hops)
-    wheelchair = numeric(trips, "wheelchair_accessible").fillna(0).to_numpy()
-    trip_wheelchair = np.where(trip_row >= 0, wheelchair[np.maximum(trip_row, 0)] if len(wheelchair) else 0, 0)
-    trip_wheelchair = np.where(np.isin(trip_wheelchair, (0, 1, 2)), trip_wheelchair, 0)
 
-    systems = [bike] if isinstance(bike, BikeSystem) else list(bike or [])
     feed_stop_count = len(stops.ids)
-    stops, bikes = bike_stops(stops, systems)
+    stops, bikes = bike_stops(stops, [bike] if isinstance(bike, BikeSystem) else list(bike or []))
     edges = Edges.concat([footpath_edges(feed, stops, transfers, settings),
                           bike_edges(stops, bikes, feed_stop_count, settings)])
     offsets, edges = csr(edges, len(stops.ids))
@@ -181,27 +213,25 @@ def build_graph(feed: TableLookup, *, first_service_day: date, days: int, timezo
     version = source_feed_version if source_feed_version is not None else \
         (column(feed_info, "feed_version").iloc[0] if len(feed_info) else "")
     return JourneyGraph(
-        first_day=first_day, days=days + 1, timezone=timezone, source_feed_version=str(version),
+        first_day=first_service_day - timedelta(days=1), days=days + 1, timezone=timezone,
+        source_feed_version=str(version),
         stop_ids=stops.ids, stop_names=stops.names, stop_lat=stops.lat.astype(np.float64),
         stop_lon=stops.lon.astype(np.float64), stop_parent=stops.parent.astype(np.int32),
         stop_wheelchair=stops.wheelchair.astype(np.int8), stop_kind=stops.kind.astype(np.int8),
-        conn_dep_stop=hops.dep_stop[hop], conn_arr_stop=hops.arr_stop[hop], conn_dep=dep.astype(np.int32),
-        conn_arr=arr.astype(np.int32), conn_trip=conn_trip.astype(np.int32), conn_seq=hops.seq[hop],
-        conn_flags=hops.flags[hop],
+        conn_dep_stop=hops.dep_stop[hop], conn_arr_stop=hops.arr_stop[hop],
+        conn_dep=connections["dep"].astype(np.int32), conn_arr=connections["arr"].astype(np.int32),
+        conn_trip=connections["instance"].astype(np.int32), conn_seq=hops.seq[hop], conn_flags=hops.flags[hop],
         trip_ids=hops.trip_ids.to_numpy(dtype=object)[trip], trip_day=day.astype(np.int16),
         trip_route=trip_route[trip].astype(np.int32),
         trip_headsign=_per_trip(trips, trip_row, "trip_headsign")[trip].astype(object),
-        trip_wheelchair=trip_wheelchair[trip].astype(np.int8), trip_shape=trip_shape[trip].astype(np.int32),
-        route_ids=route_id_values, route_short_names=column(routes, "route_short_name").to_numpy(dtype=object),
-        route_long_names=column(routes, "route_long_name").to_numpy(dtype=object),
-        route_mode=_route_modes(column(routes, "route_type").to_numpy(dtype=object)),
-        route_operator=route_operator, operator_ids=operator_ids, operator_names=operator_names,
+        trip_wheelchair=_wheelchair(trips, trip_row)[trip], trip_shape=trip_shape[trip].astype(np.int32),
+        **routes,
         foot_offsets=offsets, foot_to=edges.target.astype(np.int32),
         foot_duration=np.ceil(edges.duration).astype(np.int32), foot_distance=edges.distance.astype(np.float32),
         foot_kind=edges.kind.astype(np.int8), foot_wheelchair=edges.wheelchair.astype(np.int8),
         shape_ids=shapes.ids, shape_offsets=shapes.offsets, shape_lat=shapes.lat, shape_lon=shapes.lon,
         shape_dist=shapes.metres, conn_shape_dist=dep_m[hop_of], conn_arr_shape_dist=arr_m[hop_of],
-        day_start=starts[before - 1:].astype(np.int32), warnings=warnings, **bikes.graph_fields())
+        day_start=window.starts[window.before - 1:].astype(np.int32), warnings=warnings, **bikes.graph_fields())
 
 
 __all__ = ["build_graph"]
