@@ -59,6 +59,7 @@ EXPLANATIONS: dict[str, str] = {
     "expired_calendar": N_("Some services ended before the validation date: the feed still carries past timetables."),
     "feed_expiration_date7_days": N_("The feed's validity ends within a week: a new version is urgently needed."),
     "feed_expiration_date30_days": N_("The feed's validity ends within 30 days: a new version is needed soon."),
+    "inconsistent_agency_lang": N_("The agencies of the feed declare different languages."),
     "feed_info_lang_and_agency_lang_mismatch": N_("feed_info.txt and agency.txt declare different languages."),
     "service_never_active": N_("A service is defined but never runs on any day."),
     "trip_coverage_not_active_for_next7_days": N_("Few or no trips run in the next seven days."),

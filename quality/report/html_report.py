@@ -45,7 +45,7 @@ from quality.report.explanations import SEVERITY_EXPLANATIONS, explain, explain_
 from quality.report.findings import findings, short_hash, verdict
 from quality.report.stops import flagged_stop_rows, map_layer, stop_flags
 from quality.report.wording import COMPONENT_NAMES, advice, component_lines, omitted_lines, sample_table, weight_line
-from quality.result import ValidationOutcome
+from quality.result import ScoreResult, ValidationOutcome
 from regie.gtfs.atomic import replace_atomic, write_atomic_text
 from regie.pages.encode import script_json
 from regie.pages.i18n import N_, N_plural, language_links, page_languages, page_name
@@ -123,7 +123,26 @@ def _without_pool_columns(outcome: ValidationOutcome) -> tuple[ValidationOutcome
     if not ours.any():
         return outcome, []
     columns = sorted({f"{file}: {field}" for file, field in zip(frame["file"][ours], fields[ours], strict=True)})
-    return dataclasses.replace(outcome, notices=frame[~ours].reset_index(drop=True)), columns
+    return dataclasses.replace(outcome, notices=frame[~ours].reset_index(drop=True),
+                               score=_score_without(outcome.score, frame[ours])), columns
+
+
+def _score_without(score: ScoreResult | None, removed: pd.DataFrame) -> ScoreResult | None:
+    """The score with the compliance figures' counts not counting `removed` findings of the
+    severities that cost no points (so the figures agree with the page; the score is the same)."""
+    compliance = (score.details or {}).get("compliance") if score is not None else None
+    if score is None or not isinstance(compliance, Mapping):
+        return score
+    points = compliance.get("penalty_per_finding_per_thousand") or {}
+    found = dict(compliance.get("findings") or {})
+    per_thousand = dict(compliance.get("findings_per_thousand_rows") or {})
+    thousands = max(int(compliance.get("rows") or 0), 1) / 1000.0
+    for severity, count in removed["severity"].value_counts().items():
+        if not points.get(severity) and severity in found:
+            found[severity] = max(int(found[severity]) - int(count), 0)
+            per_thousand[severity] = round(found[severity] / thousands, 6)
+    details = {**score.details, "compliance": {**compliance, "findings": found, "findings_per_thousand_rows": per_thousand}}
+    return dataclasses.replace(score, details=details)
 
 
 def copy_static(target: Path) -> Path:
@@ -340,8 +359,9 @@ def _facts(outcome: ValidationOutcome, operator_name: str | None, publication: P
     else:
         facts.append({"label": words.say(N_("Operator")), "text": operator_name or outcome.operator_id or "—",
                       "code": outcome.operator_id if operator_name and outcome.operator_id else None})
-    facts.append({"label": words.say(N_("Version")), "code": short_hash(outcome.content_hash) or "—",
-                  "title": outcome.content_hash or ""})
+    if outcome.content_hash:
+        facts.append({"label": words.say(N_("Version")), "code": short_hash(outcome.content_hash),
+                      "title": outcome.content_hash})
     facts.append({"label": words.say(N_("Validation date")), "text": words.day(outcome.validation_date)})
     if outcome.feed_start or outcome.feed_end:
         period = words.say(N_("%(start)s to %(end)s"), start=words.day(outcome.feed_start) if outcome.feed_start else "?",
@@ -389,9 +409,13 @@ def write_report_html(
     version as the caller names them). operator_name: shown beside the operator id.
     publication: what the verdict may claim (`Publication`); for the regional feeds (operator id
     "region") it is read from the feed when not given. data_dir: the pool's data directory, for
-    the links to the overview, the fees and the downloads (no links without it)."""
+    the links to the overview, the fees and the downloads (default: worked out from a
+    `static_dir` of the pool's layout, `<data>/reports/static`; no links otherwise)."""
     settings = settings or ReportSettings()
     path = Path(path)
+    if data_dir is None and static_dir is not None and Path(static_dir).name == "static" \
+            and Path(static_dir).parent.name == "reports":
+        data_dir = Path(static_dir).parent.parent  # the pool's layout: <data>/reports/static
     static_dir = Path(static_dir) if static_dir is not None else path.parent / "static"
     if publication is None and outcome.operator_id == "region":
         publication = regional_feed_publication(outcome.feed_path, outcome.feed_id)

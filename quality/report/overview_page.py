@@ -14,6 +14,7 @@ then worked out from the verdict and the expiry.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from functools import cache
@@ -105,6 +106,14 @@ def _blocked_text(row: Mapping[str, Any], words: Words) -> str | None:
         return words.say_n(N_plural("%(count)s error: %(codes)s", "%(count)s errors: %(codes)s"),
                            int(row.get("errors") or 0), codes=named + more)
     if row.get("verdict", row.get("latest_verdict")) == "blocked" and row.get("errors") is not None:
+        reason = str(row.get("blocked_reason") or "")
+        if ": " in reason:  # the gate's words "3 errors: code ×2, code and 2 more": its codes, with our words
+            codes = reason.split(": ", 1)[1]
+            rest = re.search(r" and (\d+) more$", codes)
+            if rest:
+                codes = codes[:rest.start()] + words.say(N_(" and %(count)s more"), count=int(rest.group(1)))
+            return words.say_n(N_plural("%(count)s error: %(codes)s", "%(count)s errors: %(codes)s"),
+                               int(row["errors"]), codes=codes)
         return words.say_n(N_plural("%(count)s error", "%(count)s errors"), int(row["errors"]))
     return None
 
@@ -128,6 +137,8 @@ def _fetch_text(row: Mapping[str, Any], now: datetime | None, words: Words) -> s
     when = words.value(moment)
     if row.get("fetch_failed"):
         error = row.get("last_fetch_error")
+        if not error and ": " in str(row.get("last_fetch") or ""):  # the gate's words "failed 2 hours ago: cause"
+            error = str(row["last_fetch"]).split(": ", 1)[1]
         return (words.say(N_("download failed on %(when)s: %(error)s"), when=when, error=error) if error
                 else words.say(N_("download failed on %(when)s"), when=when))
     return words.say(N_("downloaded on %(when)s"), when=when)

@@ -71,6 +71,7 @@ def site_nav(page: Path, data_dir: Path, *, language: str, languages: list[str] 
     links: list[NavLink] = []
     for label, target in targets:
         localised = target.with_name(page_name(target.name, language, languages))
+        localised = localised if localised.is_file() or not target.is_file() else target  # written in one language
         links.append({"href": relative_href(page, localised), "label": label,
                       "current": localised.resolve() == page.resolve()})
     if planner:
