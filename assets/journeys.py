@@ -1,5 +1,5 @@
-"""The journey graphs of the region (internal: the authorities' planner; open: files for re-users),
-from the regional feeds and the latest bike-share snapshots."""
+"""The journey graphs of the region (internal: the authorities' planner; open: files for re-users)
+and the integration indicator, from the regional feeds and the latest bike-share snapshots."""
 
 from dagster import (
     AssetCheckResult,
@@ -23,6 +23,7 @@ from regie.journeys.run import (
     empty_service_days,
     hubs_cut_off,
     latest_gbfs_snapshots,
+    region_benefit,
 )
 from regie.pool import Pool
 
@@ -114,3 +115,25 @@ def open_journey_graph(context: AssetExecutionContext, pool: ResourceParam[Pool]
     outcome = _built(pool, "open")
     return MaterializeResult(metadata=_metadata(outcome),
                              check_results=[_service_check(OPEN_SERVICE_EVERY_DAY, outcome, "open_journey_graph")])
+
+
+@asset(
+    deps=[journey_graph],
+    group_name="journeys",
+    automation_condition=REGION,
+    kinds={"python", "csv"},
+    owners=["team:integration"],
+)
+def integration_benefit(context: AssetExecutionContext, pool: ResourceParam[Pool]) -> MaterializeResult:
+    """What integration brings, for the authorities: for a sample of each operator's stops, the
+    stops reachable within the planner's budget (60 minutes by default) on that operator's network
+    alone against the whole region's; a per-operator table and the regional figure in
+    `journeys/benefit.{csv,json}`."""
+    benefit = region_benefit(pool.paths, pool.region)
+    table = benefit.table
+    return MaterializeResult(metadata={
+        "dagster/row_count": len(table),
+        "regional_ratio": round(benefit.regional_ratio, 3),
+        "table": MetadataValue.path(str(benefit.files["csv"])),
+        "preview": MetadataValue.md(markdown_table(list(table.columns), table.round(2).values.tolist())),
+    })

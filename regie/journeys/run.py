@@ -14,20 +14,24 @@ is refused if anything of a restricted operator reached it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from regie.config.operators import Operator
 from regie.config.region import Region
+from regie.gtfs.atomic import write_atomic
 from regie.gtfs.feed_tables import read_feed_tables
+from regie.journeys.benefit import integration_benefit
 from regie.journeys.bikeshare import read_gbfs_snapshot
 from regie.journeys.build import build_graph
 from regie.journeys.connectivity import CutOffHub, connections_per_service_day, cut_off_hubs
-from regie.journeys.files import write_graph_files
+from regie.journeys.files import read_graph_files, write_graph_files
 from regie.journeys.footpaths import read_walking_transfers
 from regie.journeys.graph import JourneyGraph
 from regie.store.catalogue.repository import Outcome
@@ -127,3 +131,31 @@ def hubs_cut_off(paths: Paths, graph: JourneyGraph, name: str = "internal") -> l
         return []
     hubs = pd.read_csv(hubs_path, dtype=str, keep_default_na=False)
     return cut_off_hubs(graph, hubs)
+
+
+BENEFIT_HOUR = time(8)  # the indicator's departures: the first service day's morning
+
+
+@dataclass
+class BenefitOutcome:
+    """The integration indicator as written: per-operator rows (`table`), the regional figure."""
+
+    table: pd.DataFrame
+    regional_ratio: float
+    summary: dict[str, Any]
+    files: dict[str, Path]
+
+
+def region_benefit(paths: Paths, region: Region, graph: JourneyGraph | None = None) -> BenefitOutcome:
+    """What integration brings, on the internal graph (read from its files unless given), from
+    `as_of` at 08:00 with the planner's sample size and budget; written to
+    `<journeys dir>/benefit.csv` (one row per operator) and `benefit.json` (with the regional figure)."""
+    graph = graph if graph is not None else read_graph_files(graph_folder(paths, "internal"))
+    result = integration_benefit(graph, datetime.combine(region.as_of, BENEFIT_HOUR), settings=region.planner)
+    table = result.table()
+    summary = result.to_dict()
+    files = {"csv": paths.journeys_dir / "benefit.csv", "json": paths.journeys_dir / "benefit.json"}
+    paths.journeys_dir.mkdir(parents=True, exist_ok=True)
+    write_atomic(files["csv"], table.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    write_atomic(files["json"], (json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8"))
+    return BenefitOutcome(table, float(result.regional_ratio), summary, files)

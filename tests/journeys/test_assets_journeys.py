@@ -4,6 +4,7 @@ checks; the open graph never holds a restricted operator; a hub without service 
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pandas as pd
 import pytest
 from dagster import materialize
 
-from assets.journeys import journey_graph, open_journey_graph
+from assets.journeys import integration_benefit, journey_graph, open_journey_graph
 from pipelines.resources import PoolResource
 from regie.config import load_region, load_registry
 from regie.journeys.connectivity import connections_per_service_day, cut_off_hubs
@@ -33,7 +34,7 @@ def test_assets_build_both_graphs_and_their_checks_pass(bay, feeds_dir, tmp_path
     shutil.copytree(bay.integration_dir, data_dir / "integration")
     resource = PoolResource(config_dir=str(bay.config_dir), data_dir=str(data_dir),
                             database_url=sqlite_url(tmp_path / "regie.db"))
-    result = materialize([journey_graph, open_journey_graph], resources={"pool": resource})
+    result = materialize([journey_graph, open_journey_graph, integration_benefit], resources={"pool": resource})
     assert result.success
     checks = {evaluation.check_name: evaluation.passed for evaluation in result.get_asset_check_evaluations()}
     assert checks == {"graph_has_service_every_day": True, "no_hub_cut_off": True,
@@ -45,6 +46,11 @@ def test_assets_build_both_graphs_and_their_checks_pass(bay, feeds_dir, tmp_path
     assert not any(str(stop_id).startswith("countyconnection:") for stop_id in opened.stop_ids)
     metadata = result.asset_materializations_for_node("journey_graph")[0].metadata
     assert metadata["feed_version"].value == internal.source_feed_version
+    benefit = pd.read_csv(data_dir / "journeys" / "benefit.csv")
+    assert set(benefit["operator_id"]) == {"bart", "caltrain", "countyconnection"}
+    summary = json.loads((data_dir / "journeys" / "benefit.json").read_text(encoding="utf-8"))
+    assert summary["regional_ratio"] > 1
+    assert result.asset_materializations_for_node("integration_benefit")[0].metadata["regional_ratio"].value > 1
 
 
 def test_an_open_graph_with_a_restricted_operator_is_refused(bay, tmp_path):

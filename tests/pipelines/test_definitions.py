@@ -37,6 +37,7 @@ SNAPSHOT = {
                                        "checks": ["every_row_accounted_for", "pool_checks_clean"]},
         "journey_graph": {"group": "journeys", "upstream": ["collected_feeds", "regional_feeds"], "partitioned": None,
                           "checks": ["graph_has_service_every_day", "no_hub_cut_off"]},
+        "integration_benefit": {"group": "journeys", "upstream": ["journey_graph"], "partitioned": None, "checks": []},
         "open_journey_graph": {"group": "journeys", "upstream": ["collected_feeds", "regional_feeds"],
                                "partitioned": None, "checks": ["open_graph_has_service_every_day"]},
         "release": {"group": "publish", "upstream": ["integration_fees", "open_journey_graph", "quality_overview",
