@@ -1,6 +1,8 @@
 """The journey graphs of the region (internal: the authorities' planner; open: files for re-users)
 and the integration indicator, from the regional feeds and the latest bike-share snapshots."""
 
+from datetime import timedelta
+
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -45,7 +47,7 @@ def _metadata(outcome: GraphOutcome) -> dict:
     return {
         "dagster/row_count": graph.connection_count,
         "feed_version": graph.source_feed_version,
-        "window": f"{graph.first_day} + {graph.days} days",
+        "window": f"{graph.first_day + timedelta(days=1)} to {graph.first_day + timedelta(days=graph.days - 1)}",
         "stops": graph.stop_count,
         "footpaths": int(len(graph.foot_to)),
         "operators": MetadataValue.json([str(op) for op in graph.operator_ids]),
