@@ -54,9 +54,9 @@ def _operators(feed: TableLookup, route_ids: np.ndarray, route_agency: np.ndarra
         keys = np.array([r.split(":", 1)[0] for r in route_ids], dtype=object)
         agency_keys = np.array([a.split(":", 1)[0] for a in agency_ids], dtype=object)
     else:
-        lone = agency_ids[0] if len(agency_ids) == 1 else ""
+        agency_keys = np.where(agency_ids != "", agency_ids, agency_names)  # a lone agency may have no id
+        lone = agency_keys[0] if len(agency_keys) == 1 else ""
         keys = np.where(route_agency != "", route_agency, lone)
-        agency_keys = agency_ids
     codes, uniques = pd.factorize(keys)
     operator_ids = np.asarray(uniques, dtype=object)
     where = first_rows(pd.Series(agency_keys, dtype="str"), operator_ids) if len(agency_keys) else \

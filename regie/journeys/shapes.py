@@ -63,6 +63,8 @@ def graph_shapes(feed: TableLookup) -> Shapes:
 
 def _by_feed_dist(shapes: Shapes, shape: np.ndarray, value: np.ndarray) -> np.ndarray:
     """Metres along `shape` at shape_dist_traveled `value` (shapes with usable distances)."""
+    if not len(shape):
+        return np.zeros(0)
     width = float(np.nanmax(np.abs(shapes.feed_dist))) * 2 + 1 if len(shapes.feed_dist) else 1.0
     point_shape = np.repeat(np.arange(len(shapes.ids)), np.diff(shapes.offsets))
     key = point_shape * width + np.nan_to_num(shapes.feed_dist)
