@@ -53,8 +53,28 @@ SAMPLE_COLUMNS: dict[str, tuple[str, int | None]] = {
     "stopTimeCsvRowNumber": (N_("Row in stop_times.txt"), None),
     "csvRowNumber1": (N_("First row"), None),
     "csvRowNumber2": (N_("Second row"), None),
+    "route_id": (N_("Route"), None),
+    "trip_id": (N_("Trip"), None),
+    "service_id": (N_("Service"), None),
+    "shape_id": (N_("Shape"), None),
+    "from_stop_id": (N_("From stop"), None),
+    "to_stop_id": (N_("To stop"), None),
+    "stop_id_other": (N_("Other stop"), None),
+    "childFilename": (N_("File"), None),
+    "childFieldName": (N_("Field"), None),
+    "parentFilename": (N_("Referenced file"), None),
+    "parentFieldName": (N_("Referenced field"), None),
+    "parent_row": (N_("Row of the parent"), None),
+    "lat": (N_("Latitude"), 5),
+    "lon": (N_("Longitude"), 5),
+    "detour_m": (N_("Detour (m)"), 0),
+    "spread_m": (N_("Spread (m)"), 0),
+    "speed_kmh": (N_("Speed (km/h)"), 0),
+    "threshold_m": (N_("Threshold (m)"), 0),
+    "last_day": (N_("Last day"), None),
     "message": (N_("Detail"), None),
 }
+LOCATION_KEYS = frozenset({"filename", "csvRowNumber", "fieldName"})
 HIDDEN_SAMPLE_KEYS = frozenset({"waived", "waiver", "shapePath", "matchIndex"})
 """Sample keys never shown as a column (waivers have their own; a shape's path is a long list)."""
 MAX_LIST_ITEMS = 4
@@ -123,7 +143,8 @@ def cell(value: Any, digits: int | None, words: Words) -> str:
 def sample_table(samples: Sequence[Mapping[str, Any]], code: str, words: Words) -> dict[str, Any]:
     """The samples of one finding as {"columns": [labels], "rows": [{"cells": [...], "waived",
     "waiver"}]}: the known keys in SAMPLE_COLUMNS order, then the others alphabetically; a column
-    only when some sample has a value in it; the message only when it says more than the code."""
+    only when some sample has a value in it; the message (the rule's own English words) only when
+    no other column than file, row and field says what it says, and it says more than the code."""
     present: set[str] = set()
     for sample in samples:
         for key, value in sample.items():
@@ -132,6 +153,8 @@ def sample_table(samples: Sequence[Mapping[str, Any]], code: str, words: Words) 
             if key == "message" and _plain_message(str(value), code):
                 continue
             present.add(key)
+    if present - LOCATION_KEYS - {"message"}:
+        present.discard("message")  # the columns say what the message says, in the page's language
     order = [key for key in SAMPLE_COLUMNS if key in present] + sorted(present - set(SAMPLE_COLUMNS))
     labels = [words.say(SAMPLE_COLUMNS[key][0]) if key in SAMPLE_COLUMNS else key_words(key) for key in order]
     rows = []
