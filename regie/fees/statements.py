@@ -79,6 +79,7 @@ ERROR_LABELS = {
     "no_bike_share_table": N_("No bike share table"), "beyond_last_bracket": N_("Above the last bracket"),
     "zero_fee": N_("The fee comes to zero"), "metrics_year_mismatch": N_("Figures of another year"),
     "invalid_metric": N_("A figure is not a number"),
+    "no_version_in_force": N_("No timetable version in force"), "unknown_kind": N_("Unknown kind of operator"),
 }
 
 
