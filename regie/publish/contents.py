@@ -21,6 +21,7 @@ from regie.publish.tables import read_text_table, typed_table
 VOLATILE_REPORT_KEYS = ("validatedAt", "durationSeconds")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
+_POOL_NAV = re.compile(r'<nav class="page-nav"[^>]*>.*?</nav>\s*', re.DOTALL)
 _SCRIPT_SCHEMES = {"javascript", "vbscript", "data", "file"}
 
 
@@ -90,6 +91,12 @@ def stable_report_hash(path: Path) -> str:
     if isinstance(summary, dict):
         report["summary"] = {key: value for key, value in summary.items() if key not in VOLATILE_REPORT_KEYS}
     return hashlib.sha256(json.dumps(report, sort_keys=True).encode()).hexdigest()
+
+
+def without_pool_navigation(html: str) -> str:
+    """A pool page without its navigation bar (`<nav class="page-nav">`: links to the overview,
+    the fees and the planner, which are not in a release); the language switch stays."""
+    return _POOL_NAV.sub("", html)
 
 
 def without_script_urls(value: Any, key: str = "") -> Any:

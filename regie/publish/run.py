@@ -27,7 +27,13 @@ from regie.config.region import Region
 from regie.gtfs.feed_tables import read_feed_tables
 from regie.pages.i18n import N_, gettext, page_languages
 from regie.publish.catalogue import CatalogueInfo, Dataset, Distribution, build_catalogue, write_catalogue
-from regie.publish.contents import feed_coverage, report_score, stable_report_hash, write_clean_json
+from regie.publish.contents import (
+    feed_coverage,
+    report_score,
+    stable_report_hash,
+    without_pool_navigation,
+    write_clean_json,
+)
 from regie.publish.geojson import routes_geojson, stops_geojson, write_geojson
 from regie.publish.licences import (
     Licence,
@@ -248,15 +254,19 @@ class _Builder:
             bbox=self.context.region.bbox, keywords=["journey planner"]))
 
     def _reports(self) -> None:
-        for entry in self.sources.operators:
-            for folder in entry.reports:
-                for path in sorted(folder.iterdir()):
-                    name = f"reports/{entry.operator.id}/{folder.parent.name}/{folder.name}/{path.name}"
-                    self._copy(path, name, name)
+        folders = [(folder, f"reports/{entry.operator.id}/{folder.parent.name}/{folder.name}")
+                   for entry in self.sources.operators for folder in entry.reports]
         if self.sources.region_report:
-            for path in sorted(self.sources.region_report.iterdir()):
-                self._copy(path, f"reports/_region/open/{path.name}", f"reports/_region/open/{path.name}")
-        if self.sources.reports_static and (self.sources.region_report or any(e.reports for e in self.sources.operators)):
+            folders.append((self.sources.region_report, "reports/_region/open"))
+        for folder, relative in folders:
+            for path in sorted(folder.iterdir()):
+                if path.suffix == ".html":  # the pool's navigation points outside the release
+                    target = self.site / relative / path.name
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_text(without_pool_navigation(path.read_text(encoding="utf-8")), encoding="utf-8")
+                else:
+                    self._copy(path, f"{relative}/{path.name}", f"{relative}/{path.name}")
+        if self.sources.reports_static and folders:
             shutil.copytree(self.sources.reports_static, self.site / "reports" / "static")
 
     # -- description files, catalogue and pages ------------------------------------------------

@@ -36,7 +36,9 @@ def demo_registry() -> Registry:
 
 def _fake_report(folder: Path, operator_id: str, score: float) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "report.html").write_text(f"<!DOCTYPE html><title>{operator_id}</title><p>{operator_id}</p>",
+    nav = '<nav class="page-nav" aria-label="Pages"><a href="../../../index.html">Overview</a></nav>'
+    head = f'<!DOCTYPE html><link rel="icon" href="data:,"><title>{operator_id}</title>'
+    (folder / "report.html").write_text(f'{head}{nav}<p>{operator_id}</p><a href="report.json">JSON</a>',
                                         encoding="utf-8")
     (folder / "report.json").write_text(json.dumps({"summary": {"score": {"total": score},
                                                                 "feed": {"operator": operator_id}}}),
