@@ -74,3 +74,19 @@ def test_a_reuser_reads_local_times_with_pyarrow_alone(graph, tmp_path):
     assert (when.date(), when.hour, when.minute) == (date(2024, 3, 6), 9, 0)
     assert stops["stop_id"][connections["dep_stop"][row]] == "op:A"
     assert meta["counts"]["connections"] == graph.connection_count and meta["days"] == 3
+
+
+def test_an_empty_feed_gives_an_empty_graph_that_reads_back(tmp_path):
+    graph = build_graph({}, first_service_day=date(2024, 3, 6), days=1, timezone="UTC")
+    assert graph.stop_count == graph.connection_count == 0 and list(graph.foot_offsets) == [0]
+    write_graph_files(graph, tmp_path)
+    back = read_graph_files(tmp_path)
+    assert back.stop_count == 0 and back.first_day == date(2024, 3, 5) and list(back.day_start) == [0, 86_400]
+
+
+def test_files_of_another_schema_version_are_refused(graph, tmp_path):
+    write_graph_files(graph, tmp_path)
+    meta = json.loads((tmp_path / "graph.json").read_text(encoding="utf-8"))
+    (tmp_path / "graph.json").write_text(json.dumps({**meta, "schema_version": 99}), encoding="utf-8")
+    with pytest.raises(ValueError, match="schema_version 99"):
+        read_graph_files(tmp_path)
