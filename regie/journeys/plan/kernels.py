@@ -153,16 +153,13 @@ def earliest_scan(dep_stop, arr_stop, dep, arr, trip, flags, trip_ok, stop_ok,
         if d > horizon or d >= best:
             break
         tr = trip[c]
-        if not trip_ok[tr]:
-            continue
         b = trip_board[tr]
-        if b < 0:
+        if b < 0:  # most connections: not on a boarded trip, from a stop not reached yet
             u = dep_stop[c]
-            if (flags[c] & BOARD) and stop_ok[u] and ready[0, u] <= d:
-                b = c
-                trip_board[tr] = c
-            else:
+            if ready[0, u] > d or not (flags[c] & BOARD) or not trip_ok[tr] or not stop_ok[u]:
                 continue
+            b = c
+            trip_board[tr] = c
         if not (flags[c] & ALIGHT):
             continue
         v = arr_stop[c]

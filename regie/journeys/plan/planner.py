@@ -104,7 +104,7 @@ class Planner:
         deadline = self.graph.seconds_at(request.at)
         closure, _ = self._closure(opts)
         by_arrival, sorted_arr = self._by_arrival
-        last = int(np.searchsorted(sorted_arr, deadline, side="right")) - 1
+        last = int(np.searchsorted(sorted_arr, np.int32(deadline), side="right")) - 1  # int32: no copy
         best = kernels.latest_scan(self._dep_stop, self._arr_stop, self._dep, self._arr, self._trip, self._flags,
                                    self._trip_mask(opts), self._stop_mask(opts.wheelchair),
                                    closure.rev_offsets, closure.frm, closure.rev_duration, by_arrival, last,
@@ -182,7 +182,7 @@ class Planner:
     # ---- scans ----------------------------------------------------------------------------
 
     def _first(self, start: int) -> int:
-        return int(np.searchsorted(self._dep, start, side="left"))
+        return int(np.searchsorted(self._dep, np.int32(start), side="left"))  # an int32 key: no int64 copy
 
     def _egress(self, destination: Ends | None) -> np.ndarray:
         egress = np.full(self.graph.stop_count, -1, dtype=np.int32)
@@ -293,8 +293,8 @@ class Planner:
                 here = conns[offsets[s]:offsets[s + 1]]
                 deps = self._dep[here]
                 lead = int(access) + walk
-                lo, hi = np.searchsorted(deps, [first + lead, last + lead], side="left")
-                hi = np.searchsorted(deps, last + lead, side="right")
+                lo = np.searchsorted(deps, np.int32(first + lead), side="left")
+                hi = np.searchsorted(deps, np.int32(last + lead), side="right")
                 chosen = here[lo:hi]
                 chosen = chosen[((self._flags[chosen] & kernels.BOARD) > 0) & (trip_ok[self._trip[chosen]] > 0)]
                 times.update((self._dep[chosen] - lead).tolist())
