@@ -37,16 +37,18 @@ FOOTPATH_COLUMNS = ["from_stop_id", "to_stop_id", "duration_s", "distance_m", "k
 def read_walking_transfers(path: Path) -> pd.DataFrame:
     """The integrator's transfers.csv (data/integration/<internal|open>/transfers.csv) as
     FOOTPATH_COLUMNS: duration_s = min_transfer_time, distance_m as computed (NaN for the
-    operators' own rows), kind WALK. Rows without a time are left out."""
-    frame = pd.read_csv(path, dtype={"from_stop_id": "str", "to_stop_id": "str"}, keep_default_na=False,
-                        na_values={"min_transfer_time": [""], "distance_m": [""]})
-    duration = pd.to_numeric(frame.get("min_transfer_time"), errors="coerce")
-    kind = pd.to_numeric(frame.get("transfer_type"), errors="coerce") if "transfer_type" in frame else None
-    keep = duration.notna() & (kind != 3 if kind is not None else True)
-    out = pd.DataFrame({"from_stop_id": frame["from_stop_id"], "to_stop_id": frame["to_stop_id"],
-                        "duration_s": duration, "distance_m": pd.to_numeric(frame.get("distance_m"), errors="coerce")
-                        if "distance_m" in frame else np.nan, "kind": WALK})
-    return out[keep].reset_index(drop=True)
+    operators' own rows), kind WALK. Rows without a time, or of transfer_type 3, are left out."""
+    frame = pd.read_csv(path, dtype="str", keep_default_na=False)
+
+    def numbers(name: str) -> pd.Series:
+        values = frame[name] if name in frame.columns else pd.Series("", index=frame.index)
+        return pd.to_numeric(values, errors="coerce")
+
+    duration = numbers("min_transfer_time")
+    keep = duration.notna() & (numbers("transfer_type") != 3)
+    out = pd.DataFrame({"from_stop_id": frame.get("from_stop_id", ""), "to_stop_id": frame.get("to_stop_id", ""),
+                        "duration_s": duration, "distance_m": numbers("distance_m"), "kind": WALK})
+    return out[keep][FOOTPATH_COLUMNS].reset_index(drop=True)
 
 
 def walk_seconds(metres: np.ndarray, settings: PlannerSettings) -> np.ndarray:

@@ -87,11 +87,14 @@ def test_transfers_txt_times_walks_and_refusals(tmp_path):
 def test_the_integrators_transfers_csv_wins_its_pairs(tmp_path):
     frame = pd.DataFrame([["op:A", "op:D", 2, 500, 420.5, 1.3, 1.2, 455.0, "bus/bus", 45, False, "generated"],
                           ["op:P1", "op:P2", 2, 45, 11.1, 1.3, 1.2, 12.0, "bus/bus", 33, True, "generated"],
-                          ["op:B", "op:GONE", 2, 60, 50.0, 1.3, 1.2, 54.0, "bus/bus", 6, False, "generated"]],
+                          ["op:B", "op:GONE", 2, 60, 50.0, 1.3, 1.2, 54.0, "bus/bus", 6, False, "generated"],
+                          ["op:C", "op:D", 3, None, None, None, None, None, "", None, False, "operator"],
+                          ["op:B", "op:D", 0, None, None, None, None, None, "", None, False, "operator"]],
                          columns=TRANSFER_COLUMNS)
     path = write_csv(tmp_path / "transfers.csv", frame)
     transfers = read_walking_transfers(path)
     assert list(transfers.columns) == ["from_stop_id", "to_stop_id", "duration_s", "distance_m", "kind"]
+    assert len(transfers) == 3  # no time, or no transfer possible: left out
     graph = build(tmp_path / "feed", BASE, transfers=transfers)
     found = edges(graph)
     assert ("op:A", "op:D", 500, WALK, UNKNOWN) in found
