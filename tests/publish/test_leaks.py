@@ -17,7 +17,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
 
+from regie.cli.main import main
 from regie.gtfs.feed_tables import parse_csv, read_feed_tables
 from regie.publish.database import load_release
 from regie.publish.leaks import Fingerprint, fingerprint, registry_fingerprint, scan_bytes, scan_folder
@@ -154,3 +156,21 @@ def test_the_demo_release_holds_nothing_of_the_restricted_operator(pool_data_dir
     found = {(leak.file, leak.kind) for leak in scan_folder(leaky, print_)}
     assert {("site/gtfs/extra.zip!stops.txt", "id"), ("site/gtfs/extra.zip!stops.txt", "name"),
             ("site/gtfs/extra.zip!stops.txt", "coordinates")} <= found
+
+
+@pytest.mark.slow
+def test_regie_demo_publishes_nothing_of_the_restricted_operator(tmp_path):
+    """`regie demo` end to end (collect, gate, integrate, publish, database): the release that
+    `latest` points at and the published database, scanned."""
+    data = tmp_path / "data"
+    result = CliRunner().invoke(main, ["--data-dir", str(data), "--as-of", "2026-03-02", "demo", "--port", "0"])
+    assert result.exit_code == 0, result.output
+    internal = read_feed_tables(data / "integration" / "internal" / "regional.zip")
+    print_ = registry_fingerprint(internal, demo_registry())
+    assert f"{RESTRICTED}:" in print_.ids and len(print_.coordinates) >= 3
+    release = data / "releases" / "latest"
+    assert (release / "site" / "index.html").is_file() and (release / "site" / "gtfs" / "regional.zip").is_file()
+    assert len([path for path in release.rglob("*") if path.is_file()]) > 20
+    leaks = scan_folder(release, print_)
+    assert not leaks, "\n".join(map(str, leaks))
+    assert not scan_bytes("published.db", (data / "published.db").read_bytes(), print_)
