@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
-from regie.journeys.graph import NOT_ACCESSIBLE
+from regie.journeys.graph import ACCESS, BIKE_RIDE, NOT_ACCESSIBLE
 from regie.journeys.plan import Coordinates, Planner, PlanRequest
 from regie.journeys.plan.planner import PlanError
 from tests.journeys.plan_graphs import Trip, graph_from_trips, network
@@ -169,3 +169,19 @@ def test_isochrone_equals_earliest_arrivals_on_hart(feeds_dir):
     for reached in iso.stops[::7]:
         ea = planner.earliest_arrival(PlanRequest(origin, reached.stop.index, start, max_transfers=15))
         assert ea.journeys[0].arrival_s == reached.arrival_s
+
+
+def test_shared_bikes_between_two_walks():
+    """Stop 0 -200 m- bike station 1 -ride- bike station 2 -200 m- stop 3: each walk within 400 m;
+    the train 0 → 3 is slower. Wheelchair-only or bus-only requests leave the bike out."""
+    footpaths = [(0, 1, 170, 200.0), (1, 2, 600, 3000.0), (2, 3, 170, 200.0)]
+    graph = graph_from_trips(4, [Trip([0, 3], [300, 2000], route=0)], footpaths, route_modes=[2],
+                             foot_kinds=[ACCESS, BIKE_RIDE, ACCESS])
+    planner = Planner(graph)
+    journey = planner.earliest_arrival(PlanRequest(0, 3, at(0), max_walk_m=400)).journeys[0]
+    assert [(leg.kind, leg.mode) for leg in journey.legs] == [("walk", "walk"), ("bike", "bike_share"), ("walk", "walk")]
+    assert journey.arrival_s - 86400 == 940 and journey.legs[1].distance_m == 3000.0
+    assert arrival(planner.earliest_arrival(PlanRequest(0, 3, at(0), max_walk_m=150))) == 2000  # walks too long
+    assert arrival(planner.earliest_arrival(PlanRequest(0, 3, at(0), wheelchair=True))) == 2000
+    assert arrival(planner.earliest_arrival(PlanRequest(0, 3, at(0), modes=["rail"]))) == 2000
+    assert arrival(planner.earliest_arrival(PlanRequest(0, 3, at(0), modes=["rail", "bike_share"]))) == 940

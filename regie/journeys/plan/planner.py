@@ -91,6 +91,10 @@ class Planner:
 
     # ---- public queries -------------------------------------------------------------------
 
+    def plan(self, request: PlanRequest) -> PlanResult:
+        """`latest_departure` when the request is arrive-by, else `earliest_arrival`."""
+        return self.latest_departure(request) if request.arrive_by else self.earliest_arrival(request)
+
     def earliest_arrival(self, request: PlanRequest) -> PlanResult:
         return self._earliest(request, "earliest_arrival")
 
@@ -332,7 +336,12 @@ class Planner:
 
     @cached_property
     def _trips_per_day(self) -> np.ndarray:
-        return np.bincount(self.graph.trip_day.astype(np.int64), minlength=self.graph.days)
+        """Trip instances per service day of the window (day 0, the day before, only carries
+        trips past midnight into day 1, so it is not a day one can plan on)."""
+        days = self.graph.trip_day.astype(np.int64)
+        counts = np.bincount(days[days >= 0], minlength=self.graph.days)
+        counts[0] = 0
+        return counts
 
     def _closure(self, opts: Options) -> tuple[Closure, np.ndarray]:
         key = (opts.max_walk_m, opts.wheelchair, opts.bike)

@@ -1,6 +1,7 @@
 """The walking closure: the graph's footpaths are not transitively closed, so the planner relaxes
 whole walks, each a shortest chain of footpaths (by duration) whose walked metres stay within the
-request's maximum walking distance. Computed once per option set (a small Dijkstra from every
+request's maximum walking distance (counted again after a shared-bike ride: the walk to the bike
+and the walk from it are two walks). Computed once per option set (a small Dijkstra from every
 stop, compiled) and kept by the planner; its transpose serves the reverse scans."""
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def _closure(offsets, to, duration, distance, kind, usable, max_walk_m):
                 if not usable[e]:
                     continue
                 w = to[e]
-                metres = walked[u] + (0.0 if kind[e] == 2 else distance[e])
+                metres = 0.0 if kind[e] == 2 else walked[u] + distance[e]  # a bike ride ends a walk
                 if metres > max_walk_m:
                     continue
                 nt = t + duration[e]
@@ -139,7 +140,7 @@ def _csr(keys: np.ndarray, values: np.ndarray, durations: np.ndarray, n: int) ->
 def walking_closure(graph: JourneyGraph, usable: np.ndarray, max_walk_m: float) -> Closure:
     n = graph.stop_count
     frm, to, dur = _closure(graph.foot_offsets.astype(np.int32), graph.foot_to.astype(np.int32),
-                            graph.foot_duration.astype(np.int64), graph.foot_distance.astype(np.float64),
+                            graph.foot_duration.astype(np.int64), np.nan_to_num(graph.foot_distance.astype(np.float64)),
                             graph.foot_kind.astype(np.int8), usable, float(max_walk_m))
     offsets, to_sorted, dur_sorted = _csr(frm, to, dur, n)
     rev_offsets, frm_sorted, rev_dur = _csr(to, frm, dur, n)
@@ -165,7 +166,8 @@ def walk_path(graph: JourneyGraph, usable: np.ndarray, max_walk_m: float, start:
             if not usable[e]:
                 continue
             w = int(graph.foot_to[e])
-            metres = walked[u] + (0.0 if graph.foot_kind[e] == BIKE_RIDE else float(graph.foot_distance[e]))
+            step = float(np.nan_to_num(graph.foot_distance[e]))  # unknown distance: not counted
+            metres = 0.0 if graph.foot_kind[e] == BIKE_RIDE else walked[u] + step
             nt = t + int(graph.foot_duration[e])
             if metres > max_walk_m or nt >= best.get(w, 1 << 40):
                 continue
