@@ -5,8 +5,11 @@ tables (typed columns, keys, indexes: see `regie.publish.db_tables`) are created
 names, filled in bulk (executemany on SQLite, COPY on PostgreSQL), indexed, and then swapped for
 the live tables, all in one transaction: a reader sees the previous release or the new one,
 complete, never a mixture (SQLite runs in WAL mode, so readers are not blocked while a release
-loads). On PostgreSQL, stops carry a PostGIS Point `geom` (SRID 4326) and `shape_lines` holds
-each shape as a LineString, both with GiST indexes. The `releases` table records each release
+loads; on PostgreSQL each statement sees one release: a REPEATABLE READ transaction that began
+before the swap may see the new tables in later statements, as for any DDL). On PostgreSQL,
+stops carry a PostGIS Point `geom` (SRID 4326) and `shape_lines` holds each shape as a
+LineString, both with GiST indexes; foreign keys are added once the rows are in (checked in one
+pass rather than row by row during COPY). The `releases` table records each release
 loaded: its id, the feed's SHA-256, the SHA-256 of the release's SHA256SUMS, the row counts and
 when.
 """
