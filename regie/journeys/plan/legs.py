@@ -147,12 +147,22 @@ class LegBuilder:
                 seconds += int(g.foot_duration[e])
                 points.append(stop)
                 j += 1
-            kind = "bike" if bike else "walk"
-            legs.append(Leg(kind, self.stop(at), self.stop(stop), self.iso(t), self.iso(t + seconds),
-                            t, t + seconds, metres, np.column_stack((g.stop_lon[points], g.stop_lat[points])),
-                            mode="bike_share" if bike else "walk"))
+            operator_id, operator_name = self._bike_operator(at) if bike else ("", "")
+            legs.append(Leg("bike" if bike else "walk", self.stop(at), self.stop(stop), self.iso(t),
+                            self.iso(t + seconds), t, t + seconds, metres,
+                            np.column_stack((g.stop_lon[points], g.stop_lat[points])),
+                            mode="bike_share" if bike else "walk", operator_id=operator_id, operator_name=operator_name))
             at, t, i = stop, t + seconds, j
         return t
+
+    def _bike_operator(self, stop: int) -> tuple[str, str]:
+        """(id, name) of the bike-share operator of the station at `stop`, ("", "") if unknown."""
+        g = self.graph
+        hits = np.flatnonzero(g.bike_stop == stop) if len(g.bike_stop) else np.zeros(0, int)
+        if not len(hits) or len(g.bike_operator) <= hits[0]:
+            return "", ""
+        names = g.bike_operator_names
+        return str(g.bike_operator[hits[0]]), str(names[hits[0]]) if len(names) > hits[0] else ""
 
     def _ride(self, ride: Ride) -> Leg:
         g = self.graph

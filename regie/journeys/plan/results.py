@@ -73,6 +73,8 @@ class Leg:
             "departure": self.departure, "arrival": self.arrival, "duration_s": self.duration_s,
             "distance_m": round(self.distance_m, 1),
             "geometry": {"type": "LineString", "coordinates": np.round(self.geometry, 6).tolist()}}
+        if self.kind == "bike":
+            out.update(operator_id=self.operator_id, operator_name=self.operator_name)
         if self.kind == "transit":
             out.update(route_type=self.route_type, operator_id=self.operator_id, operator_name=self.operator_name,
                        route_id=self.route_id, route_short_name=self.route_short_name,
