@@ -92,3 +92,22 @@ def test_validate_with_a_bad_quality_yaml_is_one_clean_line(tmp_path: Path, feed
     broken = CliRunner().invoke(main, ["--config-dir", str(region), "validate", str(feed)])
     assert broken.exit_code == 1 and "region.yaml: key 'timezone': required key is missing" in broken.output
     assert "Traceback" not in broken.output
+
+
+def test_validate_without_a_region_never_imports_great_expectations(tmp_path: Path, feeds_dir: Path):
+    """Whole process, as a person runs it: no GX import; the engine starts before pandas loads."""
+    import subprocess
+    import sys
+
+    feed = feeds_dir / "regional_bayarea" / "countyconnection_2018-08-12.zip"
+    script = (
+        "import sys\n"
+        "import regie.cli.main, quality.early_engine\n"
+        "before = 'pandas' in sys.modules\n"
+        "from click.testing import CliRunner\n"
+        f"result = CliRunner().invoke(regie.cli.main.main, ['validate', {str(feed)!r}, '--out', {str(tmp_path)!r}])\n"
+        "print(before, 'great_expectations' in sys.modules, result.exit_code)\n"
+    )
+    env = {key: value for key, value in __import__("os").environ.items() if key != "REGIE_CONFIG_DIR"}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=600)
+    assert out.stdout.split() == ["False", "False", "1"], out.stderr
