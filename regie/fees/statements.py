@@ -201,12 +201,15 @@ def statement_view(data: Mapping[str, Any], words: Words) -> dict[str, Any]:
     inputs = data.get("inputs") or {}
     def with_unit(name: str, value: Any) -> str:
         unit = words.say(METRIC_UNITS[name]) if name in METRIC_UNITS else ""
-        return f"{_context_value(name, value, words)} {unit}".strip()
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            text = words.number(float(value), 1 if name == "service_hours" else 0)
+        else:
+            text = _context_value(name, value, words)
+        return f"{text} {unit}".strip()
 
     metrics = [{"label": words.say(METRIC_LABELS.get(name, name)), "value": with_unit(name, value)}
                for name, value in (inputs.get("metrics") or {}).items()]
-    measured = [f"{words.say(METRIC_LABELS.get(name, name))}: {with_unit(name, value)}"
-                for name, value in (inputs.get("measured") or {}).items()]
+    measured = [with_unit(name, value) for name, value in (inputs.get("measured") or {}).items()]
     context = [{"label": words.say(CONTEXT_LABELS[key]), "value": _context_value(key, value, words)}
                for key, value in (inputs.get("metrics_context") or {}).items() if key in CONTEXT_LABELS and value is not None]
     flags = [{"label": words.say(FLAG_LABELS[flag["code"]]) if flag.get("code") in FLAG_LABELS
