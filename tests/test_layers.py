@@ -17,7 +17,7 @@ LAYERS: list[tuple[str, ...]] = [  # bottom to top
     ("regie.gtfs",),
     ("regie.config",),
     ("regie.store", "regie.pages"),
-    ("regie.collect",),
+    ("regie.collect", "regie.alerts"),
     ("quality",),
     ("regie.pool",),
     ("regie.integrate", "regie.fees", "regie.journeys"),
