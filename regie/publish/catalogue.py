@@ -90,6 +90,7 @@ class Dataset:
     quality_score: float | None = None
     quality_report: str | None = None  # relative path of the report page
     keywords: list[str] = field(default_factory=list)
+    modified: datetime | None = None  # when its content last changed (default: this release)
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def _dataset(graph: Graph, node: URIRef, dataset: Dataset, info: CatalogueInfo, 
     graph.add((node, DCTERMS.rightsHolder, holder))
     graph.add((node, DCAT.contactPoint, contact))
     graph.add((node, DCTERMS.issued, _datetime(info.issued)))
-    graph.add((node, DCTERMS.modified, _datetime(info.modified)))
+    graph.add((node, DCTERMS.modified, _datetime(dataset.modified or info.modified)))
     graph.add((node, DCAT_VERSION, Literal(info.release_id)))
     graph.add((node, DCAT.landingPage, _document(graph, f"{info.base_url}{LATEST}/{PUBLIC_DIR}/index.html")))
     graph.add((node, MOBILITY.mobilityTheme, URIRef(f"{MOBILITY_VOCAB}mobility-theme/{THEMES[dataset.standard]}")))
@@ -194,11 +195,12 @@ def _dataset(graph: Graph, node: URIRef, dataset: Dataset, info: CatalogueInfo, 
     for index, distribution in enumerate(dataset.distributions):
         part = URIRef(f"{info.base_url}catalogue#distribution-{dataset.key}-{index + 1}")
         graph.add((node, DCAT.distribution, part))
-        _distribution(graph, part, distribution, info, release_base, licence, rights)
+        _distribution(graph, part, distribution, dataset.modified or info.modified, release_base, licence, rights,
+                      info)
 
 
-def _distribution(graph: Graph, node: URIRef, part: Distribution, info: CatalogueInfo, release_base: str,
-                  licence: URIRef | BNode, rights: BNode) -> None:
+def _distribution(graph: Graph, node: URIRef, part: Distribution, modified: datetime, release_base: str,
+                  licence: URIRef | BNode, rights: BNode, info: CatalogueInfo) -> None:
     graph.add((node, RDF.type, DCAT.Distribution))
     graph.add((node, DCTERMS.title, Literal(part.title)))
     graph.add((node, DCAT.accessURL, _resource(graph, f"{info.base_url}{LATEST}/{PUBLIC_DIR}/index.html")))
@@ -226,8 +228,8 @@ def _distribution(graph: Graph, node: URIRef, part: Distribution, info: Catalogu
         graph.add((node, DCTERMS.conformsTo, standard))
     graph.add((node, DCTERMS.license, licence))
     graph.add((node, DCTERMS.rights, rights))
-    graph.add((node, DCTERMS.issued, _datetime(info.modified)))
-    graph.add((node, DCTERMS.modified, _datetime(info.modified)))
+    graph.add((node, DCTERMS.issued, _datetime(modified)))
+    graph.add((node, DCTERMS.modified, _datetime(modified)))
 
 
 def _texts(graph: Graph, node: URIRef, predicate: URIRef, texts: dict[str, str]) -> None:

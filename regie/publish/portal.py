@@ -107,6 +107,7 @@ def _dataset_view(dataset: Dataset, language: str) -> dict[str, Any]:
     return {"key": dataset.key, "title": dataset.titles.get(language) or next(iter(dataset.titles.values())),
             "description": dataset.descriptions.get(language) or next(iter(dataset.descriptions.values())),
             "licence": dataset.licence, "start": dataset.temporal[0], "end": dataset.temporal[1],
+            "modified": dataset.modified,
             "score": dataset.quality_score, "report": relative_link(dataset.quality_report),
             "files": [{"href": relative_link(part.path), "title": part.title, "size": part.byte_size,
                        "sha256": part.sha256, "media_type": part.media_type} for part in dataset.distributions]}

@@ -7,8 +7,10 @@ A release's `site/` holds:
   `geojson/stops.geojson` and `geojson/routes.geojson`; `gbfs/<operator>/*.json`; `journeys/`
   (the open journey graph, where one was built); `reports/` (the open operators' quality
   reports and the open regional feed's); `fees/` only when `publish.include_fees` is set;
-- `ATTRIBUTION.txt` and `licences.json`, `catalogue.jsonld` and `catalogue.ttl`, the release
-  notes, the portal's pages (`index.html` and one per language) and `SHA256SUMS`.
+- `ATTRIBUTION.txt` and `licences.json`; `datasets.json` (each dataset's files, content hash and
+  last change); `catalogue.jsonld` and `catalogue.ttl`; `release-notes.md` and `.json` (what
+  changed since the previous release); the portal's pages (`index.html` and one per language);
+  `SHA256SUMS`.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from regie.publish.tables import write_feed_tables
 if TYPE_CHECKING:
     from regie.pool import Pool
 
+DATASETS_FILE = "datasets.json"  # each dataset's files, content hash and last change
 RELEASE_FORMAT = 1  # bump when the release's layout changes, so that the next run is not a no-op
 MEDIA = {".zip": "application/zip", ".csv": "text/csv", ".parquet": "application/vnd.apache.parquet",
          ".geojson": "application/geo+json", ".json": "application/json", ".html": "text/html",
@@ -292,6 +295,7 @@ class _Builder:
             contact_email=region.publish.contact_email or publisher.contact_email,
             base_url=base_url if base_url.endswith("/") else base_url + "/", release_id=release_id,
             issued=issued, modified=self.started, languages=self.languages)
+        self._date_changes(previous)
         write_catalogue(build_catalogue(info, self.datasets), self.site)
         notes = self._release_notes(release_id, previous)
         write_portal(self.site, PortalContent(
@@ -299,6 +303,23 @@ class _Builder:
             licence=self.merged_licence, licences=self.licences, languages=self.languages,
             previous_release=previous.name if previous else None, notes_markdown=notes))
         return self.hashed
+
+    def _date_changes(self, previous: Path | None) -> None:
+        """Each dataset's last change: carried over from the previous release while its files'
+        content is the same, else this release; written to datasets.json."""
+        before: dict[str, dict[str, str]] = {}
+        if previous is not None and (previous / PUBLIC_DIR / DATASETS_FILE).is_file():
+            before = json.loads((previous / PUBLIC_DIR / DATASETS_FILE).read_text(encoding="utf-8"))
+        listing = {}
+        for dataset in self.datasets:
+            content = hashlib.sha256("\n".join(sorted(f"{part.path} {part.sha256}" for part in dataset.distributions))
+                                     .encode()).hexdigest()
+            known = before.get(dataset.key, {})
+            dataset.modified = (datetime.fromisoformat(known["modified"]) if known.get("content_sha256") == content
+                                else self.started)
+            listing[dataset.key] = {"content_sha256": content, "modified": dataset.modified.isoformat(),
+                                    "title": dataset.titles, "files": [part.path for part in dataset.distributions]}
+        (self.site / DATASETS_FILE).write_text(json.dumps(listing, indent=1, ensure_ascii=False), encoding="utf-8")
 
     def _release_notes(self, release_id: str, previous: Path | None) -> str | None:
         """release-notes.{json,md}: what changed in the regional feed since the previous release."""

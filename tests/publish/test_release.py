@@ -130,6 +130,9 @@ def test_the_next_release_says_what_changed(pool_data_dir: Path):
     assert [item["id"] for item in notes["region"]["stops"]["changed"]] == [stop_id]
     assert notes["region"]["trips"]["counts"]["changed"] == 0
     assert "Gare renommée" in (site / "index.html").read_text(encoding="utf-8")
+    datasets = json.loads((site / "datasets.json").read_text())
+    assert datasets["regional-gtfs"]["modified"] == (T0 + timedelta(days=1)).isoformat()  # its content changed
+    assert datasets["kosta-rail-gtfs"]["modified"] == T0.isoformat()  # the operator's own feed did not
 
 
 def test_an_exception_half_way_leaves_the_previous_release_serving(pool_data_dir: Path):
