@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
-from regie.journeys.graph import ACCESS, BIKE_RIDE, NOT_ACCESSIBLE
+from regie.config.region import PlannerSettings
+from regie.journeys.graph import ACCESS, BIKE_RIDE, NOT_ACCESSIBLE, UNKNOWN
 from regie.journeys.plan import Coordinates, Planner, PlanRequest
 from regie.journeys.plan.planner import PlanError
 from tests.journeys.plan_graphs import Trip, graph_from_trips, network
@@ -150,6 +151,11 @@ def test_range_journeys_are_pareto_optimal_on_hart(feeds_dir):
         origin, destination = (int(s) for s in rng.choice(served, size=2, replace=False))
         start = datetime(2021, 1, 13, 7) + timedelta(seconds=int(rng.integers(0, 6 * 3600)))
         journeys = planner.range_query(PlanRequest(origin, destination, start), 7200).journeys
+        for minutes in range(0, 121, 15):  # complete: what leaves later in the window is matched or beaten
+            for other in planner.pareto(PlanRequest(origin, destination, start + timedelta(minutes=minutes))).journeys:
+                if other.departure_s <= graph.seconds_at(start) + 7200:
+                    assert any(j.departure_s >= other.departure_s and j.arrival_s <= other.arrival_s
+                               and j.trips <= other.trips for j in journeys)
         for j in journeys:
             assert graph.seconds_at(start) <= j.departure_s <= graph.seconds_at(start) + 7200
             leave = graph.local_time(j.departure_s).replace(tzinfo=None)
@@ -185,3 +191,15 @@ def test_shared_bikes_between_two_walks():
     assert arrival(planner.earliest_arrival(PlanRequest(0, 3, at(0), wheelchair=True))) == 2000
     assert arrival(planner.earliest_arrival(PlanRequest(0, 3, at(0), modes=["rail"]))) == 2000
     assert arrival(planner.earliest_arrival(PlanRequest(0, 3, at(0), modes=["rail", "bike_share"]))) == 940
+
+
+def test_unknown_accessibility_follows_the_setting():
+    """Trip 0 → 1 of unknown accessibility; the footpath 1 → 2 not accessible, 1 → 3 unknown."""
+    graph = graph_from_trips(4, [Trip([0, 1], [100, 200], wheelchair=UNKNOWN)],
+                             [(1, 2, 60, 50.0), (1, 3, 60, 50.0)], foot_wheelchair=[NOT_ACCESSIBLE, UNKNOWN])
+    strict, lenient = Planner(graph), Planner(graph, PlannerSettings(wheelchair_unknown="accessible"))
+    assert strict.earliest_arrival(PlanRequest(0, 1, at(0), wheelchair=True)).reason.code == "accessibility"
+    assert arrival(lenient.earliest_arrival(PlanRequest(0, 1, at(0), wheelchair=True))) == 200
+    assert arrival(lenient.earliest_arrival(PlanRequest(0, 3, at(0), wheelchair=True))) == 260
+    assert lenient.earliest_arrival(PlanRequest(0, 2, at(0), wheelchair=True)).reason.code == "accessibility"
+    assert arrival(lenient.earliest_arrival(PlanRequest(0, 2, at(0)))) == 260

@@ -448,18 +448,19 @@ class Planner:
             return (Reason(NO_SERVICE_ON_DATE, f"no service on {when}: the planner knows {first.isoformat()} "
                                                f"to {last.isoformat()}"), origin, destination, opts)
         for ends, role in ((origin, "origin"), (destination, "destination")):
-            if ends is not None and not self._is_linked(ends, opts):
+            if ends is not None and not self._is_linked(ends, opts, inbound=role == "destination"):
                 return (Reason(NOT_LINKED, f"the {role} is not linked to the network: no departure or arrival "
                                            f"there and none within {opts.max_walk_m:.0f} m walking"),
                         origin, destination, opts)
         return None, origin, destination, opts
 
-    def _is_linked(self, ends: Ends, opts: Options) -> bool:
-        closure, _ = self._closure(opts)
-        for stop in ends.stops:
-            if self._linked[stop] or self._linked[closure.to[closure.offsets[stop]:closure.offsets[stop + 1]]].any():
-                return True
-        return False
+    def _is_linked(self, ends: Ends, opts: Options, *, inbound: bool) -> bool:
+        """Whether a trip can be boarded or left at one of the stops or a walk from (to, when
+        `inbound`) one of them, whatever the accessibility (that is the `accessibility` reason)."""
+        closure, _ = self._closure(Options(opts.max_trips, opts.max_walk_m, opts.slack, None, True, False))
+        offsets, near = (closure.rev_offsets, closure.frm) if inbound else (closure.offsets, closure.to)
+        return any(self._linked[stop] or self._linked[near[offsets[stop]:offsets[stop + 1]]].any()
+                   for stop in ends.stops)
 
     def _why_not(self, request: PlanRequest, origin: Ends, destination: Ends, opts: Options, *,
                  arrive_by: bool = False, window_s: int | None = None) -> Reason:
