@@ -19,6 +19,7 @@ from pipelines.definitions import build_definitions
 from pipelines.jobs import collect_job, operator_job, region_job, registry_job
 from pipelines.resources import PoolResource
 from regie.config import load_registry
+from regie.store.setup_lock import setup_lock
 
 if TYPE_CHECKING:
     from dagster._utils.error import SerializableErrorInfo  # the step failure's error (not re-exported by dagster)
@@ -72,8 +73,9 @@ def ensure_dagster_home(default: Path) -> Path:
 
 def dagster_instance(pool: PoolResource) -> DagsterInstance:
     """The persistent instance under DAGSTER_HOME (by default `<data dir>/dagster`)."""
-    ensure_dagster_home(pool.paths().dagster_home)
-    return DagsterInstance.get()
+    home = ensure_dagster_home(pool.paths().dagster_home)
+    with setup_lock(home / ".setup.lock"):  # two first runs would both create the storage's tables
+        return DagsterInstance.get()
 
 
 def user_cause(error: SerializableErrorInfo) -> str:
