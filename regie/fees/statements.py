@@ -307,8 +307,10 @@ def write_region_summary_html(
                    else str(error.get("code", "")).replace("_", " ").capitalize()} for error in data["errors"]]
         flags = {row["operator_id"]: [words.say(FLAG_LABELS[code]) if code in FLAG_LABELS else code.replace("_", " ")
                                       for code in row["flags"]] for row in data["operators"]}
+        dimensions = {placement.dimension: placement.label for statement in summary.statements
+                      for placement in statement.placements}  # the tiers' own labels, as written there
         page = _render(
-            "region.html", language,
+            "region.html", language, dimensions=dimensions,
             title=title.strip(),
             r=data, links=localised, coverage_pct=words.percent(100.0 * summary.coverage, 1), errors=errors,
             flags=flags, what_if=data.get("what_if"), what_if_totals=data.get("what_if_totals"),
