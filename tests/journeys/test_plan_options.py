@@ -11,8 +11,7 @@ import pytest
 
 from regie.config.region import PlannerSettings
 from regie.journeys.graph import ACCESS, BIKE_RIDE, NOT_ACCESSIBLE, UNKNOWN
-from regie.journeys.plan import Coordinates, Planner, PlanRequest
-from regie.journeys.plan.planner import PlanError
+from regie.journeys.plan import Coordinates, PlanError, Planner, PlanRequest
 from tests.journeys.plan_graphs import Trip, graph_from_trips, network
 
 MIDNIGHT = datetime(2024, 1, 2)

@@ -7,7 +7,6 @@ set), binary-searches the first connection at the departure time and runs a comp
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -15,11 +14,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from regie.config.region import PlannerSettings
-from regie.gtfs.modes import BASIC_ROUTE_TYPES
 from regie.journeys.graph import ACCESSIBLE, UNKNOWN, JourneyGraph
 from regie.journeys.plan import kernels
 from regie.journeys.plan.legs import Endpoint, LegBuilder, Ride, trace
-from regie.journeys.plan.request import Coordinates, Place, PlanRequest
+from regie.journeys.plan.request import PlanRequest
+from regie.journeys.plan.resolve import Ends, Options, request_options, resolve_place
 from regie.journeys.plan.results import (
     ACCESSIBILITY,
     NO_SERVICE_ON_DATE,
@@ -35,43 +34,12 @@ from regie.journeys.plan.results import (
 from regie.journeys.plan.walks import Closure, usable_footpaths, walking_closure
 from regie.journeys.stop_search import StopFinder
 
-MODE_CODES = {name: code for code, name in BASIC_ROUTE_TYPES.items()}
-BIKE_SHARE = "bike_share"
 INF = int(kernels.INF)
 
 
-class PlanError(ValueError):
-    """A request the planner cannot read (bad mode name, negative option)."""
-
-
-@dataclass(frozen=True)
-class Options:
-    max_trips: int
-    max_walk_m: float
-    slack: int
-    modes: frozenset[int] | None
-    bike: bool
-    wheelchair: bool
-
-
-@dataclass
-class Ends:
-    """A place resolved to stops: stop indexes, walk seconds to/from each, and the endpoint when
-    the place was given by coordinates."""
-
-    stops: np.ndarray
-    seconds: np.ndarray
-    place: Coordinates | None
-    metres: np.ndarray
-
-    def endpoint(self, stop: int) -> Endpoint | None:
-        if self.place is None:
-            return None
-        i = int(np.flatnonzero(self.stops == stop)[0])
-        return Endpoint(self.place.lat, self.place.lon, stop, int(self.seconds[i]), float(self.metres[i]))
-
-
 class Planner:
+    """Queries over one graph; `settings` gives the defaults of the options a request leaves out."""
+
     def __init__(self, graph: JourneyGraph, settings: PlannerSettings | None = None,
                  finder: StopFinder | None = None) -> None:
         self.graph = graph
@@ -376,67 +344,19 @@ class Planner:
 
     # ---- requests -------------------------------------------------------------------------
 
-    def _options(self, request: PlanRequest) -> Options:
-        s = self.settings
-        transfers = s.max_transfers if request.max_transfers is None else int(request.max_transfers)
-        walk = s.max_walk_m if request.max_walk_m is None else float(request.max_walk_m)
-        slack = s.min_transfer_slack_s if request.min_transfer_slack_s is None else int(request.min_transfer_slack_s)
-        if transfers < 0 or walk < 0 or slack < 0:
-            raise PlanError("max_transfers, max_walk_m and min_transfer_slack_s cannot be negative")
-        modes: frozenset[int] | None = None
-        bike = not request.wheelchair
-        if request.modes is not None:
-            codes: set[int] = set()
-            for mode in request.modes:
-                if isinstance(mode, int) or (isinstance(mode, str) and mode.isdigit()):
-                    codes.add(int(mode))
-                elif mode == BIKE_SHARE:
-                    continue
-                elif mode in MODE_CODES:
-                    codes.add(MODE_CODES[mode])
-                else:
-                    raise PlanError(f"unknown mode {mode!r}: one of {', '.join([*MODE_CODES, BIKE_SHARE])}"
-                                    " or a GTFS route_type")
-            modes = frozenset(codes)
-            bike = bike and BIKE_SHARE in request.modes
-        return Options(transfers + 1, walk, slack, modes, bike, request.wheelchair)
-
-    def _ends(self, place: Place, opts: Options, role: str) -> tuple[Ends | None, Reason | None]:
-        g = self.graph
-        if isinstance(place, Coordinates) or (isinstance(place, tuple) and len(place) == 2
-                                              and all(isinstance(v, float) for v in place)):
-            lat, lon = float(place[0]), float(place[1])
-            near = self.finder.near(lat, lon, opts.max_walk_m)
-            if not near:
-                return None, Reason(NOT_LINKED, f"no stop within {opts.max_walk_m:.0f} m walking of the {role} "
-                                                f"({lat:.5f}, {lon:.5f})")
-            stops = np.array([s for s, _ in near], dtype=np.int32)
-            metres = np.array([m for _, m in near], dtype=np.float64) * self.settings.walk_detour
-            seconds = np.ceil(metres / self.settings.walk_speed_mps).astype(np.int32)
-            return Ends(stops, seconds, Coordinates(lat, lon), metres), None
-        indexes = [place] if isinstance(place, (int, np.integer)) else list(place)
-        bad = [i for i in indexes if not isinstance(i, (int, np.integer)) or not 0 <= int(i) < g.stop_count]
-        if bad or not indexes:
-            return None, Reason(UNKNOWN_STOP, f"unknown {role} stop: {bad[0] if bad else 'none given'}")
-        chosen_stops: set[int] = set()
-        for i in indexes:
-            children = np.flatnonzero(g.stop_parent == int(i)) if g.stop_kind[int(i)] == 2 else np.zeros(0, int)
-            chosen_stops.update(int(c) for c in children) if len(children) else chosen_stops.add(int(i))
-        chosen = np.array(sorted(chosen_stops), dtype=np.int32)
-        return Ends(chosen, np.zeros(len(chosen), np.int32), None, np.zeros(len(chosen))), None
-
     def _prepare(self, request: PlanRequest, *, need_destination: bool
                  ) -> tuple[Reason | None, Ends, Ends | None, Options]:
-        opts = self._options(request)
+        opts = request_options(request, self.settings)
         empty = Ends(np.zeros(0, np.int32), np.zeros(0, np.int32), None, np.zeros(0))
-        origin, problem = self._ends(request.origin, opts, "origin")
+        origin, problem = resolve_place(self.graph, self.finder, self.settings, request.origin, opts, "origin")
         if problem is not None or origin is None:
             return problem, empty, None, opts
         destination = None
         if need_destination:
             if request.destination is None:
                 return Reason(UNKNOWN_STOP, "no destination given"), origin, None, opts
-            destination, problem = self._ends(request.destination, opts, "destination")
+            destination, problem = resolve_place(self.graph, self.finder, self.settings, request.destination, opts,
+                                                   "destination")
             if problem is not None:
                 return problem, origin, None, opts
         local = request.at.astimezone(ZoneInfo(self.graph.timezone)) if request.at.tzinfo else request.at
