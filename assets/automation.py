@@ -12,7 +12,9 @@ collection follows its upstream.
   partition is missing, and the region's outputs say why.
 """
 
-from dagster import AutomationCondition, Backoff, RetryPolicy
+from datetime import timedelta
+
+from dagster import AutomationCondition, Backoff, FreshnessPolicy, RetryPolicy
 
 PER_OPERATOR = AutomationCondition.eager()
 
@@ -34,3 +36,7 @@ REGION_MERGE_POOL = "region_merge"  # the region's integration: memory-bound, on
 # A collection whose step failed (the process died, the archive's store was unreachable) is retried;
 # the HTTP client's own retries cover transient server errors within one attempt.
 COLLECTION_RETRY = RetryPolicy(max_retries=2, delay=30, backoff=Backoff.EXPONENTIAL)
+
+# Freshness (shown in the UI when the instance enables `freshness`, as the production profile does):
+# collection runs daily, so a version in force or a release not refreshed for a day and a bit is late.
+DAILY_FRESHNESS = FreshnessPolicy.time_window(fail_window=timedelta(hours=48), warn_window=timedelta(hours=26))

@@ -11,7 +11,7 @@ from dagster import (
     asset,
 )
 
-from assets.automation import REGION
+from assets.automation import DAILY_FRESHNESS, REGION
 from assets.previews import markdown_table
 from regie.pool import Pool
 from regie.publish.audit import catalogue_violations, release_leaks
@@ -29,6 +29,7 @@ NO_RESTRICTED = "no_restricted_operator_in_release"
     kinds={"python", "parquet", "html"},
     owners=["team:open-data"],
     automation_condition=REGION,
+    freshness_policy=DAILY_FRESHNESS,
     check_specs=[
         AssetCheckSpec(CATALOGUE_CONFORMS, asset="release",
                        description="The release's catalogue has no sh:Violation against the DCAT-AP 3.0.0 and "

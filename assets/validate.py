@@ -11,7 +11,7 @@ from dagster import (
     asset,
 )
 
-from assets.automation import PER_OPERATOR, REGION
+from assets.automation import DAILY_FRESHNESS, PER_OPERATOR, REGION
 from assets.collect import collected_feeds
 from assets.partitions import operator_check, operators_partitions
 from assets.previews import markdown_table
@@ -88,6 +88,7 @@ def feed_validation(context: AssetExecutionContext, pool: ResourceParam[Pool]) -
     deps=[feed_validation],
     group_name="validate",
     automation_condition=PER_OPERATOR,
+    freshness_policy=DAILY_FRESHNESS,
     kinds={"python", "sql"},
     owners=["team:quality"],
     check_specs=[

@@ -105,3 +105,16 @@ def test_dagster_cli_validates_the_workspace(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All code locations passed validation" in result.stdout + result.stderr
+
+
+def test_accepted_feeds_and_releases_have_a_daily_freshness_policy():
+    from datetime import timedelta
+
+    from dagster import AssetKey
+
+    from pipelines.definitions import defs
+
+    graph = defs.get_repository_def().asset_graph
+    for name in ("accepted_feed", "release"):
+        policy = graph.get(AssetKey(name)).freshness_policy
+        assert policy is not None and policy.fail_window.to_timedelta() == timedelta(hours=48), name
