@@ -95,12 +95,12 @@ def _publish_lock(releases_dir: Path) -> Iterator[None]:
 def publish_release(
     releases_dir: Path,
     inputs: dict[str, str],
-    build: Callable[[Path, Path | None], dict[str, str]],
+    build: Callable[[Path, str, Path | None], dict[str, str]],
     *,
     keep: int,
     now: datetime | None = None,
 ) -> ReleaseOutcome:
-    """Build a release with `build(folder, previous_release)` (which returns the SHA-256 of the
+    """Build a release with `build(folder, release_id, previous_release)` (which returns the SHA-256 of the
     files it already hashed, by path relative to `site/`) unless `inputs` (name -> content
     hash of everything the release is made from) are those of the newest release; then write its
     checksums and manifest, switch `latest` to it and prune to `keep` releases."""
@@ -116,7 +116,7 @@ def publish_release(
         partial = releases_dir / f"{PARTIAL_PREFIX}{release_id}"
         try:
             partial.mkdir()
-            hashed = build(partial, previous)
+            hashed = build(partial, release_id, previous)
             _write_checksums(partial / PUBLIC_DIR, hashed)
             manifest = {"release": release_id, "created": created.astimezone(UTC).isoformat(),
                         "previous": previous.name if previous else None,

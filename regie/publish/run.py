@@ -114,12 +114,12 @@ def publish(context: PublishContext, *, now: datetime | None = None,
     inputs["settings"] = _settings_hash(context, sources)
     started = now or datetime.now(UTC)
 
-    def build(folder: Path, previous: Path | None) -> dict[str, str]:
+    def build(folder: Path, release_id: str, previous: Path | None) -> dict[str, str]:
         builder = _Builder(context, sources, licences, merged_licence, hashes, folder / PUBLIC_DIR, started)
         builder.write_data()
         if after_files is not None:
             after_files(builder.site)
-        return builder.finish(folder.name.removeprefix(".partial-"), previous)
+        return builder.finish(release_id, previous)
 
     return publish_release(releases_dir(context.data_dir), inputs, build, keep=settings.keep_releases, now=started)
 
