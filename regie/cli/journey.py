@@ -9,6 +9,8 @@ from typing import Any
 import click
 
 from regie.cli.common import fail, pool_paths
+from regie.config import ConfigError, load_region
+from regie.config.region import PlannerSettings
 from regie.store.paths import Paths
 
 EXIT_FOUND, EXIT_NO_JOURNEY, EXIT_BAD_INPUT = 0, 1, 2
@@ -34,6 +36,14 @@ def _leg_line(leg: dict[str, Any]) -> str:
     what = "bike" if leg["kind"] == "bike" else "walk"
     operator = f" ({leg['operator_name']})" if leg.get("operator_name") else ""
     return f"  {times}  {what:<7} {round(leg.get('distance_m') or 0):,} m, {_minutes(leg['duration_s'])}{operator}: {places}"
+
+
+def region_planner(paths: Paths) -> PlannerSettings | None:
+    """The region's `planner:` settings (None without a readable region.yaml: the defaults)."""
+    try:
+        return load_region(paths.region_file).planner
+    except ConfigError:
+        return None
 
 
 def print_answer(answer: dict[str, Any]) -> None:
@@ -78,8 +88,9 @@ def journey(origin: str, destination: str, at: str | None, arrive_by: bool, whee
     from regie.serve.errors import ApiError  # lazy: the planner loads only for this command
     from regie.serve.planning import JourneyOptions, load_graph, parse_at, parse_modes, plan_journeys, resolve_place
 
-    folder = (graph_dir or pool_paths().journeys_dir / "internal").resolve()
-    loaded = load_graph(folder)
+    paths = pool_paths()
+    folder = (graph_dir or paths.journeys_dir / "internal").resolve()
+    loaded = load_graph(folder, region_planner(paths))
     if loaded is None:
         fail(f"no journey graph at {folder}: build it with `regie run` (or `regie demo`)", EXIT_BAD_INPUT)
         return
@@ -108,7 +119,7 @@ def print_demo_journey(paths: Paths) -> bool:
     from regie.serve.errors import ApiError  # lazy: see journey
     from regie.serve.planning import JourneyOptions, load_graph, parse_at, plan_journeys, resolve_place
 
-    loaded = load_graph(paths.journeys_dir / "internal")
+    loaded = load_graph(paths.journeys_dir / "internal", region_planner(paths))
     if loaded is None:
         click.echo("\nNo journey graph was built: no journey to show.")
         return False

@@ -9,6 +9,7 @@ import click
 
 from regie.cli.common import fail, pool_paths
 from regie.config import ConfigError, load_region
+from regie.config.region import PlannerSettings
 
 
 @click.command()
@@ -32,19 +33,19 @@ def serve(host: str, port: int, workers: int, graph_dir: Path | None, tile_url: 
     from regie.serve.settings import ServeSettings  # lazy: see above
 
     paths = pool_paths()
-    title, attribution = "Régie journey planner", ""
+    title, attribution, planner = "Régie journey planner", "", PlannerSettings()
     try:
         region = load_region(paths.region_file)
         title = f"{region.name}: journey planner"
         tile_url = tile_url or region.publish.tile_url
-        attribution = region.publish.tile_attribution
+        attribution, planner = region.publish.tile_attribution, region.planner
     except ConfigError as exc:
         if paths.region_file.exists():
             fail(str(exc))
     try:
         settings = ServeSettings(graph_dir=(graph_dir or paths.journeys_dir / "internal").resolve(),
                                  site_dir=paths.data_dir / "releases" / "latest" / "site", title=title,
-                                 tile_url=tile_url, tile_attribution=attribution)
+                                 tile_url=tile_url, tile_attribution=attribution, planner=planner)
     except ValueError as exc:
         fail(str(exc))
     if not settings.graph_dir.is_dir():

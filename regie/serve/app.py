@@ -52,7 +52,7 @@ class SecurityHeaders:
 
 def create_app(settings: ServeSettings, loaded: LoadedGraph | None = None) -> FastAPI:
     """The application over `settings.graph_dir` (or an already loaded graph)."""
-    loaded = loaded if loaded is not None else load_graph(settings.graph_dir)
+    loaded = loaded if loaded is not None else load_graph(settings.graph_dir, settings.planner)
     gc.freeze()  # the graph stays for the process's life: no collector pass walks it again
     app = FastAPI(title=settings.title, version="1", docs_url="/api/docs", redoc_url=None,
                   openapi_url="/api/openapi.json",

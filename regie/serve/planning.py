@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from regie.config.region import PlannerSettings
 from regie.gtfs.modes import BASIC_ROUTE_TYPES
 from regie.journeys.files import read_graph_files
 from regie.journeys.graph import JourneyGraph
@@ -76,14 +77,15 @@ class LoadedGraph:
                 "kind": ("stop", "bike_station", "station")[int(graph.stop_kind[index])], "operator_name": operator}
 
 
-def load_graph(folder: Path) -> LoadedGraph | None:
-    """The graph files of `folder` with their planner; None when there are none yet."""
+def load_graph(folder: Path, settings: PlannerSettings | None = None) -> LoadedGraph | None:
+    """The graph files of `folder` with their planner (the region's `planner:` settings, else the
+    defaults); None when there are none yet."""
     if not (folder / "graph.json").is_file():
         return None
     graph = read_graph_files(folder)
     metadata = json.loads((folder / "graph.json").read_text(encoding="utf-8"))
     finder = StopFinder(graph)
-    loaded = LoadedGraph(graph=graph, folder=folder, planner=Planner(graph, finder=finder), finder=finder,
+    loaded = LoadedGraph(graph=graph, folder=folder, planner=Planner(graph, settings, finder=finder), finder=finder,
                        metadata=metadata, stop_index={str(stop_id): i for i, stop_id in enumerate(graph.stop_ids)},
                        operators=operator_names(graph),
                        exact_names=exact_names(graph))

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from regie.config.region import PlannerSettings
+
 SETTINGS_ENV = "REGIE_SERVE_SETTINGS"
 
 
@@ -23,6 +25,7 @@ class ServeSettings(BaseModel):
     tile_url: str | None = Field(None, description="http(s) tile URL template of the page's map; none: no tiles")
     tile_attribution: str = Field("", max_length=500)
     max_results: int = Field(5, ge=1, le=50, description="journeys returned at most by one request")
+    planner: PlannerSettings = Field(default_factory=PlannerSettings, description="the region's `planner:` section")
 
     @field_validator("tile_url")
     @classmethod

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from regie.cli.main import main
-from tests.regions import built_region
+from tests.regions import REGIONS_DIR, built_region
 
 
 @pytest.fixture(scope="module")
@@ -18,8 +18,12 @@ def data_dir(feeds_dir: Path) -> Path:
     return built_region("bayarea", feeds_dir).data_dir
 
 
+def _options(data_dir: Path) -> list[str]:
+    return ["--config-dir", str(REGIONS_DIR / "bayarea"), "--data-dir", str(data_dir)]
+
+
 def _journey(data_dir: Path, *args: str):
-    return CliRunner().invoke(main, ["--data-dir", str(data_dir), "journey", *args], catch_exceptions=False)
+    return CliRunner().invoke(main, [*_options(data_dir), "journey", *args], catch_exceptions=False)
 
 
 def test_millbrae_to_concord_prints_the_legs(data_dir):
@@ -69,7 +73,7 @@ def test_no_journey_says_why_and_exits_1(data_dir):
     (["--from", "95,10", "--to", "Concord"], "latitude"),
 ])
 def test_bad_input_exits_2_with_a_message(data_dir, args, message):
-    result = CliRunner().invoke(main, ["--data-dir", str(data_dir), "journey", *args])
+    result = CliRunner().invoke(main, [*_options(data_dir), "journey", *args])
     assert result.exit_code == 2
     assert message in result.output
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from regie.config import load_region
 from regie.serve.app import create_app
 from regie.serve.planning import LoadedGraph, load_graph
 from regie.serve.settings import ServeSettings
@@ -23,7 +24,7 @@ def bay_paths(feeds_dir: Path) -> Paths:
 
 @pytest.fixture(scope="session")
 def bay_graph(bay_paths: Paths) -> LoadedGraph:
-    loaded = load_graph(bay_paths.journeys_dir / "internal")
+    loaded = load_graph(bay_paths.journeys_dir / "internal", load_region(bay_paths.region_file).planner)
     assert loaded is not None
     return loaded
 
@@ -32,7 +33,7 @@ def bay_graph(bay_paths: Paths) -> LoadedGraph:
 def bay_settings(bay_paths: Paths, tmp_path_factory: pytest.TempPathFactory) -> ServeSettings:
     site = tmp_path_factory.mktemp("site")
     return ServeSettings(graph_dir=bay_paths.journeys_dir / "internal", site_dir=site / "releases" / "latest" / "site",
-                         title="Bay Area test region: journey planner")
+                         title="Bay Area test region: journey planner", planner=load_region(bay_paths.region_file).planner)
 
 
 @pytest.fixture(scope="session")

@@ -28,7 +28,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def base_url(bay_settings) -> Iterator[str]:
     """The app on a hostile copy of the graph: the Millbrae stops' names carry markup."""
-    loaded = load_graph(bay_settings.graph_dir)
+    loaded = load_graph(bay_settings.graph_dir, bay_settings.planner)
     assert loaded is not None
     names = loaded.graph.stop_names
     for index in [i for i, name in enumerate(names) if "millbrae" in str(name).lower()]:
