@@ -13,8 +13,8 @@ ids namespaced `<operator>:<id>`) and the registry:
   long line).
 
 Every file is scanned, inside zips (recursively), gzip and Parquet too: text files case-folded,
-with HTML entities and %-escapes decoded; JSON walked; other binary files searched for the
-UTF-8 bytes of ids and names.
+with HTML entities and %-escapes decoded; JSON walked; other binary files searched for ids and
+names in their UTF-8 text.
 """
 
 from __future__ import annotations
@@ -210,8 +210,8 @@ def _scan_text(name: str, text: str, print_: Fingerprint) -> list[Leak]:
 
 
 def _scan_binary(name: str, data: bytes, print_: Fingerprint) -> list[Leak]:
-    lowered = data.lower()
-    return _cap(Leak(name, kind, term) for kind, term in print_.terms if term.encode("utf-8") in lowered)
+    """The text runs of a binary file (an SQLite database keeps its text as UTF-8)."""
+    return _terms_in(name, [data.decode("utf-8", errors="ignore").replace("\x00", " ")], print_)
 
 
 def _terms_in(name: str, texts: Iterable[str], print_: Fingerprint) -> list[Leak]:

@@ -113,6 +113,7 @@ def test_a_clean_release_has_no_leak(tmp_path, print_):
     ("catalogue.ttl", b'<x> <y> "Secret Transport Company"@fr .\n', "name", "secret transport company"),
     ("reports/r.json.gz", gzip.compress(b'{"operator": "sec"}'), "id", "sec"),
     ("graph/stops.npy", b"\x93NUMPY\x00\x00sec:S2\x00", "id", "sec:"),
+    ("published.db", b"SQLite format 3\x00\x00\x01CAF\xc3\x89 NOIR\x00\x00", "name", "caf\u00e9 noir"),
 ])
 def test_each_trace_is_found_and_named(tmp_path, print_, relative, data, kind, value):
     folder = clean_release(tmp_path)
