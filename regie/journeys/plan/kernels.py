@@ -42,8 +42,8 @@ def rounds_scan(dep_stop, arr_stop, dep, arr, trip, flags, trip_ok, stop_ok,
     rows = max_trips + 1
     arrival = np.full((rows, n), INF, np.int32)
     ready = np.full((rows, n), INF, np.int32)
-    a_par = np.full((4, rows, n), -1, np.int32)
-    r_par = np.full((4, rows, n), -1, np.int32)
+    a_par = np.empty((4, rows, n), np.int32)  # read only where a label was set: no fill
+    r_par = np.empty((4, rows, n), np.int32)
     trip_round = np.full(n_trips, rows, np.int32)
     trip_board = np.full(n_trips, -1, np.int32)
     target_best = np.full(rows, INF, np.int32)
@@ -128,8 +128,8 @@ def earliest_scan(dep_stop, arr_stop, dep, arr, trip, flags, trip_ok, stop_ok,
     n = len(stop_ok)
     arrival = np.full((1, n), INF, np.int32)
     ready = np.full((1, n), INF, np.int32)
-    a_par = np.full((4, 1, n), -1, np.int32)
-    r_par = np.full((4, 1, n), -1, np.int32)
+    a_par = np.empty((4, 1, n), np.int32)  # read only where a label was set: no fill
+    r_par = np.empty((4, 1, n), np.int32)
     trip_board = np.full(n_trips, -1, np.int32)
     best = INF
 
