@@ -184,6 +184,10 @@ def test_json_report_shape(site: Path) -> None:
     assert sample["waived"] is True and sample["waiver"] == WAIVER
     assert (sample["filename"], sample["csvRowNumber"], sample["fieldName"]) == ("stop_times.txt", 12, "stop_id")
     assert sample["fieldValue"] == "ghost"
+    keys = list(sample)  # a stable order: MobilityData's keys, the context sorted, the waiver
+    assert keys[:4] == ["filename", "csvRowNumber", "fieldName", "message"] and keys[-2:] == ["waived", "waiver"]
+    assert keys[4:-2] == sorted(keys[4:-2]) == ["childFieldName", "childFilename", "fieldValue", "parentFieldName",
+                                                "parentFilename", "stopId"]
     assert by_code["stop_too_far_from_parent_station"]["source"] == "regie"
     assert by_code["stop_too_far_from_parent_station"]["sampleNotices"][0]["distance_m"] is None
     assert by_code["some_brand_new_rule"]["sampleNotices"][0]["ratio"] is None  # inf -> null
