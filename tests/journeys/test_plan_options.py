@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from regie.config.region import PlannerSettings
+from regie.gtfs.geo import haversine_m
 from regie.journeys.graph import ACCESS, BIKE_RIDE, NOT_ACCESSIBLE, UNKNOWN
 from regie.journeys.plan import Coordinates, PlanError, Planner, PlanRequest
 from tests.journeys.plan_graphs import Trip, graph_from_trips, network
@@ -202,3 +203,25 @@ def test_unknown_accessibility_follows_the_setting():
     assert arrival(lenient.earliest_arrival(PlanRequest(0, 3, at(0), wheelchair=True))) == 260
     assert lenient.earliest_arrival(PlanRequest(0, 2, at(0), wheelchair=True)).reason.code == "accessibility"
     assert arrival(lenient.earliest_arrival(PlanRequest(0, 2, at(0)))) == 260
+
+
+def test_transit_legs_follow_the_shape_between_their_stops(feeds_dir):
+    graph = network("hart")
+    planner = Planner(graph)
+    rng = np.random.default_rng(8)
+    served = np.unique(graph.conn_dep_stop)
+    legs = []
+    while len(legs) < 10:
+        origin, destination = (int(s) for s in rng.choice(served, size=2, replace=False))
+        result = planner.earliest_arrival(PlanRequest(origin, destination, datetime(2021, 1, 13, 9)))
+        legs += [leg for j in result.journeys for leg in j.legs if leg.kind == "transit"]
+    for leg in legs:
+        line = np.asarray(leg.to_dict()["geometry"]["coordinates"])
+        assert len(line) > len(leg.intermediate_stops) + 2  # the shape's points, not only the stops
+        assert np.allclose(line[0], [leg.origin.lon, leg.origin.lat], atol=1e-6)
+        assert np.allclose(line[-1], [leg.destination.lon, leg.destination.lat], atol=1e-6)
+        along = haversine_m(line[:-1, 1], line[:-1, 0], line[1:, 1], line[1:, 0])
+        assert along.max() < 3000  # no jump back to the shape's start or on to its end
+        assert abs(along.sum() - leg.distance_m) < 1.0
+        crow = float(haversine_m(leg.origin.lat, leg.origin.lon, leg.destination.lat, leg.destination.lon))
+        assert crow * 0.95 <= leg.distance_m <= crow * 4 + 500
