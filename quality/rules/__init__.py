@@ -25,6 +25,8 @@ Codes (severity) by family module:
 - shapes: shape_point_outlier (WARNING).
 - frequencies: frequency_shorter_than_headway (WARNING).
 - transfers: min_transfer_time_missing (WARNING), min_transfer_time_ignored (INFO).
+- url_schemes: script_url (ERROR: javascript:, vbscript:, data: in a URL field),
+  url_scheme_not_http (WARNING: any other non-http(s) scheme).
 
 Left to the canonical set on purpose (it already reports them): unused stops and platforms
 (stop_without_stop_time), unused stations (unused_station), trips without stop times

@@ -21,6 +21,7 @@ from quality.rules import (
     stations,
     stop_spacing,
     transfers,
+    url_schemes,
 )
 from quality.rules._common import combined
 from quality.rules.context import RuleContext, RuleFamily
@@ -47,6 +48,8 @@ OWN_CODES: dict[str, str] = {
     "frequency_shorter_than_headway": "WARNING",
     "min_transfer_time_missing": "WARNING",
     "min_transfer_time_ignored": "INFO",
+    "script_url": "ERROR",
+    "url_scheme_not_http": "WARNING",
     "own_rule_failed": "WARNING",
 }
 """Every code the own rules emit, with its usual severity (none is a canonical code)."""
@@ -55,7 +58,7 @@ OWN_CODES: dict[str, str] = {
 def rule_families() -> dict[str, RuleFamily]:
     """Every family by module name, in the order they run."""
     modules = (stations, stop_spacing, region, service_window, freshness, fares, networks, keys,
-               canonical_fallback, route_names, speed, shapes, frequencies, transfers)
+               canonical_fallback, route_names, speed, shapes, frequencies, transfers, url_schemes)
     return {module.__name__.rsplit(".", 1)[-1]: module.check for module in modules}
 
 

@@ -20,6 +20,7 @@ class Ledger:
         self.rows_in: dict[str, int] = defaultdict(int)
         self.dropped: dict[tuple[str, str], int] = defaultdict(int)
         self.added: dict[tuple[str, str], int] = defaultdict(int)
+        self.changed: dict[tuple[str, str], int] = defaultdict(int)
 
     def start(self, tables: dict[str, pd.DataFrame]) -> None:
         for name, frame in tables.items():
@@ -41,6 +42,12 @@ class Ledger:
         if count:
             self.added[(name, reason)] += count
 
+    def change(self, name: str, count: int, reason: str) -> None:
+        """Count rows of `name` whose values were changed (not dropped) under `reason`: a
+        reconciliation row with nothing dropped or added, the count in the reason."""
+        if count:
+            self.changed[(name, reason)] += count
+
     def merge(self, other: Ledger) -> None:
         for name, count in other.rows_in.items():
             self.rows_in[name] += count
@@ -48,6 +55,8 @@ class Ledger:
             self.dropped[key] += count
         for key, count in other.added.items():
             self.added[key] += count
+        for key, count in other.changed.items():
+            self.changed[key] += count
 
     def reconciliation(self, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         """One row per (table, reason); a table with nothing dropped or added gets one row, reason "".
@@ -62,7 +71,9 @@ class Ledger:
             if rows_in + sum(added.values()) - sum(dropped.values()) != rows_out:
                 raise RowsLost(f"{name}: {rows_in} rows in, {rows_out} out, but {sum(dropped.values())} "
                                f"dropped ({dropped}) and {sum(added.values())} added ({added}) with a reason")
-            for reason in sorted(set(dropped) | set(added)) or [""]:
+            changed = [f"{reason} ({n} rows)" for (table, reason), n in sorted(self.changed.items()) if table == name]
+            for reason in sorted(set(dropped) | set(added)) or ([] if changed else [""]):
                 records.append((name, rows_in, rows_out, dropped.get(reason, 0), added.get(reason, 0), reason))
+            records += [(name, rows_in, rows_out, 0, 0, reason) for reason in changed]
         return pd.DataFrame.from_records(records, columns=RECONCILIATION_COLUMNS).astype(
             {"rows_in": "int64", "rows_out": "int64", "rows_dropped": "int64", "rows_added": "int64"})

@@ -26,6 +26,7 @@ from regie.integrate.normalise.regional_filter import apply_regional_filter
 from regie.integrate.normalise.route_types import map_route_types
 from regie.integrate.normalise.text import clean_table
 from regie.integrate.normalise.timezones import align_timezone
+from regie.integrate.normalise.urls import empty_unsafe_urls
 
 
 @dataclass
@@ -119,6 +120,7 @@ def normalise_operator(operator: Operator, feeds: list[FeedTables], *, region_ti
         if padded:
             notes.append(f"{where}{padded} times written HH:MM:SS (hour padded with a zero)")
         ledger.start(tables)
+        notes += [where + n for n in empty_unsafe_urls(tables, ledger, agency_url=operator.website)]
         notes += [where + n for n in _fill_agency_ids(tables, spec.id)]
         notes += [where + n for n in apply_regional_filter(tables, spec.filter, ledger)]
         notes += [where + n for n in align_timezone(tables, operator_id=operator.id,
