@@ -16,7 +16,7 @@ from regie.serve.planning import LoadedGraph
 from regie.serve.settings import ServeSettings
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-LIMITS = {"max_transfers": 15, "default_transfers": 4, "max_walk_m": 5000}
+LIMITS = {"max_transfers": 15, "max_walk_m": 5000}
 
 
 @cache
@@ -45,7 +45,7 @@ def plan_page(loaded: LoadedGraph | None, settings: ServeSettings) -> str:
     default_at = f"{summary['window_start']}T08:00" if summary else ""
     return _environment().get_template("plan.html").render(
         title=settings.title, csp=page_csp(settings.tile_url), graph=summary, modes=loaded.modes() if loaded else [],
-        default_at=default_at, limits=LIMITS, page_data=script_json(data))
+        default_at=default_at, limits=LIMITS, defaults=settings.planner, page_data=script_json(data))
 
 
 def home_page(settings: ServeSettings) -> str:
