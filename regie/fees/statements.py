@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -154,6 +155,24 @@ def _context_value(key: str, value: Any, words: Words) -> str:
     return words.value(value, 2)
 
 
+def _rule_part(what: str, labels: Mapping[Any, Any], words: Words) -> str:
+    """A part of the fee rule as the tiers name it ("matrix cell size S2 × ridership R2", "base",
+    "size S3 supplement", "bike share B1"), in the page's language with the tiers' dimension labels."""
+    def label(dimension: str) -> str:
+        return str(labels.get(dimension) or dimension)
+
+    if match := re.fullmatch(r"matrix cell (\S+) (\S+) × (\S+) (\S+)", what):
+        return words.say(N_("%(row)s %(row_bracket)s × %(column)s %(column_bracket)s (a cell of the fee table)"),
+                         row=label(match[1]), row_bracket=match[2], column=label(match[3]), column_bracket=match[4])
+    if what == "base":
+        return words.say(N_("Base amount"))
+    if match := re.fullmatch(r"(\S+) (\S+) supplement", what):
+        return words.say(N_("Supplement for %(dimension)s %(bracket)s"), dimension=label(match[1]), bracket=match[2])
+    if match := re.fullmatch(r"bike share (\S+)", what):
+        return words.say(N_("Bike share bracket %(bracket)s"), bracket=match[1])
+    return what
+
+
 def _flag_sentence(flag: Mapping[str, Any], data: Mapping[str, Any], words: Words) -> str | None:
     """The flags whose figures the statement carries, said in the page's language (None: the
     flag's own message is shown as the fee computation wrote it)."""
@@ -216,8 +235,12 @@ def statement_view(data: Mapping[str, Any], words: Words) -> dict[str, Any]:
               else str(flag.get("code", "")).replace("_", " ").capitalize(),
               "message": _flag_sentence(flag, data, words) or flag.get("message")}
              for flag in data.get("flags", [])]
+    labels = {placement.get("dimension"): placement.get("label") for placement in data.get("brackets", [])}
+    rule_parts = [{"what": _rule_part(str(part.get("what", "")), labels, words), "amount_cents": part.get("amount_cents")}
+                  for part in (data.get("rule") or {}).get("parts", [])]
     snapshot = (inputs.get("metrics_context") or {}).get("snapshot_at")
-    return {"brackets": brackets, "metrics": metrics, "measured": measured, "context": context, "flags": flags,
+    return {"brackets": brackets, "rule_parts": rule_parts, "metrics": metrics, "measured": measured,
+            "context": context, "flags": flags,
             "snapshot": _context_value("snapshot_at", snapshot, words) if snapshot else None,
             "bike_share": data.get("kind") == "bike_share"}
 

@@ -247,7 +247,7 @@ def test_fee_pages_say_figures_in_words_and_units(site: Path) -> None:
     assert "Bike share measured on Dec 6, 2026, 6:15:00" in bike and "Snapshot taken at" in bike
     bus = visible_text((site / "fees/2026/hiribus.en.html").read_text(encoding="utf-8"))
     assert "Vehicle-kilometres a year" in bus and "812,346 vehicle-km" in bus and "annualising: 267,000 vehicle-km." in bus
-    assert "Measured over the service period" in bus
+    assert "Measured over the service period" in bus and "network size S2 × ridership R2 (a cell of the fee table)" in bus
     assert "the feed's whole service period (up to a year), then annualised" in bus
     eu = visible_text((site / "fees/2026/hiribus.eu.html").read_text(encoding="utf-8"))
     assert "Ibilgailu-kilometroak urtean" in eu
