@@ -13,6 +13,7 @@ language where the feed's translations.txt gives one; everything reaches the pag
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,7 +26,6 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from regie.config.region import Region
-from regie.pages.encode import script_json
 from regie.pages.i18n import language_links, page_name
 from regie.pages.jinja_environment import page_environment
 from regie.pages.links import relative_link
@@ -62,6 +62,7 @@ def write_portal(site: Path, content: PortalContent) -> list[Path]:
     for path in STATIC_DIR.iterdir():
         shutil.copyfile(path, static / path.name)
     translations = _translations(site / "tables")
+    layers = _map_layers(site / "tables")
     pages = []
     for language in content.languages:
         name = page_name("index.html", language, content.languages)
@@ -80,8 +81,7 @@ def write_portal(site: Path, content: PortalContent) -> list[Path]:
             licences=content.licences,
             notes_text=content.notes_markdown,
             has_site_file=lambda relative: (site / relative).is_file(),
-            map_json=script_json(_map_data(site / "tables", language, translations, tiles,
-                                           content.region.publish.tile_attribution)),
+            map_json=_map_json(layers, language, translations, tiles, content.region.publish.tile_attribution),
         )
         (site / name).write_text(html, encoding="utf-8")
         pages.append(site / name)
@@ -129,9 +129,16 @@ def _translations(tables_dir: Path) -> dict[tuple[str, str, str], dict[str, str]
     return found
 
 
-def _map_data(tables_dir: Path, language: str, translations: dict[tuple[str, str, str], dict[str, str]],
-              tile_url: str | None, tile_attribution: str) -> dict[str, Any]:
-    """Stops [lat, lon, name] and route lines {name, color, points} for the map script."""
+@dataclass(frozen=True)
+class _MapLayers:
+    """The map's stops [lat, lon, name, operator, stop_id] and route lines {route_id, name, color,
+    points}, read once for every language's page."""
+
+    stops: list[list[Any]]
+    lines: list[dict[str, Any]]
+
+
+def _map_layers(tables_dir: Path) -> _MapLayers:
     stops: list[list[Any]] = []
     path = tables_dir / "stops.parquet"
     if path.is_file():
@@ -139,40 +146,55 @@ def _map_data(tables_dir: Path, language: str, translations: dict[tuple[str, str
         columns = set(table.column_names)
         if {"stop_id", "stop_lat", "stop_lon"} <= columns:
             valid = pc.and_(pc.is_valid(table["stop_lat"]), pc.is_valid(table["stop_lon"]))
-            kinds = table["location_type"] if "location_type" in columns else None
-            if kinds is not None:  # stops and stations only, not entrances or nodes
-                valid = pc.and_(valid, pc.less_equal(pc.fill_null(kinds, 0), 1))
+            if "location_type" in columns:  # stops and stations only, not entrances or nodes
+                valid = pc.and_(valid, pc.less_equal(pc.fill_null(table["location_type"], 0), 1))
             chosen = table.filter(valid)
             names = chosen["stop_name"].to_pylist() if "stop_name" in columns else [""] * chosen.num_rows
             for stop_id, lat, lon, name in zip(chosen["stop_id"].to_pylist(), chosen["stop_lat"].to_pylist(),
                                                chosen["stop_lon"].to_pylist(), names, strict=True):
-                shown = translations.get(("stops", "stop_name", stop_id), {}).get(language) or name
-                stops.append([round(lat, 6), round(lon, 6), shown, stop_id.split(":", 1)[0]])
-    return {"stops": stops, "routes": _route_lines(tables_dir, language, translations),
+                stops.append([round(lat, 6), round(lon, 6), name, stop_id.split(":", 1)[0], stop_id])
+    return _MapLayers(stops, _route_lines(tables_dir))
+
+
+def _map_json(layers: _MapLayers, language: str, translations: dict[tuple[str, str, str], dict[str, str]],
+              tile_url: str | None, tile_attribution: str) -> str:
+    """The map's data for the page in `language` (names from translations.txt where it has
+    them), as JSON safe inside <script type="application/json">."""
+    stops = [[lat, lon, translations.get(("stops", "stop_name", stop_id), {}).get(language) or name, operator]
+             for lat, lon, name, operator, stop_id in layers.stops]
+    routes = [{"name": translations.get(("routes", "route_short_name", line["route_id"]), {}).get(language)
+               or line["name"], "color": line["color"], "points": line["points"]} for line in layers.lines]
+    data = {"stops": stops, "routes": routes,
             "tiles": {"url": tile_url, "attribution": tile_attribution} if tile_url else None}
+    # plain numbers and strings only, so json itself (regie.pages.encode.script_json's escapes, without
+    # its conversion of every value: the map of a large region holds hundreds of thousands)
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escaped)
+    return text
 
 
-def _route_lines(tables_dir: Path, language: str,
-                 translations: dict[tuple[str, str, str], dict[str, str]]) -> list[dict[str, Any]]:
+def _route_lines(tables_dir: Path) -> list[dict[str, Any]]:
+    """One line per shape used by a trip, with its route's name and colour."""
     routes_path, trips_path, shapes_path = (tables_dir / f"{name}.parquet" for name in ("routes", "trips", "shapes"))
     if not (routes_path.is_file() and trips_path.is_file() and shapes_path.is_file()):
         return []
     trips = pq.read_table(trips_path).to_pandas()
     if "shape_id" not in trips.columns:
         return []
-    routes = pq.read_table(routes_path).to_pandas().set_index("route_id")
+    routes = {row["route_id"]: row for row in pq.read_table(routes_path).to_pylist()}
     shapes = (pq.read_table(shapes_path, columns=["shape_id", "shape_pt_lat", "shape_pt_lon", "shape_pt_sequence"])
               .to_pandas().dropna().sort_values(["shape_id", "shape_pt_sequence"], kind="stable"))
     points = {shape: group[["shape_pt_lat", "shape_pt_lon"]].to_numpy() for shape, group in shapes.groupby("shape_id")}
     lines = []
-    for route_id, shape_id in trips[["route_id", "shape_id"]].dropna().drop_duplicates().itertuples(index=False):
-        if shape_id not in points or route_id not in routes.index:
+    for route_id, shape_id in trips[["route_id", "shape_id"]].dropna().drop_duplicates("shape_id").itertuples(index=False):
+        route = routes.get(route_id)
+        if shape_id not in points or route is None:
             continue
-        route = routes.loc[route_id]
         name = str(route.get("route_short_name") or "") or str(route.get("route_long_name") or "")
-        name = translations.get(("routes", "route_short_name", route_id), {}).get(language) or name
         color = str(route.get("route_color") or "")
-        lines.append({"name": name, "color": f"#{color}" if _hex_color(color) else "#486581",
+        lines.append({"route_id": route_id, "name": name, "color": f"#{color}" if _hex_color(color) else "#486581",
                       "points": _thinned(points[shape_id]).round(6).tolist()})
     return lines
 
