@@ -63,7 +63,8 @@ def api_router(loaded: LoadedGraph | None, settings: ServeSettings) -> APIRouter
     def health() -> dict[str, Any]:
         if loaded is None:
             return {"status": "ok", "graph_loaded": False}
-        return {"status": "ok", "graph_loaded": True, **loaded.summary(), "modes": loaded.modes()}
+        return {"status": "ok", "graph_loaded": True, **loaded.summary(), "modes": loaded.modes(),
+                "newer_graph_on_disk": loaded.newer_on_disk()}
 
     @router.get("/stops", summary="Stops by name (q) or near coordinates (lat, lon)")
     def stops(q: Annotated[str | None, Query(max_length=200, description="name; case, accents and stop words "

@@ -54,6 +54,15 @@ class LoadedGraph:
                 "stops": int(graph.stop_count), "connections": int(graph.connection_count),
                 "operators": [str(name) for name in graph.operator_names]}
 
+    def newer_on_disk(self) -> bool:
+        """Whether the pipeline has written another graph since this one was loaded (restart to use it)."""
+        try:
+            on_disk = json.loads((self.folder / "graph.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return on_disk.get("source_feed_version") != self.metadata.get("source_feed_version") \
+            or on_disk.get("first_day") != self.metadata.get("first_day")
+
     def bounds(self) -> list[float] | None:
         lat, lon = self.graph.stop_lat, self.graph.stop_lon
         good = np.isfinite(lat) & np.isfinite(lon)

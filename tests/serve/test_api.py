@@ -19,7 +19,7 @@ def _journeys(client, **params):
 
 def test_health_names_the_graph_and_its_window(client, bay_graph):
     body = client.get("/api/health").json()
-    assert body["graph_loaded"] is True
+    assert body["graph_loaded"] is True and body["newer_graph_on_disk"] is False
     assert body["window_start"] == BAY_DAY
     assert body["feed_version"] == bay_graph.graph.source_feed_version != ""
     assert {"BART", "Caltrain", "County Connection"} <= set(body["operators"]) or len(body["operators"]) == 3
