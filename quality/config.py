@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -119,16 +120,24 @@ def _default_compliance_penalties() -> dict[Severity, float]:
 
 
 class ScoringFrame(_Model):
-    """Objectives (weights summing to 1) made of criteria scored 0-100."""
+    """Objectives (weights summing to 1, none negative) made of criteria scored 0-100."""
 
-    compliance: float = 0.4
-    freshness: float = 0.25
-    availability: float = 0.15
-    completeness: float = 0.2
+    compliance: float = Field(0.4, ge=0, le=1)
+    freshness: float = Field(0.25, ge=0, le=1)
+    availability: float = Field(0.15, ge=0, le=1)
+    completeness: float = Field(0.2, ge=0, le=1)
     compliance_penalty_per_thousand: dict[Severity, float] = Field(
         default_factory=_default_compliance_penalties,
-        description="points lost per finding per thousand rows, by severity",
+        description="points lost per finding per thousand rows, by severity (none negative)",
     )
+
+    @field_validator("compliance_penalty_per_thousand")
+    @classmethod
+    def _penalties_not_negative(cls, value: dict[Severity, float]) -> dict[Severity, float]:
+        negative = [f"{severity}: {points:g}" for severity, points in value.items() if points < 0]
+        if negative:
+            raise ValueError(f"penalties cannot be negative (a finding would raise the score): {', '.join(negative)}")
+        return value
     freshness_full_days_ahead: int = Field(90, gt=0, description="validity ahead worth full marks")
     freshness_stale_days: int = Field(365, gt=0, description="days since last change worth zero")
     availability_window_days: int = Field(30, gt=0)
@@ -161,6 +170,22 @@ class QualityConfig(_Model):
 
     def waivers_for(self, operator_id: str) -> list[Waiver]:
         return self.waivers.get(operator_id, [])
+
+
+def waiver_warnings(config: QualityConfig, path: Path, operator_ids: Collection[str],
+                    is_known_code: Callable[[str], bool]) -> list[str]:
+    """Waivers that can never apply: for an operator not in the registry, or a code no check emits."""
+    warnings = []
+    for operator_id, waivers in config.waivers.items():
+        if operator_id not in operator_ids:
+            warnings.append(f"{path}: key 'waivers.{operator_id}': no operator {operator_id!r} in the registry; "
+                            "its waivers are ignored")
+            continue
+        for index, waiver in enumerate(waivers):
+            if not is_known_code(waiver.code):
+                warnings.append(f"{path}: key 'waivers.{operator_id}[{index}].code': no check reports "
+                                f"{waiver.code!r}; this waiver never applies")
+    return warnings
 
 
 def load_quality_config(path: Path) -> QualityConfig:

@@ -12,12 +12,14 @@ leaving the context disposes of the catalogue's connections. The Dagster resourc
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from functools import cached_property
 
-from quality.config import QualityConfig, load_quality_config
+from quality.codes import is_known_code
+from quality.config import QualityConfig, load_quality_config, waiver_warnings
 from quality.engine import GtfsGuruEngine
 from quality.gatekeeper import Gatekeeper
 from regie.collect.snapshots import SnapshotStore
@@ -26,6 +28,8 @@ from regie.store.archive import Archive
 from regie.store.catalogue import Catalogue
 from regie.store.objects import ObjectStore
 from regie.store.paths import Paths, resolve_paths
+
+logger = logging.getLogger(__name__)
 
 
 class Pool:
@@ -81,6 +85,8 @@ class Pool:
     def gatekeeper(self) -> Gatekeeper:
         """Validates versions at the region's `as_of` and reads the gate's verdicts."""
         config = self.quality_config
+        for warning in waiver_warnings(config, self.paths.quality_file, set(self.registry.ids), is_known_code):
+            logger.warning(warning)
         return Gatekeeper(catalogue=self.catalogue, archive=self.archive, region=self.region, config=config,
                           reports_dir=self.paths.reports_dir, engine=GtfsGuruEngine(config.engine))
 
