@@ -438,7 +438,7 @@ def write_report_html(
         causes = _cause_lines(outcome, layer, words)
         data = {"map": {**layer, "tiles": tiles}, "history": versions, "words": _script_words(words)}
         page = _environment(language).get_template("report.html").render(
-            title=title,
+            title=_title(title, publication, words),
             csp=_csp(settings.tile_url),
             static=_static_href(target, static_dir),
             languages=language_links(path.name, language, ordered),
@@ -470,6 +470,14 @@ def write_report_html(
         write_atomic_text(target, page)
     copy_static(static_dir)
     return list(files.values())
+
+
+def _title(title: str, publication: Publication | None, words: Words) -> str:
+    """The caller's title; a regional feed's says in the page's language which feed of whose pool it is."""
+    if publication is None or not publication.regional_feed or not publication.publisher:
+        return title
+    feed = words.say(FEED_NAMES.get(publication.regional_feed, N_("regional feed")))
+    return f"{publication.publisher}: {feed}"
 
 
 def _subtitle(outcome: ValidationOutcome, operator_name: str | None, publication: Publication | None,
