@@ -153,9 +153,15 @@ def ui(port: int) -> None:
         os.environ["REGIE_DEMO_FEEDS_URL"] = server.base_url
         click.echo(f"Demo feeds served at {server.base_url} while the UI runs")
         try:
-            sys.exit(subprocess.run(command, cwd=PROJECT_ROOT, check=False).returncode)
+            code = _dagster_dev(command)
         except KeyboardInterrupt:
-            sys.exit(130)
+            code = 130
+    sys.exit(code)
+
+
+def _dagster_dev(command: list[str]) -> int:
+    """Run `dagster dev` as a child (this process keeps serving the demo feeds) until it ends."""
+    return subprocess.run(command, cwd=PROJECT_ROOT, check=False).returncode
 
 
 def _is_demo_region(paths: Paths) -> bool:
