@@ -1,5 +1,6 @@
 """Collection, partitioned by operator: fetch, archive new versions, record every fetch."""
 
+from logging import Logger
 
 from dagster import (
     AssetCheckResult,
@@ -49,13 +50,18 @@ def collected_feeds(
     and every fetch recorded in the catalogue. A failed fetch fails the partition, naming the
     operator, feed, URL and cause, after the operator's other feeds were collected.
     """
-    operator = pool.operator(context.partition_key)
+    return collect_operator(pool, feed_client, context.partition_key, context.log)
+
+
+def collect_operator(pool: Pool, feed_client: FeedClientFactory, operator_id: str, log: Logger) -> MaterializeResult:
+    """`collected_feeds` for one operator (also run by the pool's parallel refresh)."""
+    operator = pool.operator(operator_id)
     settings = pool.region.collection
     collector = Collector(client=feed_client(settings), catalogue=pool.catalogue, archive=pool.archive,
                           snapshots=pool.snapshots, settings=settings)
     result = collector.collect_operator(operator)
     for feed in result.feeds:
-        (context.log.error if feed.failed else context.log.info)(feed.describe())
+        (log.error if feed.failed else log.info)(feed.describe())
     if result.failures:
         raise Failure(
             description="; ".join(feed.describe() for feed in result.failures),

@@ -1,6 +1,8 @@
 """The integrator: each operator's versions in force normalised (partitioned), then the region's
 interchange hubs, walking transfers, regional feeds (internal and open) and reconciliation."""
 
+from logging import Logger
+
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -47,11 +49,16 @@ def normalised_feed(context: AssetExecutionContext, pool: ResourceParam[Pool]) -
     ids namespaced `<operator>:<id>`, basic route types, times in the region's zone; written to
     `integration/normalised/<operator>/` with its reconciliation table (rows in, out, dropped and
     why) and notes."""
-    operator = pool.operator(context.partition_key)
+    return normalise_operator(pool, context.partition_key, context.log)
+
+
+def normalise_operator(pool: Pool, operator_id: str, log: Logger) -> MaterializeResult:
+    """`normalised_feed` for one operator (also run by the pool's parallel refresh)."""
+    operator = pool.operator(operator_id)
     result = normalise_for_pool(pool, operator)
     severity = AssetCheckSeverity.ERROR if result.status == "refused" else AssetCheckSeverity.WARN
     if result.status in ("refused", "no_accepted_version"):
-        context.log.warning(f"{operator.id}: {result.reason}")
+        log.warning(f"{operator.id}: {result.reason}")
     rows = [[name, count] for name, count in sorted((result.row_counts or {}).items())]
     return MaterializeResult(
         metadata={

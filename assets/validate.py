@@ -28,8 +28,8 @@ NOT_EXPIRING = "accepted_feed_not_expiring_soon"
 OPERATORS_NEED_NOTHING = "no_operator_needs_action"
 
 
-def _gates(context: AssetExecutionContext, pool: Pool) -> list[FeedGate]:
-    return pool.gatekeeper.gate_operator(pool.operator(context.partition_key))
+def _gates(pool: Pool, operator_id: str) -> list[FeedGate]:
+    return pool.gatekeeper.gate_operator(pool.operator(operator_id))
 
 
 @asset(
@@ -52,7 +52,12 @@ def feed_validation(context: AssetExecutionContext, pool: ResourceParam[Pool]) -
     waivers, score; findings stored in the catalogue and reports written under
     `reports/<operator>/<feed>/<version>/report.{json,html}`.
     """
-    gates = _gates(context, pool)
+    return validate_operator(pool, context.partition_key)
+
+
+def validate_operator(pool: Pool, operator_id: str) -> MaterializeResult:
+    """`feed_validation` for one operator (also run by the pool's parallel refresh)."""
+    gates = _gates(pool, operator_id)
     rows, blocked, failed_suites = [], [], []
     for gate in gates:
         latest = gate.latest
@@ -103,7 +108,12 @@ def feed_validation(context: AssetExecutionContext, pool: ResourceParam[Pool]) -
 def accepted_feed(context: AssetExecutionContext, pool: ResourceParam[Pool]) -> MaterializeResult:
     """The version of each of the operator's GTFS feeds in force on the region's `as_of` date: the
     newest version without blocking findings. A blocked new version never replaces it."""
-    gates = _gates(context, pool)
+    return accept_operator(pool, context.partition_key)
+
+
+def accept_operator(pool: Pool, operator_id: str) -> MaterializeResult:
+    """`accepted_feed` for one operator (also run by the pool's parallel refresh)."""
+    gates = _gates(pool, operator_id)
     rows = []
     flagged: dict[str, list[str]] = {"none": [], "expired": [], "expiring": []}  # gate.expiry -> "<feed>: <why>"
     for gate in gates:

@@ -5,6 +5,7 @@ from dagster import Definitions, load_assets_from_modules
 from assets import collect, fees, integrate, journeys, publish, registry, validate
 from pipelines.alerts import alert_on_failed_checks, alert_on_run_failure
 from pipelines.jobs import collect_job, operator_job, region_job, registry_job
+from pipelines.parallel import refresh_pool_job
 from pipelines.resources import HttpFeedClientResource, PoolResource
 from pipelines.schedules import daily_collection
 from pipelines.sensors import follow_upstream, registry_operators
@@ -16,7 +17,7 @@ def build_definitions(resources: dict | None = None) -> Definitions:
     """Definitions with the production resources, or the given ones (tests, offline runs)."""
     return Definitions(
         assets=load_assets_from_modules(ASSET_MODULES),
-        jobs=[collect_job, operator_job, region_job, registry_job],
+        jobs=[collect_job, operator_job, region_job, registry_job, refresh_pool_job],
         schedules=[daily_collection],
         sensors=[registry_operators, follow_upstream, alert_on_run_failure, alert_on_failed_checks],
         resources=resources or {"pool": PoolResource(), "feed_client": HttpFeedClientResource()},

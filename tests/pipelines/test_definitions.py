@@ -45,7 +45,7 @@ SNAPSHOT = {
                     "partitioned": None, "checks": ["catalogue_conforms_to_shacl", "no_restricted_operator_in_release"]},
         "published_database": {"group": "publish", "upstream": ["release"], "partitioned": None, "checks": []},
     },
-    "jobs": ["collect_feeds", "operator_feeds", "refresh_registry", "region_outputs"],
+    "jobs": ["collect_feeds", "operator_feeds", "refresh_pool", "refresh_registry", "region_outputs"],
     "schedules": ["daily_collection"],
     "sensors": ["alert_on_failed_checks", "alert_on_run_failure", "follow_upstream", "registry_operators"],
 }
