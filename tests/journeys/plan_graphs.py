@@ -230,3 +230,27 @@ class BruteForce:
 def brute_force(graph: JourneyGraph, origins: list[int], start: int, targets: set[int], **options) -> dict[int, int]:
     """`BruteForce(graph).run(...)` for one query."""
     return BruteForce(graph).run(origins, start, targets, **options)
+
+
+def assert_journey_consistent(graph: JourneyGraph, journey, *, slack: int = 0) -> None:
+    """Legs follow each other in space and time, rides match the timetable, and every change of
+    vehicle leaves the slack."""
+    position = {str(s): i for i, s in enumerate(graph.stop_ids)}
+    last_ride_end = None
+    for before, after in zip(journey.legs, journey.legs[1:], strict=False):
+        assert before.destination.stop_id == after.origin.stop_id, (before, after)
+        assert before.arrival_s <= after.departure_s, (before, after)
+    for leg in journey.legs:
+        assert leg.departure_s <= leg.arrival_s
+        if leg.kind != "transit":
+            continue
+        trip = int(np.flatnonzero(graph.trip_ids == leg.trip_id)[0]) if leg.trip_id else -1
+        board = np.flatnonzero((graph.conn_trip == trip) & (graph.conn_dep == leg.departure_s)
+                               & (graph.conn_dep_stop == position[leg.origin.stop_id]))
+        alight = np.flatnonzero((graph.conn_trip == trip) & (graph.conn_arr == leg.arrival_s)
+                                & (graph.conn_arr_stop == position[leg.destination.stop_id]))
+        assert len(board) and len(alight), leg
+        assert graph.conn_flags[board[0]] & 1 and graph.conn_flags[alight[0]] & 2
+        if last_ride_end is not None:
+            assert leg.departure_s >= last_ride_end + slack, leg
+        last_ride_end = leg.arrival_s

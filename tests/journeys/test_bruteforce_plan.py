@@ -11,7 +11,14 @@ import pytest
 
 from regie.journeys.graph import JourneyGraph
 from regie.journeys.plan import Planner, PlanRequest
-from tests.journeys.plan_graphs import BruteForce, Trip, brute_force, graph_from_trips, network
+from tests.journeys.plan_graphs import (
+    BruteForce,
+    Trip,
+    assert_journey_consistent,
+    brute_force,
+    graph_from_trips,
+    network,
+)
 
 QUERIES = 200
 HORIZON_S = 3 * 3600
@@ -32,6 +39,8 @@ def request(graph: JourneyGraph, origin: int, destination: int, start: int, **op
 def planner_pareto(planner: Planner, graph: JourneyGraph, origin: int, destination: int, start: int,
                    horizon: int, **options) -> dict[int, int]:
     result = planner.pareto(request(graph, origin, destination, start, **options))
+    for journey in result.journeys:
+        assert_journey_consistent(graph, journey, slack=options.get("min_transfer_slack_s", 0))
     return {j.trips: j.arrival_s for j in result.journeys if j.arrival_s <= horizon}
 
 
@@ -45,6 +54,8 @@ def test_earliest_arrival_equals_brute_force(feeds_dir, name):
         result = planner.earliest_arrival(request(graph, origin, destination, start, max_transfers=30,
                                                   min_transfer_slack_s=0))
         got = result.journeys[0].arrival_s if result.journeys else None
+        if result.journeys:
+            assert_journey_consistent(graph, result.journeys[0])
         want = min(expected.values()) if expected else None
         if want != got and not (want is None and got is not None and got > start + HORIZON_S):
             mismatches.append((origin, destination, start, want, got))
