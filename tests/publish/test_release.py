@@ -18,6 +18,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from regie.config import Registry
+from regie.demo import generate_demo_region
+from regie.gtfs.feed_tables import read_feed_tables
+from regie.integrate.integrator import OperatorFeeds, integrate_region
+from regie.integrate.outputs import write_integration
 from regie.publish.licences import LicenceError
 from regie.publish.release import LATEST, latest_release, release_dirs
 from regie.publish.run import PublishContext, publish, releases_dir
@@ -232,3 +236,28 @@ def test_an_open_operator_whose_licence_forbids_redistribution_stops_the_release
     with pytest.raises(LicenceError, match="'hiribus'.*CC-BY-NC-4.0"):
         publish(_context(pool_data_dir, registry=registry.model_copy(update={"operators": operators})), now=T0)
     assert release_dirs(releases_dir(pool_data_dir)) == []
+
+
+def test_script_urls_of_a_feed_reach_no_published_file(tmp_path: Path):
+    """A feed's `javascript:` and `data:` URLs are emptied by normalisation; every published table,
+    zip and GeoJSON derives from the cleaned open feed."""
+    feeds, data = tmp_path / "feeds", tmp_path / "data"
+    region, registry = demo_region(), demo_registry()
+    generate_demo_region(feeds, start=region.as_of, mugabus_defects=False)
+    hiribus = feeds / "hiribus.zip"
+    with zipfile.ZipFile(hiribus) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    lines = members["stops.txt"].decode().splitlines()
+    lines = [lines[0] + ",stop_url"] + [line + ",javascript:alert(1)" for line in lines[1:]]
+    members["stops.txt"] = ("\n".join(lines) + "\n").encode()
+    with zipfile.ZipFile(hiribus, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    open_ops = [op for op in registry.operators if op.id in ("kosta-rail", "hiribus")]
+    inputs = [OperatorFeeds(op, [read_feed_tables(feeds / f"{op.id}.zip")], [f"v-{op.id}"], ["gtfs"]) for op in open_ops]
+    write_integration(integrate_region(inputs, region), data / "integration")
+    release = publish(_context(data, region, registry.model_copy(update={"operators": open_ops})), now=T0).release_dir
+    stop_urls = pq.read_table(release / "site" / "tables" / "stops.parquet").column("stop_url").to_pylist()
+    assert set(stop_urls) == {""}  # the column is published, its script URLs emptied
+    hits = [path.name for path in release.rglob("*") if path.is_file() and b"javascript:" in _text_of(path).lower()]
+    assert hits == []
