@@ -87,3 +87,20 @@ def test_a_bad_request_is_explained_on_the_page(browser, base_url):
     # the 404 of the API shows in the console as a failed resource; nothing else may
     assert all("404" in entry["message"] for entry in severe_console_entries(browser))
     assert_no_dialog(browser)
+
+
+def test_the_stops_reachable_within_a_budget_are_drawn(browser, base_url):
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{base_url}/plan")
+    browser.find_element(By.ID, "from").send_keys("Millbrae")
+    budget = browser.find_element(By.ID, "budget_min")
+    budget.clear()
+    budget.send_keys("30")
+    browser.find_element(By.ID, "isochrone-button").click()
+    count = _wait(browser, lambda d: d.find_element(By.ID, "journey-map").get_attribute("data-isochrone-stops"))
+    assert int(count) > 5
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#journey-map path.reached-stop")) == int(count)
+    assert "within 30 min" in browser.find_element(By.ID, "status").text
+    assert_no_dialog(browser)
+    assert severe_console_entries(browser) == []

@@ -101,6 +101,56 @@
     document.getElementById("journey-map").setAttribute("data-legs-drawn", String(journey.legs.length));
   }
 
+  function travelColor(share) {  // green (near) to purple (at the budget)
+    var hue = Math.round(140 - 140 * Math.min(Math.max(share, 0), 1));
+    return "hsl(" + (hue < 0 ? 0 : hue) + ", 70%, 40%)";
+  }
+
+  function drawReached(answer) {
+    var list = document.getElementById("journeys");
+    list.textContent = "";
+    if (drawn && map) { map.removeLayer(drawn); drawn = null; }
+    var stops = answer.stops || [];
+    document.getElementById("journey-map").setAttribute("data-isochrone-stops", String(stops.length));
+    if (stops.length === 0) {
+      setStatus(answer.reason ? answer.reason.message : "No stop is reachable.", true);
+      return;
+    }
+    setStatus(stops.length + " stops reachable from " + answer.from.name + " within " +
+      Math.round(answer.budget_s / 60) + " min.", false);
+    if (!map) { return; }
+    drawn = L.featureGroup();
+    stops.forEach(function (stop) {
+      L.circleMarker([stop.lat, stop.lon], { radius: 4, weight: 1, color: travelColor(stop.travel_s / answer.budget_s),
+                                             fillOpacity: 0.8, className: "reached-stop" })
+        .bindTooltip(stopLabel({ name: stop.name, id: stop.stop_id, time: clock(stop.arrival) }))
+        .addTo(drawn);
+    });
+    drawn.addTo(map);
+    var bounds = drawn.getBounds();
+    if (bounds.isValid()) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 15 }); }
+  }
+
+  function reachable() {
+    var params = query();
+    params.delete("to");
+    params.delete("arrive_by");
+    params.set("budget_min", document.getElementById("budget_min").value || "60");
+    var button = document.getElementById("isochrone-button");
+    button.disabled = true;
+    setStatus("Looking…", false);
+    fetch("/api/isochrone?" + params.toString(), { headers: { Accept: "application/json" } })
+      .then(function (response) {
+        return response.json().then(function (body) { return { ok: response.ok, status: response.status, body: body }; });
+      })
+      .then(function (result) {
+        if (!result.ok) { setStatus(errorText(result.body, result.status), true); return; }
+        drawReached(result.body);
+      })
+      .catch(function () { setStatus("The planner could not be reached.", true); })
+      .then(function () { button.disabled = false; });
+  }
+
   function legText(leg) {
     var what;
     if (leg.kind === "transit") {
@@ -244,6 +294,7 @@
     var form = document.getElementById("plan-form");
     if (!form) { return; }
     form.addEventListener("submit", plan);
+    document.getElementById("isochrone-button").addEventListener("click", reachable);
     ["from", "to"].forEach(function (field) {
       document.getElementById(field).addEventListener("input", function () { suggest(field); });
     });
