@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import json
+import tempfile
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -14,12 +16,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from regie.config.region import PlannerSettings
 from regie.gtfs.feed_tables import read_feed_tables
+from regie.integrate.integrator import OperatorFeeds, integrate_region
+from regie.integrate.outputs import write_integration
 from regie.journeys.build import build_graph
+from regie.journeys.footpaths import read_walking_transfers
 from regie.journeys.graph import ACCESSIBLE, BIKE_RIDE, WALK, JourneyGraph
 from regie.store.paths import shared_feeds_dir
+from tests.integrate.test_integration import bay_region, operator
 
 INF = 1 << 30
 DAY = 86400
@@ -129,6 +136,7 @@ REFERENCE_FEEDS = {
                  "cccta": "regional_bayarea/countyconnection_2018-08-12.zip"},
 }
 REFERENCE_DATES = {"hart": date(2021, 1, 13), "bayarea3": date(2018, 9, 12)}
+BAY_DAY = date(2018, 9, 12)
 
 
 @lru_cache(maxsize=2)
@@ -148,6 +156,44 @@ def only_day(graph: JourneyGraph, day: int) -> JourneyGraph:
         if len(values) == len(keep):
             fields[name] = values[keep]
     return JourneyGraph(**fields)
+
+
+def same_name_pairs(stops: pd.DataFrame) -> pd.DataFrame:
+    """The reference model's stations: stops of one operator with the same name, 120 s apart."""
+    frame = pd.DataFrame({"id": stops["stop_id"], "key": stops["stop_id"].str.split(":").str[0] + "|" + stops["stop_name"]})
+    pairs = frame.merge(frame, on="key")
+    pairs = pairs[pairs["id_x"] != pairs["id_y"]]
+    return pd.DataFrame({"from_stop_id": pairs["id_x"].to_numpy(), "to_stop_id": pairs["id_y"].to_numpy(),
+                         "duration_s": 120.0, "distance_m": 0.0, "kind": 0})
+
+
+@lru_cache(maxsize=1)
+def integrated_bay_area() -> tuple[JourneyGraph, pd.DataFrame]:
+    """The graph of the internal regional feed of regie.integrate over BART, Caltrain and County
+    Connection (restricted) for 12 September 2018, with the integrator's walking transfers and the
+    reference model's stations (interpolation by position, one service day); and those walking
+    transfers."""
+    folder = shared_feeds_dir() / "regional_bayarea"
+    inputs = [OperatorFeeds(operator("bart"), [read_feed_tables(folder / "bart_2018-05-26.zip")], ["v-bart"]),
+              OperatorFeeds(operator("caltrain"), [read_feed_tables(folder / "caltrain_2017-10-02.zip")], ["v-ct"]),
+              OperatorFeeds(operator("countyconnection", "restricted"),
+                            [read_feed_tables(folder / "countyconnection_2018-08-12.zip")], ["v-cc"])]
+    with tempfile.TemporaryDirectory() as root:
+        files = write_integration(integrate_region(inputs, bay_region()), Path(root))
+        feed = read_feed_tables(files["internal/regional"])
+        walking = read_walking_transfers(files["internal/transfers"])
+    transfers = pd.concat([walking, same_name_pairs(feed.tables["stops"])], ignore_index=True)
+    graph = build_graph(feed, first_service_day=BAY_DAY, days=1, timezone="America/Los_Angeles", transfers=transfers,
+                        settings=PlannerSettings(interpolation="position"))
+    return only_day(graph, 1), walking
+
+
+def reference(name: str) -> dict:
+    """The reference answers of ../shared/data/reference/journeys for "hart" or "bayarea3"."""
+    path = shared_feeds_dir().parent / "reference" / "journeys" / f"{name}_ea_50.json"
+    if not path.is_file():
+        pytest.skip(f"reference answers not found at {path}")
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 # ---- brute force --------------------------------------------------------------------------

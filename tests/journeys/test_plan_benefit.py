@@ -9,8 +9,7 @@ import numpy as np
 
 from regie.config.region import PlannerSettings
 from regie.journeys.benefit import integration_benefit
-from tests.journeys.plan_graphs import Trip, graph_from_trips
-from tests.journeys.test_plan_cross_operator import bay  # noqa: F401 - the integrated Bay Area graph fixture
+from tests.journeys.plan_graphs import Trip, graph_from_trips, integrated_bay_area
 
 
 def two_operators():
@@ -38,8 +37,8 @@ def test_the_indicator_counts_what_the_other_operator_adds():
     assert result.to_dict()["operators"][0]["ratio"] == 1.8
 
 
-def test_the_indicator_on_the_integrated_bay_area(bay):  # noqa: F811 - the fixture
-    graph, _ = bay
+def test_the_indicator_on_the_integrated_bay_area(feeds_dir):
+    graph, _ = integrated_bay_area()
     result = integration_benefit(graph, datetime(2018, 9, 12, 8), settings=PlannerSettings(benefit_sample_size=10))
     rows = {o.operator_id: o for o in result.operators}
     assert set(rows) == {"bart", "caltrain", "countyconnection"}

@@ -1,7 +1,7 @@
-"""Journeys across operators on the Bay Area set with the integrator's walking transfers (the
-regional feed and transfers.csv of regie.integrate over BART, Caltrain and County Connection):
-Caltrain then BART via Millbrae, BART then a County Connection bus from a shared station, and
-the reference answers never later than the reference (they may be earlier: more footpaths)."""
+"""Journeys across operators on the Bay Area set with the integrator's walking transfers
+(`plan_graphs.integrated_bay_area`): Caltrain then BART via Millbrae, BART then a County
+Connection bus from a shared station, and the reference queries answered never later than the
+reference (earlier where the integrator's footpaths open a faster journey)."""
 
 from __future__ import annotations
 
@@ -12,45 +12,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from regie.config.region import PlannerSettings
-from regie.gtfs.feed_tables import read_feed_tables
-from regie.integrate.integrator import OperatorFeeds, integrate_region
-from regie.integrate.outputs import write_integration
-from regie.journeys.build import build_graph
-from regie.journeys.footpaths import read_walking_transfers
 from regie.journeys.graph import JourneyGraph
 from regie.journeys.plan import Planner, PlanRequest
-from tests.integrate.test_integration import bay_region, operator
-from tests.journeys.plan_graphs import only_day
-from tests.journeys.test_reference_journeys import reference
+from tests.journeys.plan_graphs import integrated_bay_area, reference
 
 DAY = date(2018, 9, 12)
 REFERENCE_OPERATORS = {"cccta": "countyconnection", "bart": "bart", "caltrain": "caltrain"}
 
 
-def same_name_pairs(stops: pd.DataFrame) -> pd.DataFrame:
-    """The reference model's stations: stops of one operator with the same name, 120 s apart."""
-    frame = pd.DataFrame({"id": stops["stop_id"], "key": stops["stop_id"].str.split(":").str[0] + "|" + stops["stop_name"]})
-    pairs = frame.merge(frame, on="key")
-    pairs = pairs[pairs["id_x"] != pairs["id_y"]]
-    return pd.DataFrame({"from_stop_id": pairs["id_x"].to_numpy(), "to_stop_id": pairs["id_y"].to_numpy(),
-                         "duration_s": 120.0, "distance_m": 0.0, "kind": 0})
-
-
 @pytest.fixture(scope="module")
-def bay(feeds_dir: Path, tmp_path_factory) -> tuple[JourneyGraph, pd.DataFrame]:
-    folder = feeds_dir / "regional_bayarea"
-    inputs = [OperatorFeeds(operator("bart"), [read_feed_tables(folder / "bart_2018-05-26.zip")], ["v-bart"]),
-              OperatorFeeds(operator("caltrain"), [read_feed_tables(folder / "caltrain_2017-10-02.zip")], ["v-ct"]),
-              OperatorFeeds(operator("countyconnection", "restricted"),
-                            [read_feed_tables(folder / "countyconnection_2018-08-12.zip")], ["v-cc"])]
-    files = write_integration(integrate_region(inputs, bay_region()), tmp_path_factory.mktemp("bay-integration"))
-    feed = read_feed_tables(files["internal/regional"])
-    walking = read_walking_transfers(files["internal/transfers"])
-    transfers = pd.concat([walking, same_name_pairs(feed.tables["stops"])], ignore_index=True)
-    graph = build_graph(feed, first_service_day=DAY, days=1, timezone="America/Los_Angeles", transfers=transfers,
-                        settings=PlannerSettings(interpolation="position"))
-    return only_day(graph, 1), walking
+def bay(feeds_dir: Path) -> tuple[JourneyGraph, pd.DataFrame]:
+    return integrated_bay_area()
 
 
 def stops_named(graph: JourneyGraph, operator_id: str, text: str) -> list[int]:

@@ -5,23 +5,12 @@ origin station, no transfer slack at the same stop."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 
 import pytest
 
 from regie.journeys.plan import Planner, PlanRequest
-from regie.store.paths import shared_feeds_dir
-from tests.journeys.plan_graphs import REFERENCE_DATES, network
-
-REFERENCE = shared_feeds_dir().parent / "reference" / "journeys"
-
-
-def reference(name: str) -> dict:
-    path = REFERENCE / f"{name}_ea_50.json"
-    if not path.is_file():
-        pytest.skip(f"reference answers not found at {path}")
-    return json.loads(path.read_text(encoding="utf-8"))
+from tests.journeys.plan_graphs import REFERENCE_DATES, network, reference
 
 
 @pytest.mark.parametrize("name", ["hart", "bayarea3"])
