@@ -21,9 +21,10 @@ from sqlalchemy.exc import IntegrityError
 
 from regie.collect.fetch import FeedClient, FetchError, FetchRequest, FetchResponse, LocalFeedClient
 from regie.collect.snapshots import SnapshotStore, fetch_gbfs_snapshot
+from regie.collect.zip_screen import ZipLimits, zip_screen_problem
 from regie.config.operators import Feed, FeedKind, Operator
 from regie.config.region import CollectionSettings
-from regie.store.archive import Archive, ContentIdentity, identify
+from regie.store.archive import Archive, ContentIdentity, identify, sha256_file
 from regie.store.catalogue import Catalogue, FetchRecord, VersionRecord
 from regie.store.catalogue.repository import Outcome
 from regie.store.objects import ObjectStoreError
@@ -115,6 +116,17 @@ class OperatorCollection:
             raise CollectError("; ".join(feed.describe() for feed in self.failures))
 
 
+def unscreened(path: Path, raw_sha256: str | None, problem: str) -> ContentIdentity:
+    """A zip that failed the screen, identified by its raw bytes (its members are never inflated)."""
+    raw = raw_sha256 or sha256_file(path)
+    return ContentIdentity(content_hash=raw, raw_sha256=raw, is_zip=False, problem=problem)
+
+
+def _unreadable(problem: str | None) -> str:
+    problem = problem or "unknown problem"
+    return problem if problem.startswith("pre-screen") else f"not a readable zip: {problem}"
+
+
 def _sniff(path: Path, length: int = 4) -> bytes:
     with open(path, "rb") as stream:
         return stream.read(length)
@@ -150,7 +162,9 @@ class Collector:
         snapshots: SnapshotStore,
         settings: CollectionSettings,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        zip_limits: ZipLimits | None = None,
     ):
+        self.zip_limits = zip_limits or ZipLimits()
         self.client = client
         self.catalogue = catalogue
         self.archive = archive
@@ -251,7 +265,9 @@ class Collector:
             response.path.unlink(missing_ok=True)
             return self._failed(feed, base, problem, status=response.status, attempts=response.attempts, started=started)
 
-        identity = identify(response.path, response.sha256)
+        screened = zip_screen_problem(response.path, self.zip_limits)
+        identity = identify(response.path, response.sha256) if screened is None else unscreened(
+            response.path, response.sha256, screened)
         try:
             version, outcome = self._archive_version(operator_id, feed, source, response.path, response.size_bytes,
                                                      identity, fetched_at)
@@ -261,7 +277,7 @@ class Collector:
         record = FetchRecord(**base, **validators, attempts=attempts, duration_s=duration_s, outcome=outcome,
                              raw_sha256=identity.raw_sha256, content_hash=identity.content_hash,
                              size_bytes=response.size_bytes, version_id=version.id,
-                             error=None if identity.is_zip else f"not a readable zip: {identity.problem}")
+                             error=None if identity.is_zip else _unreadable(identity.problem))
         return FeedCollection(operator_id, feed.id, feed.kind, feed.shown_url, self.catalogue.record_fetch(record), version)
 
     def _archive_version(
