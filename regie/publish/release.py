@@ -29,6 +29,7 @@ PUBLIC_DIR = "site"  # everything re-users get: the portal's pages and every dow
 MANIFEST = "manifest.json"
 CHECKSUMS = "SHA256SUMS"
 PARTIAL_PREFIX = ".partial-"
+DELETING_PREFIX = ".deleting-"
 _CHUNK = 1 << 20
 
 
@@ -156,15 +157,18 @@ def prune_releases(releases_dir: Path, keep: int) -> list[Path]:
     current = latest_release(releases_dir)
     complete = release_dirs(releases_dir)
     removed = [path for path in complete[:-keep] if path != current] if keep > 0 else []
-    for path in removed:
-        shutil.rmtree(path)
+    for path in removed:  # renamed first, so that a deletion cut short never leaves half a release listed
+        doomed = path.with_name(f"{DELETING_PREFIX}{path.name}")
+        os.rename(path, doomed)
+        shutil.rmtree(doomed)
     return removed
 
 
 def _remove_partials(releases_dir: Path) -> None:
-    """Leftovers of publishes that were killed (the lock is held, so none is running)."""
-    for path in releases_dir.glob(f"{PARTIAL_PREFIX}*"):
-        shutil.rmtree(path, ignore_errors=True)
+    """Leftovers of publishes and prunes that were killed (the lock is held, so none is running)."""
+    for pattern in (f"{PARTIAL_PREFIX}*", f"{DELETING_PREFIX}*"):
+        for path in releases_dir.glob(pattern):
+            shutil.rmtree(path, ignore_errors=True)
     for path in releases_dir.glob(f".{LATEST}-*"):
         path.unlink(missing_ok=True)
 
