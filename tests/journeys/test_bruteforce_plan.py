@@ -123,3 +123,29 @@ def test_random_graphs_with_slack_and_walks_equal_brute_force(seed):
                                                     min_transfer_slack_s=slack))
         assert (earliest.journeys[0].arrival_s if earliest.journeys else None) == (
             min(expected.values()) if expected else None)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_latest_departures_on_random_graphs_agree_with_brute_force(seed):
+    """The latest departure for a deadline: the brute force arrives by the deadline leaving then,
+    and not leaving a second later (same trips limit, slack and walks)."""
+    graph = random_graph(seed)
+    planner, brute = Planner(graph), BruteForce(graph)
+    rng = np.random.default_rng(200 + seed)
+    found = 0
+    for _ in range(40):
+        origin, destination = (int(x) for x in rng.choice(graph.stop_count, size=2, replace=False))
+        deadline = 86400 + int(rng.integers(1800, 4 * 3600))
+        slack = int(rng.choice([0, 60]))
+        result = planner.latest_departure(request(graph, origin, destination, deadline, arrive_by=True,
+                                                  max_transfers=2, min_transfer_slack_s=slack))
+        options = {"slack": slack, "max_trips": 3}
+        if not result.journeys:
+            assert not brute.run([origin], deadline - 6 * 3600, {destination}, horizon=deadline, **options)
+            continue
+        found += 1
+        leave = result.journeys[0].departure_s
+        assert result.journeys[0].arrival_s <= deadline
+        assert min(brute.run([origin], leave, {destination}, **options).values()) <= deadline
+        assert not brute.run([origin], leave + 1, {destination}, horizon=deadline, **options)
+    assert found > 10
