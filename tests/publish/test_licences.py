@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from regie.config import load_registry
 from regie.config.loader import ConfigError
 from regie.config.region import LicenceTerms, load_region
 from regie.publish.licences import (
@@ -84,3 +85,12 @@ def test_region_yaml_names_the_key_of_a_bad_publish_setting(tmp_path):
     path.write_text(text.replace("keep_releases: 5", "keep_releases: 0"), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"keep_releases"):
         load_region(path)
+
+
+def test_the_basque_example_regions_open_operators_can_be_published_together():
+    folder = PROJECT_ROOT / "configs" / "examples" / "basque-cross-border"
+    region = load_region(folder / "region.yaml")
+    registry = load_registry(folder / "operators.yaml", env={})
+    operators = [OperatorLicence(op.id, op.name, describe(op.licence, region.publish.licences, operator=op.id))
+                 for op in registry.operators if op.openness == "open"]
+    assert regional_licence(operators).id == "ODbL-1.0"  # SNCF and Txik Txak under ODbL: share-alike
