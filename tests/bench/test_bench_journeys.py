@@ -44,7 +44,11 @@ def test_replicas_are_linked_to_their_neighbours(tmp_path):
     single, triple = journeys.build_hart(feed), journeys.build_hart(tables, transfers=transfers)
     assert triple.connection_count == 3 * single.connection_count
     assert np.diff(triple.foot_offsets).sum() == np.diff(single.foot_offsets).sum() * 3 + 12
-    figures = journeys.replicated_times(feed, replicas=2, queries_count=4)
+    queries = journeys.random_queries(single, 4)
+    mapped = journeys.replica_queries(single, triple, queries, 3)
+    assert [(triple.stop_ids[o], triple.stop_ids[d]) for o, d, _ in mapped] == [
+        (f"r{i % 3}-{single.stop_ids[o]}", f"r{i % 3}-{single.stop_ids[d]}") for i, (o, d, _) in enumerate(queries)]
+    figures = journeys.replicated_times(feed, single, queries, replicas=2)
     assert figures["connections_16x"] == 2 * single.connection_count and "ea_p90_16x_s" in figures
 
 
