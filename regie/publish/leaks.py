@@ -19,6 +19,7 @@ names in their UTF-8 text.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import html
 import io
@@ -34,11 +35,13 @@ from urllib.parse import unquote
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from regie.config.operators import Registry
 from regie.gtfs.columns import column, numeric
 from regie.gtfs.feed_tables import TableLookup
+from regie.publish.tables import read_text_table
 
 MIN_NAME_LENGTH = 4
 COORDINATE_TOLERANCE = 1e-5  # degrees: about 1 m; GeoJSON's 6 decimals and 5-decimal roundings both hit
@@ -47,6 +50,7 @@ TEXT_SUFFIXES = {".txt", ".csv", ".md", ".html", ".htm", ".js", ".mjs", ".css", 
                  ".rdf", ".nt", ".tsv", ".yaml", ".yml", ".po", ".log", ""}
 JSON_SUFFIXES = {".json", ".geojson", ".jsonld", ".webmanifest"}
 LONG_LINE = 2000
+_SEPARATOR = " \x00 "  # between values searched as one text: no name spans it
 _NUMBER = re.compile(r"-?\d{1,3}\.\d{3,}")
 _NAMED_FIELDS = {"agency": ("agency_name",), "routes": ("route_short_name", "route_long_name"),
                  "stops": ("stop_name",)}
@@ -55,7 +59,7 @@ _ID_FIELDS = {"agency": "agency_id", "routes": "route_id", "stops": "stop_id"}
 
 @dataclass(frozen=True)
 class Leak:
-    file: str  # relative path; "a.zip!stops.txt" inside a zip, "t.parquet#column" in a Parquet column
+    file: str  # relative path; "a.zip!stops.txt" inside a zip; "#column" or "#(rows)" in a table
     kind: str  # "id" | "name" | "coordinates"
     value: str
 
@@ -146,6 +150,8 @@ def scan_bytes(name: str, data: bytes, print_: Fingerprint) -> list[Leak]:
         except (UnicodeDecodeError, ValueError):
             return _scan_text(name, data.decode("utf-8", errors="replace"), print_)
         return _cap(_scan_json(name, document, print_))
+    if suffix in (".txt", ".csv") and not _binary(data):
+        return _scan_csv(name, data, print_)
     if suffix in TEXT_SUFFIXES or not _binary(data):
         return _scan_text(name, data.decode("utf-8", errors="replace"), print_)
     return _scan_binary(name, data, print_)
@@ -166,14 +172,30 @@ def _scan_zip(name: str, data: bytes, print_: Fingerprint) -> list[Leak]:
 
 
 def _scan_parquet(name: str, data: bytes, print_: Fingerprint) -> list[Leak]:
-    table = pq.read_table(pa.BufferReader(data))
+    return _scan_table(name, pq.read_table(pa.BufferReader(data)), print_)
+
+
+def _scan_csv(name: str, data: bytes, print_: Fingerprint) -> list[Leak]:
+    """A CSV file as a table (its distinct values searched, its rows of numbers as records); as
+    text when it is not CSV."""
+    try:
+        table = read_text_table(data.removeprefix(codecs.BOM_UTF8))
+    except (pa.ArrowInvalid, ValueError, UnicodeDecodeError):
+        return _scan_text(name, data.decode("utf-8", errors="replace"), print_)
+    return _scan_table(name, table, print_, numbers_from_text=True)
+
+
+def _scan_table(name: str, table: pa.Table, print_: Fingerprint, *, numbers_from_text: bool = False) -> list[Leak]:
+    """Column names and each column's distinct text searched; each row's numbers are a record."""
     leaks = _terms_in(f"{name}#(columns)", table.column_names, print_)
     numbers = []
     for column_name, values in zip(table.column_names, table.columns, strict=True):
         kind = values.type
         if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_dictionary(kind):
-            distinct = values.cast(pa.string()).unique().drop_null().to_pylist()
-            leaks += _terms_in(f"{name}#{column_name}", distinct, print_)
+            distinct = values.cast(pa.string()).unique().drop_null()
+            leaks += _terms_in(f"{name}#{column_name}", [_SEPARATOR.join(distinct.to_pylist())], print_)
+            if numbers_from_text:
+                numbers.append(_decimals(values.cast(pa.string())))
         elif pa.types.is_floating(kind):
             numbers.append(values.to_numpy(zero_copy_only=False))
     if numbers and len(print_.coordinates):
@@ -182,25 +204,42 @@ def _scan_parquet(name: str, data: bytes, print_: Fingerprint) -> list[Leak]:
     return leaks
 
 
+def _decimals(values: pa.ChunkedArray) -> np.ndarray:
+    """Text as floats where it is a decimal number (NaN elsewhere)."""
+    text = pc.utf8_trim_whitespace(values)
+    valid = pc.match_substring_regex(text, r"^-?[0-9]{1,3}\.[0-9]+$")
+    floats = pc.if_else(valid, pc.cast(pc.if_else(valid, text, "0"), pa.float64()), pa.scalar(None, pa.float64()))
+    return np.asarray(floats.to_numpy(zero_copy_only=False), dtype=float)
+
+
 def _scan_json(name: str, node: Any, print_: Fingerprint) -> Iterator[Leak]:
-    """Strings (keys too) searched; each list or object's own numbers are one record."""
+    """Every string (keys too) searched; each list or object's own numbers are one record."""
+    texts: list[str] = []
+    records: list[list[float]] = []
     stack = [node]
     while stack:
         item = stack.pop()
-        values = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        values = list(item.values()) if isinstance(item, dict) else item if isinstance(item, list) else None
         if values is None:
             continue
         if isinstance(item, dict):
-            yield from _terms_in(name, list(item.keys()), print_)
-        texts = [v for v in values if isinstance(v, str)]
-        yield from _terms_in(name, texts, print_)
+            texts.extend(item.keys())
+        texts.extend(v for v in values if isinstance(v, str))
         numbers = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
-        for found in _coordinate_hits([np.array(numbers)], print_) if len(numbers) >= 2 else ():
-            yield Leak(name, "coordinates", found)
-        for text in texts:  # numbers written as text ("43.49", or a CSV inside a string)
-            if _NUMBER.search(text):
-                yield from _text_coordinates(name, text, print_)
+        if len(numbers) >= 2:
+            records.append(numbers)
         stack.extend(v for v in values if isinstance(v, (dict, list)))
+    joined = _SEPARATOR.join(texts)
+    yield from _terms_in(name, [joined], print_)
+    yield from _text_coordinates(name, "\n".join(texts), print_)  # numbers written as text
+    short = [record for record in records if len(record) <= 8]
+    if short:  # the usual [lon, lat] pairs: one matrix, padded with NaN
+        matrix = np.full((len(short), max(map(len, short))), np.nan)
+        for row, record in enumerate(short):
+            matrix[row, :len(record)] = record
+        yield from (Leak(name, "coordinates", found) for found in _row_hits(matrix, print_))
+    for found in _coordinate_hits((np.array(record) for record in records if len(record) > 8), print_):
+        yield Leak(name, "coordinates", found)
 
 
 def _scan_text(name: str, text: str, print_: Fingerprint) -> list[Leak]:
@@ -250,9 +289,22 @@ def _text_coordinates(name: str, text: str, print_: Fingerprint) -> Iterator[Lea
             yield Leak(name, "coordinates", f"{lat:.6f},{lon:.6f}")
 
 
+def _near(values: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Whether each value is within the tolerance of one of the targets (NaN never is)."""
+    ordered = np.sort(targets)
+    at = np.searchsorted(ordered, values)
+    below = ordered[np.clip(at - 1, 0, len(ordered) - 1)]
+    above = ordered[np.clip(at, 0, len(ordered) - 1)]
+    return (np.abs(values - below) <= COORDINATE_TOLERANCE) | (np.abs(values - above) <= COORDINATE_TOLERANCE)
+
+
 def _row_hits(rows: np.ndarray, print_: Fingerprint) -> Iterator[str]:
     """Private stops whose latitude and longitude are in one row of numbers."""
-    for lat, lon in print_.coordinates:
+    if not len(print_.coordinates) or not rows.size:
+        return
+    candidates = _near(rows, print_.coordinates[:, 0]).any(axis=1) & _near(rows, print_.coordinates[:, 1]).any(axis=1)
+    rows = rows[candidates]  # few rows, if any: each private stop checked on them
+    for lat, lon in print_.coordinates if len(rows) else ():
         if ((np.abs(rows - lat) <= COORDINATE_TOLERANCE).any(axis=1)
                 & (np.abs(rows - lon) <= COORDINATE_TOLERANCE).any(axis=1)).any():
             yield f"{lat:.6f},{lon:.6f}"
