@@ -243,9 +243,7 @@ def _scan_json(name: str, node: Any, print_: Fingerprint) -> Iterator[Leak]:
 
 
 def _scan_text(name: str, text: str, print_: Fingerprint) -> list[Leak]:
-    decoded = [text, html.unescape(text), unquote(html.unescape(text))]
-    leaks = _terms_in(name, list(dict.fromkeys(decoded)), print_)
-    return leaks + _cap(_text_coordinates(name, text, print_))
+    return _terms_in(name, [text], print_) + _cap(_text_coordinates(name, text, print_))
 
 
 def _scan_binary(name: str, data: bytes, print_: Fingerprint) -> list[Leak]:
@@ -256,7 +254,7 @@ def _scan_binary(name: str, data: bytes, print_: Fingerprint) -> list[Leak]:
 def _terms_in(name: str, texts: Iterable[str], print_: Fingerprint) -> list[Leak]:
     """Forbidden ids and names in the texts (open names that contain a forbidden name masked)."""
     found: dict[tuple[str, str], None] = {}
-    for text in texts:
+    for text in _decoded(texts):
         value = normalise(text)
         for open_name in print_.open_names:
             value = value.replace(open_name, " ")
@@ -264,6 +262,17 @@ def _terms_in(name: str, texts: Iterable[str], print_: Fingerprint) -> list[Leak
             if term in value:
                 found[(kind, term)] = None
     return [Leak(name, kind, term) for kind, term in found][:MAX_HITS_PER_FILE]
+
+
+def _decoded(texts: Iterable[str]) -> Iterator[str]:
+    """Each text, and as HTML entities and %-escapes decode it when it has any."""
+    for text in texts:
+        yield text
+        unescaped = html.unescape(text) if "&" in text else text
+        if unescaped != text:
+            yield unescaped
+        if "%" in unescaped and (unquoted := unquote(unescaped)) != unescaped:
+            yield unquoted
 
 
 def _text_coordinates(name: str, text: str, print_: Fingerprint) -> Iterator[Leak]:

@@ -109,6 +109,7 @@ def test_a_clean_release_has_no_leak(tmp_path, print_):
     ("site/map.js", ("var s=[" + ",".join(f"[{43 + k / 100:.6f},{-1 - k / 100:.6f}]" for k in range(400))
                      + ",[43.350000,-1.650000]];").encode(), "coordinates", "43.350000,-1.650000"),
     ("tables/stops.csv", b"stop_id,stop_lat,stop_lon\nx,43.350001,-1.649999\n", "coordinates", "43.350000,-1.650000"),
+    ("tables/links.csv", b"id,url\n1,https://x.example/?stop=sec%3AS2\n", "id", "sec:"),
     ("release-notes.md", b"- Stops added: Hendaye (H1)\n", "name", "hendaye"),
     ("catalogue.ttl", b'<x> <y> "Secret Transport Company"@fr .\n', "name", "secret transport company"),
     ("reports/r.json.gz", gzip.compress(b'{"operator": "sec"}'), "id", "sec"),
