@@ -54,16 +54,19 @@ def _download_failure(source: str, day: date, cause: str) -> ValidationOutcome:
     return outcome
 
 
-def _local_feed(source: str, scratch: Path) -> Path | str:
-    """The feed's path: `source` itself, or a URL downloaded into `scratch` (else the cause, in words)."""
+def _local_feed(source: str, scratch: Path, region: Region | None) -> Path | str:
+    """The feed's path: `source` itself, or a URL downloaded into `scratch` (else the cause, in
+    words) by the pool's client: the region's collection settings and address policy, or the
+    defaults without a region (no loopback, private or link-local address)."""
     if urlparse(source).scheme not in ("http", "https"):
         return Path(source)
     # lazy: the HTTP client (requests) loads only for a URL
-    from regie.collect.fetch import FetchError, FetchRequest, HttpFeedClient
+    from regie.collect.fetch import FetchError, FetchRequest, http_client
+    from regie.config.region import CollectionSettings
 
     target = scratch / (Path(urlparse(source).path).name or "feed.zip")
     try:
-        with HttpFeedClient() as client:
+        with http_client(region.collection if region else CollectionSettings()) as client:
             client.fetch(FetchRequest(source), target)
     except FetchError as exc:
         return exc.cause
@@ -89,7 +92,7 @@ def run_validate(source: str, *, out_dir: Path, region_dir: Path | None,
     day = validation_date or (region.as_of if region else date.today())
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="regie-validate-") as scratch:
-        path = _local_feed(source, Path(scratch))
+        path = _local_feed(source, Path(scratch), region)
         engine = start_early(path, day, config) if isinstance(path, Path) else None
         # lazy: pandas, the rules and the reports load while the engine works
         from quality.report import write_report_html, write_report_json

@@ -50,13 +50,25 @@ def test_an_unreadable_file_exits_2_but_still_writes_the_report(tmp_path):
 
 
 def test_a_feed_by_url_over_loopback(tmp_path, feeds_dir):
-    served = tmp_path / "served"
+    """By URL, with the pool's client: the default policy refuses loopback; a region that allows it
+    (as the demo does) downloads, and its checks apply (its bounding box, expectations, as_of)."""
+    served, region = tmp_path / "served", tmp_path / "region"
     served.mkdir()
+    region.mkdir()
     shutil.copy(feeds_dir / "regional_bayarea" / "bart_2018-05-26.zip", served / "bart.zip")
+    (region / "region.yaml").write_text(
+        "name: Bay Area\ntimezone: America/Los_Angeles\nlanguages: [en]\nas_of: 2018-09-12\n"
+        "bbox: {min_lon: -123.0, min_lat: 37.0, max_lon: -121.5, max_lat: 38.5}\n"
+        "collection: {retries: 0, backoff_s: 0, allow_loopback: true}\n")
     with FeedServer(served) as server:
-        result = _run(f"{server.base_url}/bart.zip", "--date", "2018-09-12", "--out", str(tmp_path / "out"))
-        missing = _run(f"{server.base_url}/nothing.zip", "--out", str(tmp_path / "missing"))
+        refused = _run(f"{server.base_url}/bart.zip", "--out", str(tmp_path / "refused"))
+        result = _run(f"{server.base_url}/bart.zip", "--region", str(region), "--out", str(tmp_path / "out"))
+        missing = _run(f"{server.base_url}/nothing.zip", "--region", str(region), "--out", str(tmp_path / "missing"))
+    assert refused.exit_code == 2 and "feed_download_failed" in refused.output
     assert result.exit_code == 0, result.output
+    assert "the checks of region 'Bay Area'" in result.output
+    summary = json.loads((tmp_path / "out" / "report.json").read_text())["summary"]
+    assert summary["validationDate"] == "2018-09-12" and summary["expectations"]  # the region's suites ran
     assert missing.exit_code == 2
     report = json.loads((tmp_path / "missing" / "report.json").read_text())
     assert report["notices"][0]["code"] == "feed_download_failed"
