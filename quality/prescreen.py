@@ -1,8 +1,9 @@
 """The pre-screen: inspect a feed file's headers before anything inflates or reads it.
 
 Hostile or broken input (missing, empty, not a zip, encrypted, path-traversal names, zip bombs)
-is caught from the zip's directory alone: nothing is extracted or inflated, so it takes
-milliseconds whatever the file claims to hold. A folder of .txt files is a valid input too.
+is caught from the zip's directory first, without inflating anything; only a zip within the limits
+is then inflated once, each member at most to its declared size (output discarded), to catch
+headers that understate their data. A folder of .txt files is a valid input too.
 `safe` is False exactly when an ERROR was found: then no engine may open the file.
 """
 
@@ -12,6 +13,7 @@ import os
 import stat
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -23,6 +25,7 @@ from quality.config import PrescreenLimits
 from quality.notices import Severity, Source, notice, notices_frame
 from regie.gtfs.members import is_junk_member, plausible_packed_bytes, unsafe_member_reason
 
+_CHUNK_BYTES = 1 << 20
 TINY_MEMBER_BYTES = 64 << 10  # below this, a high compression ratio is harmless (an almost empty table)
 _ENTRY_BYTES_BOUND = 2048  # a central directory entry is 46 bytes + name + extras: this allows long ones
 _EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
@@ -98,7 +101,59 @@ def _screen(path: Path, limits: PrescreenLimits) -> list[dict[str, Any]]:
         return [_invalid(name, str(exc) or type(exc).__name__)]
     if all(member.is_dir for member in members):
         return [_note("feed_file_empty", Severity.ERROR, f"The zip archive {name} contains no files.")]
-    return _screen_members(name, members, limits, archive_bytes=info.st_size)
+    found = _screen_members(name, members, limits, archive_bytes=info.st_size)
+    if records_safe(found):  # the declared sizes are within the limits: check the data keeps to them
+        found += _understated_members(path, name)
+    return found
+
+
+def _understated_members(path: Path, name: str) -> list[dict[str, Any]]:
+    """Deflated members whose data inflates past the size their header declares (a zip-bomb
+    technique that the directory alone cannot show). Each is inflated once, at most to its
+    declared size + 1 byte, and the output is thrown away as it comes."""
+    found = []
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if info.is_dir() or info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1:
+                    continue
+                if _inflates_past(archive, info):
+                    found.append(_note(
+                        "zip_member_size_understated", Severity.ERROR,
+                        f"In {name}, the member {info.filename} inflates to more than the {info.file_size:,} bytes "
+                        "its zip header declares, a zip-bomb technique: the feed is not opened.",
+                        member=info.filename, declared_bytes=info.file_size,
+                    ))
+    except _ZIP_ERRORS as exc:
+        return [_invalid(name, str(exc) or type(exc).__name__)]
+    return found
+
+
+def _inflates_past(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    fp = archive.fp
+    if fp is None:
+        raise ValueError("the zip is closed")
+    fp.seek(info.header_offset)
+    header = fp.read(30)
+    if len(header) != 30 or header[:4] != b"PK\003\004":
+        raise zipfile.BadZipFile(f"the local header of {info.filename} is missing")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    fp.seek(info.header_offset + 30 + name_length + extra_length)
+    inflater, produced, left = zlib.decompressobj(-15), 0, info.compress_size
+    try:
+        while left > 0 and not inflater.eof:
+            data = fp.read(min(_CHUNK_BYTES, left))
+            if not data:
+                return False
+            left -= len(data)
+            while data:
+                produced += len(inflater.decompress(data, _CHUNK_BYTES))
+                if produced > info.file_size:
+                    return True
+                data = inflater.unconsumed_tail
+    except zlib.error:  # corrupt data: the reader reports it
+        return False
+    return False
 
 
 def _directory_extent(path: Path, size: int) -> tuple[int, int]:

@@ -281,7 +281,8 @@ def test_a_plausible_lying_header_fails_its_checksum_without_inflating(tmp_path:
     with zipfile.ZipFile(path) as archive:
         declared = 2 * archive.getinfo("stop_times.txt").compress_size  # passes the header check
     _patch_member(path, "stop_times.txt", size=declared)
-    assert prescreen(path, LIMITS).safe  # headers alone cannot tell; reading must stop at the declared size
+    screened = prescreen(path, LIMITS)  # headers alone cannot tell: the data is inflated up to the declared size
+    assert not screened.safe and "inflates to more than" in _only(screened, "zip_member_size_understated")["message"]
     tables = []
     growth = _peak_rss_growth(lambda: tables.append(read_feed_tables(path)))
     assert growth < 100 << 20
