@@ -129,6 +129,12 @@ def _render(template: str, language: str, **context: Any) -> str:
         css=css, csp=csp, generated=Words(language).day(generated), **context)
 
 
+def _fees_data_dir(path: Path) -> Path | None:
+    """The pool's data directory when `path` is in its layout, `<data>/fees/<year>/<page>`."""
+    year = Path(path).parent
+    return year.parent.parent if year.name.isdigit() and year.parent.name == "fees" else None
+
+
 def _files(path: Path, languages: Sequence[str] | None) -> dict[str, Path]:
     ordered = page_languages(languages)
     return {language: path.with_name(page_name(path.name, language, ordered)) for language in ordered}
@@ -256,10 +262,12 @@ def write_fee_statement_html(statement: FeeStatement, path: Path, *, generated: 
     """Write the printable statement (A4), one file per language: the operator, the year, the amount,
     each bracket with why, the rule, the pro rata and rounding, the inputs in words and units and
     both hashes (a bike share's snapshot as the time it was taken). data_dir: the pool's data
-    directory, for the links to the overview and the fees. Returns the files written."""
+    directory, for the links to the overview and the fees (default: worked out from a `path` in
+    the pool's layout, `<data>/fees/<year>/`). Returns the files written."""
     if not isinstance(statement, FeeStatement):
         raise TypeError(f"a fee statement page needs a FeeStatement, got {type(statement).__name__}")
     data = statement.to_dict()
+    data_dir = data_dir if data_dir is not None else _fees_data_dir(Path(path))
     files = _files(Path(path), languages)
     ordered = list(files)
     for language, target in files.items():
@@ -317,6 +325,7 @@ def write_region_summary_html(
     relative link to its statement page in the main language (absolute URLs are not linked; the
     other languages link to the statement's page in their language). Returns the files written."""
     data = _region_dict(summary, what_if)
+    data_dir = data_dir if data_dir is not None else _fees_data_dir(Path(path))
     links = {operator_id: link for operator_id, raw in (statement_links or {}).items()
              if (link := relative_link(raw)) is not None}
     files = _files(Path(path), languages)

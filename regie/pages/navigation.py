@@ -32,8 +32,9 @@ class NavLink(TypedDict):
 
 
 def relative_href(page: Path, target: Path) -> str:
-    """The URL of `target` relative to the folder of `page` (both file paths), percent-encoded."""
-    relative = os.path.relpath(Path(target).resolve(), Path(page).resolve().parent)
+    """The URL of `target` relative to the folder of `page` (both file paths), percent-encoded;
+    symbolic links are kept (`releases/latest/...` stays `latest`)."""
+    relative = os.path.relpath(os.path.abspath(target), os.path.dirname(os.path.abspath(page)))
     return quote(Path(relative).as_posix())
 
 
@@ -73,7 +74,7 @@ def site_nav(page: Path, data_dir: Path, *, language: str, languages: list[str] 
         localised = target.with_name(page_name(target.name, language, languages))
         localised = localised if localised.is_file() or not target.is_file() else target  # written in one language
         links.append({"href": relative_href(page, localised), "label": label,
-                      "current": localised.resolve() == page.resolve()})
+                      "current": os.path.abspath(localised) == os.path.abspath(page)})
     if planner:
         links.append({"href": PLANNER_URL, "label": PLANNER, "current": False})
     return links

@@ -116,9 +116,13 @@ def site(tmp_path_factory) -> Path:
     overview, the fees of 2026; every page in fr (main), es, eu and en."""
     data = tmp_path_factory.mktemp("data")
     reports = data / "reports"
+    release = data / "releases" / "20261206T060000Z" / "site" / "index.html"
+    release.parent.mkdir(parents=True)
+    release.write_text("<!DOCTYPE html><title>portal</title>", encoding="utf-8")
+    (data / "releases" / "latest").symlink_to("20261206T060000Z")
     write_report_html(swapped_outcome(), reports / "hiribus" / "gtfs" / "abab" / "report.html",
                       history=[], title="Hiribus — gtfs", operator_name="Hiribus", languages=LANGUAGES,
-                      publication=Publication(openness="restricted"), data_dir=data, static_dir=reports / "static")
+                      publication=Publication(openness="restricted"), static_dir=reports / "static")
     regional = data / "integration" / "internal" / "regional.zip"
     regional.parent.mkdir(parents=True)
     with zipfile.ZipFile(regional, "w") as archive:
@@ -146,7 +150,7 @@ def site(tmp_path_factory) -> Path:
     assert bus.ok and bikes.ok, (bus, bikes)
     fees = data / "fees" / "2026"
     for statement in (bus, bikes):
-        write_fee_statement_html(statement, fees / f"{statement.operator_id}.html", languages=LANGUAGES, data_dir=data)
+        write_fee_statement_html(statement, fees / f"{statement.operator_id}.html", languages=LANGUAGES)  # data dir: its layout
     write_region_summary_html(region_fees([bus, bikes], tiers), fees / "summary.html", region_name="Euskal Kostaldea",
                               statement_links={"hiribus": "hiribus.html", "bizi": "bizi.html"}, languages=LANGUAGES,
                               data_dir=data)
@@ -238,6 +242,7 @@ def test_the_overview_lists_every_feed_and_why(site: Path) -> None:
     assert "3 operators · 3 feeds · 1 in force · 1 expired · 1 failed download." in text
     html = (site / "reports/index.en.html").read_text(encoding="utf-8")
     assert 'href="../fees/2026/summary.en.html"' in html  # the fees, in the same language
+    assert 'href="../releases/latest/site/index.html"' in html  # the downloads, through `latest`
     report = (site / "reports/hiribus/gtfs/abab/report.es.html").read_text(encoding="utf-8")
     assert 'href="../../../index.es.html"' in report  # every report links back to the overview
 
