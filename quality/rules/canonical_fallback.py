@@ -73,8 +73,7 @@ CANONICAL_REFERENCES = (
 def rejected_tables(feed: FeedTables) -> set[str]:
     """Tables (names without .txt) gtfs-guru leaves out of its cross-file checks."""
     rejected = {p.file.removesuffix(".txt") for p in feed.problems if p.kind in ("ragged_rows", "unreadable")}
-    rejected |= {m.removesuffix(".txt") for m in feed.members if m.endswith(".txt") and "/" not in m
-                 and m.removesuffix(".txt") not in feed.tables}
+    rejected |= unreadable_tables(feed)
     for name, frame in feed.tables.items():
         header = [c for c in frame.columns if c != "_row"]
         if any(str(c).strip() == "" for c in header) or len(set(header)) != len(header):
@@ -103,8 +102,19 @@ def fallback_references(rejected: set[str]) -> list[Reference]:
     return [r for r in CANONICAL_REFERENCES if r.table in rejected or any(t in rejected for t, _ in r.targets)]
 
 
+def unreadable_tables(feed: FeedTables) -> set[str]:
+    """Tables in the zip that our reader could not read either: nothing is derived from them."""
+    return {m.removesuffix(".txt") for m in feed.members if m.endswith(".txt") and "/" not in m
+            and m.removesuffix(".txt") not in feed.tables}
+
+
 def check(feed: FeedTables, context: RuleContext) -> pd.DataFrame:
     rejected = rejected_tables(feed)
     if not rejected:
         return no_notices()
-    return combined([unresolved(feed, fallback_references(rejected)), _trips_without_stop_times(feed, rejected)])
+    unreadable = unreadable_tables(feed)  # reported once by the reader (file_unreadable)
+    references = [r for r in fallback_references(rejected) if not any(t in unreadable for t, _ in r.targets)]
+    frames = [unresolved(feed, references)]
+    if "stop_times" not in unreadable:
+        frames.append(_trips_without_stop_times(feed, rejected))
+    return combined(frames)

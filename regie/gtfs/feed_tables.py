@@ -16,11 +16,12 @@ import io
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -135,9 +136,30 @@ def parse_csv_bytes(data: bytes, file: str) -> tuple[pd.DataFrame, TableProblem 
         ragged = True
         return "skip"
 
-    table = pacsv.read_csv(
+    try:
+        table = _read_arrow(data, names, on_invalid, _BLOCK_BYTES)
+    except pa.ArrowInvalid as exc:
+        if "straddl" not in str(exc):
+            raise
+        # a row longer than a block: "straddling object straddles two block boundaries"
+        line, length = _longest_line(data)
+        if length > MAX_ROW_BYTES:
+            raise RowTooLong(line, f"line {line} is {length:,} bytes long, more than the {MAX_ROW_BYTES:,} bytes "
+                             "a GTFS row may have: the table is not read") from None
+        table = _read_arrow(data, names, on_invalid, 2 * length + _BLOCK_BYTES)
+    if ragged:
+        return _parse_ragged(data.decode("utf-8", errors="replace"), names, file)
+    frame = table.to_pandas()
+    frame.columns = names
+    frame[ROW] = range(2, len(frame) + 2)
+    return frame, None
+
+
+def _read_arrow(data: bytes, names: list[str], on_invalid: Callable[[pacsv.InvalidRow], str],
+                block_size: int) -> pa.Table:
+    return pacsv.read_csv(
         io.BytesIO(data),
-        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=block_size),
         # a line break can be part of a value only inside quotes: without any quote, splitting at
         # every line break (the faster parser) is exact
         parse_options=pacsv.ParseOptions(newlines_in_values=b'"' in data, invalid_row_handler=on_invalid),
@@ -147,12 +169,37 @@ def parse_csv_bytes(data: bytes, file: str) -> tuple[pd.DataFrame, TableProblem 
             column_types={name: pa.large_string() for name in names}, strings_can_be_null=False
         ),
     )
-    if ragged:
-        return _parse_ragged(data.decode("utf-8", errors="replace"), names, file)
-    frame = table.to_pandas()
-    frame.columns = names
-    frame[ROW] = range(2, len(frame) + 2)
-    return frame, None
+
+
+class RowTooLong(ValueError):
+    """A line too long to be a row: the table cannot be read. `row` is its line number."""
+
+    def __init__(self, row: int, message: str):
+        super().__init__(message)
+        self.row = row
+
+
+MAX_ROW_BYTES = 16 << 20
+"""A longer line is no GTFS row (a 200 MB line is an attack or a broken export): its table is unreadable."""
+_BLOCK_BYTES = 1 << 20  # pyarrow's default
+
+
+def _longest_line(data: bytes, window: int = 16 << 20) -> tuple[int, int]:
+    """(line number, bytes) of the longest line, line 1 being the header; scanned a window at a time."""
+    view = np.frombuffer(data, dtype=np.uint8)
+    best_line, best_length, line, start = 1, 0, 1, 0
+    for offset in range(0, len(view) + 1, window):
+        ends = offset + np.flatnonzero(view[offset:offset + window] == 0x0A)
+        if offset + window >= len(view):
+            ends = np.append(ends, len(view))
+        if not len(ends):
+            continue
+        lengths = np.diff(np.concatenate(([start - 1], ends))) - 1
+        index = int(np.argmax(lengths))
+        if lengths[index] > best_length:
+            best_line, best_length = line + index, int(lengths[index])
+        line, start = line + len(ends), int(ends[-1]) + 1
+    return best_line, best_length
 
 
 def parse_member(raw: bytes, file: str) -> tuple[pd.DataFrame, TableProblem | None, str]:
@@ -239,6 +286,15 @@ def _inflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     return raw
 
 
+_UTF16_PROBLEMS = {
+    "utf-16": "encoded in UTF-16 (with a byte-order mark), not UTF-8 as GTFS requires; read as UTF-16",
+    "utf-16-le": ("encoded in UTF-16 little-endian without a byte-order mark (a NUL byte after every ASCII "
+                  "character), not UTF-8 as GTFS requires; other validators see garbled column names. Read as UTF-16LE"),
+    "utf-16-be": ("encoded in UTF-16 big-endian without a byte-order mark (a NUL byte before every ASCII "
+                  "character), not UTF-8 as GTFS requires; other validators see garbled column names. Read as UTF-16BE"),
+}
+
+
 def read_feed_tables(path: Path) -> FeedTables:
     """Read every root-level `.txt` of a zip (or a folder of .txt files)."""
     raw_members: dict[str, bytes] = {}
@@ -264,11 +320,13 @@ def read_feed_tables(path: Path) -> FeedTables:
         try:
             frame, problem, encoding = parse_member(raw, file)
         except (pa.ArrowInvalid, ValueError) as exc:
-            problems.append(TableProblem(file, "unreadable", str(exc)))
+            problems.append(TableProblem(file, "unreadable", str(exc), [exc.row] if isinstance(exc, RowTooLong) else []))
             continue
         encodings[file] = encoding
         if encoding == "cp1252":
             problems.append(TableProblem(file, "encoding", "not UTF-8; read as cp1252"))
+        elif encoding.startswith("utf-16"):
+            problems.append(TableProblem(file, "encoding", _UTF16_PROBLEMS.get(encoding, _UTF16_PROBLEMS["utf-16"])))
         if problem:
             problems.append(problem)
         tables[file.removesuffix(".txt")] = frame
