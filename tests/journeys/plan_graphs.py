@@ -220,7 +220,8 @@ class BruteForce:
 
     def run(self, origins: list[int], start: int, targets: set[int], *, slack: int = 0, max_trips: int = 64,
             horizon: int = INF, pareto: bool = False, trip_ok: np.ndarray | None = None,
-            stop_ok: np.ndarray | None = None, foot_ok: np.ndarray | None = None) -> dict[int, int]:
+            stop_ok: np.ndarray | None = None, foot_ok: np.ndarray | None = None,
+            max_first_wait: int = INF) -> dict[int, int]:
         graph = self.graph
         labels: dict[int, list[tuple[int, int]]] = {}  # stop -> [(trips, arrival)] not dominated
         heap: list[tuple[int, int, int]] = []
@@ -252,7 +253,8 @@ class BruteForce:
             if k < max_trips and (stop_ok is None or stop_ok[s]) and s in self.deps:
                 conns, times = self.deps[s], self.dep_times[s]
                 bound = min([horizon + 1] + [aa for kk, aa in goal if kk <= k + 1 or not pareto])
-                for c in conns[bisect.bisect_left(times, ready):bisect.bisect_left(times, bound)]:
+                last = bound if k > 0 else min(bound, t + max_first_wait + 1)  # the first vehicle within the wait
+                for c in conns[bisect.bisect_left(times, ready):bisect.bisect_left(times, last)]:
                     trip = self.trip[c]
                     if not self.flags[c] & 1 or (trip_ok is not None and not trip_ok[trip]):
                         continue

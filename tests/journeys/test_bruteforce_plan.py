@@ -149,3 +149,39 @@ def test_latest_departures_on_random_graphs_agree_with_brute_force(seed):
         assert min(brute.run([origin], leave, {destination}, **options).values()) <= deadline
         assert not brute.run([origin], leave + 1, {destination}, horizon=deadline, **options)
     assert found > 10
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_range_queries_on_random_graphs_agree_with_brute_force(seed):
+    """Every journey of a range query is a latest departure for its arrival and trips (brute
+    force), and whatever the brute force reaches leaving in the window is matched or beaten."""
+    graph = random_graph(seed)
+    planner, brute = Planner(graph), BruteForce(graph)
+    rng = np.random.default_rng(300 + seed)
+    window = 3600
+    for _ in range(12):
+        origin, destination = (int(x) for x in rng.choice(graph.stop_count, size=2, replace=False))
+        start = 86400 + int(rng.integers(0, 2 * 3600))
+        end = start + window
+        journeys = planner.range_query(request(graph, origin, destination, start, max_transfers=2,
+                                               min_transfer_slack_s=60), window).journeys
+
+        def reach(leave: int, trips: int, origin: int = origin, destination: int = destination, end: int = end
+                  ) -> int | None:
+            found = brute.run([origin], leave, {destination}, max_first_wait=end - leave, slack=60, max_trips=trips)
+            return min(found.values()) if found else None
+
+        assert sum(j.trips == 0 for j in journeys) <= 1  # walking only: once
+        for j in journeys:
+            assert start <= j.departure_s <= end
+            assert reach(j.departure_s, j.trips) == j.arrival_s
+            if j.trips == 0:
+                continue
+            later = reach(j.departure_s + 1, j.trips) if j.departure_s < end else None
+            assert later is None or later > j.arrival_s
+        for leave in range(start, end + 1, 300):  # walking only leaves whenever: not a departure to match
+            found = brute.run([origin], leave, {destination}, max_first_wait=end - leave, slack=60, max_trips=3,
+                              pareto=True)
+            for trips, arrival in found.items():
+                assert trips == 0 or any(j.departure_s >= leave and j.arrival_s <= arrival and j.trips <= trips
+                                         for j in journeys), (origin, destination, leave, trips, arrival)

@@ -160,7 +160,8 @@ def test_range_journeys_are_pareto_optimal_on_hart(feeds_dir):
             assert graph.seconds_at(start) <= j.departure_s <= graph.seconds_at(start) + 7200
             leave = graph.local_time(j.departure_s).replace(tzinfo=None)
             best = planner.pareto(PlanRequest(origin, destination, leave)).journeys
-            assert any(b.arrival_s == j.arrival_s and b.trips == j.trips for b in best)
+            assert any(b.arrival_s <= j.arrival_s and b.trips <= j.trips for b in best)  # (better ones may
+            # leave after the window: tests/journeys/test_bruteforce_plan checks range queries exactly)
             assert not any(o is not j and o.departure_s >= j.departure_s and o.arrival_s <= j.arrival_s
                            and o.trips <= j.trips for o in journeys)
 

@@ -30,11 +30,14 @@ def _set(table, row, stop, board, conn, walk, rnd):
 @njit(cache=True)
 def rounds_scan(dep_stop, arr_stop, dep, arr, trip, flags, trip_ok, stop_ok,
                 clo_off, clo_to, clo_dur, first_conn, horizon,
-                src_stop, src_time, egress, slack, max_trips, n_trips):
+                src_stop, src_time, egress, slack, max_trips, n_trips, target_bound, max_first_wait):
     """Connection scan by number of trips (0 .. max_trips): labels mean "with at most k trips",
     so rows are non-increasing in k and the Pareto set of (arrival, trips) at the target is where
-    a row improves on the one before. `egress[s]`: seconds from stop s to the destination, -1 where s is not one of its stops
-    (all -1: one-to-all until `horizon`).
+    a row improves on the one before. `egress[s]`: seconds from stop s to the destination, -1
+    where s is not one of its stops (all -1: one-to-all until `horizon`). `target_bound[k]`: an
+    arrival already known with at most k trips (INF: none); only better journeys are looked for.
+    `max_first_wait`: the longest wait for the first vehicle, at a stop reached on foot from the
+    origin (range queries: leave within the window).
 
     Returns (arrival[k, stop], ready[k, stop], arrival parents[4, k, stop], ready parents,
     best target arrival per k)."""
@@ -46,7 +49,7 @@ def rounds_scan(dep_stop, arr_stop, dep, arr, trip, flags, trip_ok, stop_ok,
     r_par = np.empty((4, rows, n), np.int32)
     trip_round = np.full(n_trips, rows, np.int32)
     trip_board = np.full(n_trips, -1, np.int32)
-    target_best = np.full(rows, INF, np.int32)
+    target_best = target_bound.copy()
 
     for i in range(len(src_stop)):
         s, t0 = src_stop[i], src_time[i]
@@ -75,7 +78,7 @@ def rounds_scan(dep_stop, arr_stop, dep, arr, trip, flags, trip_ok, stop_ok,
         u = dep_stop[c]
         if r > 1 and (flags[c] & BOARD) and stop_ok[u] and ready[min(r - 2, max_trips - 1), u] <= d:
             for k in range(r - 1):
-                if ready[k, u] <= d:
+                if ready[k, u] <= d and (r_par[1, k, u] >= 0 or d - ready[k, u] <= max_first_wait):
                     r = k + 1
                     trip_round[tr] = r
                     trip_board[tr] = c

@@ -98,27 +98,27 @@ class Planner:
             return PlanResult("pareto", request.to_dict(), [], problem)
         assert destination is not None
         start = self.graph.seconds_at(request.at)
-        journeys = self._pareto_at(start, origin, destination, opts)
+        journeys, _ = self._pareto_at(start, origin, destination, opts)
         return PlanResult("pareto", request.to_dict(), journeys,
                           None if journeys else self._why_not(request, origin, destination, opts))
 
     def range_query(self, request: PlanRequest, window_s: int) -> PlanResult:
         """Every Pareto-optimal journey (later departure, earlier arrival, fewer transfers) that
         leaves the origin within `window_s` of `request.at`: one scan by trips from each distinct
-        departure time of the origin's stops, latest first, keeping what is not dominated."""
+        departure time of the origin's stops, latest first, each looking only for journeys that
+        arrive earlier (with as many trips) than those leaving later."""
         problem, origin, destination, opts = self._prepare(request, need_destination=True)
         if problem is not None:
             return PlanResult("range", request.to_dict(), [], problem)
         assert destination is not None
         start = self.graph.seconds_at(request.at)
         kept: list[Journey] = []
-        best_by_trips = np.full(opts.max_trips + 1, INF, dtype=np.int64)
+        bound = np.full(opts.max_trips + 1, INF, dtype=np.int32)  # what later departures reach, by trips
         for departure in self._departure_times(origin, opts, start, start + int(window_s)):
-            for journey in self._pareto_at(departure, origin, destination, opts):
-                trips = min(journey.trips, opts.max_trips)
-                if journey.arrival_s < best_by_trips[trips] and journey.departure_s <= start + window_s:
-                    kept.append(journey)
-                    best_by_trips[trips:] = np.minimum(best_by_trips[trips:], journey.arrival_s)
+            journeys, bound = self._pareto_at(departure, origin, destination, opts, bound,
+                                              max_first_wait=start + int(window_s) - departure)
+            walked = any(j.trips == 0 for j in kept)  # a walk is the same whenever it leaves: once
+            kept += [j for j in journeys if j.trips > 0 or not walked]
         kept.sort(key=lambda j: (j.departure_s, j.arrival_s, j.transfers))
         reason = None
         if not kept:
@@ -165,14 +165,18 @@ class Planner:
         return egress
 
     def _scan(self, origin: Ends, destination: Ends | None, opts: Options, start: int, *, rounds: bool,
-              horizon: int = INF, trip_ok: np.ndarray | None = None) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+              horizon: int = INF, trip_ok: np.ndarray | None = None, bound: np.ndarray | None = None,
+              max_first_wait: int = INF) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
         closure, _ = self._closure(opts)
         args = (self._dep_stop, self._arr_stop, self._dep, self._arr, self._trip, self._flags,
                 self._trip_mask(opts) if trip_ok is None else trip_ok, self._stop_mask(opts.wheelchair),
                 closure.offsets, closure.to, closure.duration, self._first(start), horizon,
                 origin.stops, (start + origin.seconds).astype(np.int32), self._egress(destination), opts.slack)
         if rounds:
-            *labels, best = kernels.rounds_scan(*args, opts.max_trips, len(self.graph.trip_ids))
+            if bound is None:
+                bound = np.full(opts.max_trips + 1, INF, dtype=np.int32)
+            *labels, best = kernels.rounds_scan(*args, opts.max_trips, len(self.graph.trip_ids), bound,
+                                                max_first_wait)
         else:
             *labels, best = kernels.earliest_scan(*args, len(self.graph.trip_ids))
         return tuple(labels), best
@@ -240,16 +244,21 @@ class Planner:
         row = int(np.flatnonzero(best == arrival)[0])
         return self._build(labels, destination, row, arrival, origin, opts, start)
 
-    def _pareto_at(self, start: int, origin: Ends, destination: Ends, opts: Options) -> list[Journey]:
-        labels, best = self._scan(origin, destination, opts, start, rounds=True)
+    def _pareto_at(self, start: int, origin: Ends, destination: Ends, opts: Options,
+                   bound: np.ndarray | None = None, max_first_wait: int = INF) -> tuple[list[Journey], np.ndarray]:
+        """The Pareto set from `start` of the journeys better than `bound` (arrivals known by
+        number of trips) that wait at most `max_first_wait` for their first vehicle, and the new
+        bound."""
+        labels, best = self._scan(origin, destination, opts, start, rounds=True, bound=bound,
+                                  max_first_wait=max_first_wait)
         journeys: list[Journey] = []
         previous = INF
         for row in range(opts.max_trips + 1):
             arrival = int(best[row])
-            if arrival < previous:
+            if arrival < previous and (bound is None or arrival < bound[row]):
                 journeys.append(self._build(labels, destination, row, arrival, origin, opts, start))
-                previous = arrival
-        return journeys
+            previous = min(previous, arrival)
+        return journeys, best
 
     def _departure_times(self, origin: Ends, opts: Options, first: int, last: int) -> list[int]:
         """Distinct times to leave the origin place, in [first, last], for a boarding at one of
@@ -270,8 +279,7 @@ class Planner:
                 chosen = here[lo:hi]
                 chosen = chosen[((self._flags[chosen] & kernels.BOARD) > 0) & (trip_ok[self._trip[chosen]] > 0)]
                 times.update((self._dep[chosen] - lead).tolist())
-        if not times:
-            times.add(first)
+        times.add(last)  # walking only: leave at the end of the window
         return sorted(times, reverse=True)
 
     # ---- cached structures ----------------------------------------------------------------
