@@ -109,7 +109,7 @@ def test_the_production_profile_loads_on_postgresql(tmp_path, monkeypatch):
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text((DEPLOY / "dagster" / "dagster.production.yaml").read_text())
-    monkeypatch.setenv("REGIE_DAGSTER_POSTGRES_URL", url.replace("postgresql+psycopg://", "postgresql://"))
+    monkeypatch.setenv("REGIE_DAGSTER_POSTGRES_URL", url.replace("postgresql+psycopg://", "postgresql+psycopg2://"))
     instance = DagsterInstance.from_config(str(home))
     try:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"

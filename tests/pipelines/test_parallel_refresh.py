@@ -4,15 +4,29 @@ partitioned assets; one operator's failure stays its own."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from dagster import AssetKey, DagsterEventType, execute_job, instance_for_test
+import pytest
+import yaml
+from dagster import (
+    AssetCheckKey,
+    AssetKey,
+    DagsterEventType,
+    DagsterInstance,
+    DagsterRunStatus,
+    RunsFilter,
+    execute_job,
+    instance_for_test,
+)
 from dagster._core.definitions.reconstruct import ReconstructableRepository
+from dagster._core.event_api import PartitionKeyFilter
 
 from regie.demo import generate_demo_region
 from regie.demo.server import FeedServer
 from regie.store.paths import PROJECT_ROOT
+from tests.conftest import _postgres_database
 
 START = date(2026, 3, 2)
 REGION = """\
@@ -38,7 +52,32 @@ OPERATOR = """\
 """
 
 
-def test_operators_refresh_in_parallel_steps_of_one_run(tmp_path: Path):
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def instance_and_catalogue(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[DagsterInstance, str | None]]:
+    """The local instance (SQLite) and catalogue, or the production profile: Dagster's run, event and
+    schedule storage and the pool's catalogue on a real PostgreSQL server."""
+    if request.param == "sqlite":
+        with instance_for_test() as instance:
+            yield instance, None
+        return
+    for dagster_url in _postgres_database():
+        for catalogue_url in _postgres_database():
+            home = tmp_path / "dagster_home"
+            home.mkdir()
+            # The profile as deployed, with the URL written in: the step processes are forks of a
+            # forkserver that outlives this test, so they would not see an environment variable set here.
+            profile = yaml.safe_load((PROJECT_ROOT / "deploy/dagster/dagster.production.yaml").read_text())
+            profile["storage"]["postgres"]["postgres_url"] = dagster_url.replace("+psycopg://", "+psycopg2://")
+            (home / "dagster.yaml").write_text(yaml.safe_dump(profile))
+            instance = DagsterInstance.from_config(str(home))
+            try:
+                yield instance, catalogue_url
+            finally:
+                instance.dispose()
+
+
+def test_operators_refresh_in_parallel_steps_of_one_run(tmp_path: Path, instance_and_catalogue):
+    instance, catalogue_url = instance_and_catalogue
     feeds = tmp_path / "feeds"
     generate_demo_region(feeds, start=START, mugabus_defects=False)
     configs, data = tmp_path / "configs", tmp_path / "data"
@@ -51,9 +90,10 @@ def test_operators_refresh_in_parallel_steps_of_one_run(tmp_path: Path):
             "operators:\n" + "".join(OPERATOR.format(id=i, mode=m, url=u) for i, m, u in operators))
         job = ReconstructableRepository.for_module("pipelines.definitions", "defs", working_directory=str(PROJECT_ROOT)) \
             .get_reconstructable_job("refresh_pool")
-        run_config = {"resources": {"pool": {"config": {"config_dir": str(configs), "data_dir": str(data)}}}}
-        with instance_for_test() as instance, execute_job(job, instance=instance, run_config=run_config,
-                                                          raise_on_error=False) as result:
+        pool_config = {"config_dir": str(configs), "data_dir": str(data),
+                       **({"database_url": catalogue_url} if catalogue_url else {})}
+        run_config = {"resources": {"pool": {"config": pool_config}}}
+        with execute_job(job, instance=instance, run_config=run_config, raise_on_error=False) as result:
             assert not result.success  # 'gone' cannot be fetched
             failed = {event.step_key for event in result.all_events if event.event_type == DagsterEventType.STEP_FAILURE}
             assert failed == {"refresh_operator[gone]"}
@@ -73,4 +113,12 @@ def test_operators_refresh_in_parallel_steps_of_one_run(tmp_path: Path):
             by_partition = {(c.check_name, c.partition): c.passed for c in checks}
             assert by_partition[("has_accepted_version", "hiribus")] is True
             assert by_partition[("operator_integrated", "txingudi-ferry")] is True
+
+        # read back through the instance's API, as the UI does
+        [run] = instance.get_runs(RunsFilter(job_name="refresh_pool"))
+        assert run.status == DagsterRunStatus.FAILURE
+        check = AssetCheckKey(AssetKey("accepted_feed"), "has_accepted_version")
+        latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+            [check], PartitionKeyFilter(key="hiribus"))[check]
+        assert latest.run_id == run.run_id and latest.status.value == "SUCCEEDED"
     assert (data / "integration" / "normalised" / "hiribus" / "feed.zip").is_file()
