@@ -16,7 +16,7 @@ import numpy as np
 from regie.config.region import PlannerSettings
 from regie.journeys.graph import ACCESSIBLE, UNKNOWN, JourneyGraph
 from regie.journeys.plan import kernels
-from regie.journeys.plan.legs import Endpoint, LegBuilder, Ride, trace
+from regie.journeys.plan.legs import LegBuilder, Ride, trace
 from regie.journeys.plan.request import PlanRequest
 from regie.journeys.plan.resolve import Ends, Options, request_options, resolve_place
 from regie.journeys.plan.results import (
@@ -193,25 +193,16 @@ class Planner:
 
     def _build(self, labels: tuple[np.ndarray, ...], destination: Ends, row: int, arrival: int,
                origin: Ends, opts: Options, start: int) -> Journey:
+        """The journey of the label at the destination arriving at `arrival` with row `row`."""
         stop = self._target_stop(labels, destination, row, arrival)
         steps = trace(self.graph, labels, stop, row)
         first = steps[0] if steps else None
-        origin_stop = self.graph.conn_dep_stop[first.board] if isinstance(first, Ride) else (
+        origin_stop = int(self.graph.conn_dep_stop[first.board]) if isinstance(first, Ride) else (
             first.start if first is not None else stop)
         _, usable = self._closure(opts)
-        return self.legs.journey(steps, start_s=start + self._access_s(origin, int(origin_stop)), usable=usable,
-                                 max_walk_m=opts.max_walk_m, access=self._access(origin, labels, steps, stop),
+        return self.legs.journey(steps, start_s=start + self._access_s(origin, origin_stop), usable=usable,
+                                 max_walk_m=opts.max_walk_m, access=origin.endpoint(origin_stop),
                                  egress=destination.endpoint(stop))
-
-    def _access(self, origin: Ends, labels: tuple[np.ndarray, ...], steps: list, stop: int) -> Endpoint | None:
-        if origin.place is None:
-            return None
-        first = steps[0] if steps else None
-        if isinstance(first, Ride):
-            start_stop = int(self.graph.conn_dep_stop[first.board])
-        else:
-            start_stop = first.start if first is not None else stop
-        return origin.endpoint(start_stop)
 
     def _access_s(self, origin: Ends, stop: int) -> int:
         hits = np.flatnonzero(origin.stops == stop)
