@@ -9,8 +9,8 @@ by default (shared/data/feeds/large/hart_2020-11-15.zip).
   database (reading its Parquet tables, typing, staging, indexes, foreign keys, PostGIS
   geometries, swap);
 - the floors, a raw load of the same typed rows (prepared beforehand, not timed) into the same
-  tables with the same indexes: `sqlite_raw_s` with sqlite3's executemany, `postgres_raw_s` with
-  psycopg's COPY.
+  tables with the same indexes and constraints: `sqlite_raw_s` with sqlite3's executemany,
+  `postgres_raw_s` with psycopg's COPY.
 
 PostgreSQL: `--postgres` or REGIE_TEST_POSTGRES_URL (a server where databases can be created;
 each run gets a fresh one, dropped after); the postgres figures are null without one. Goals:
@@ -34,7 +34,7 @@ import psycopg
 from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable, ForeignKeyConstraint
 
 from bench.common import best_of, feeds_dir, read_all_tables
 from regie.publish.database import csv_bytes, load_release, python_rows
@@ -139,8 +139,8 @@ def raw_sqlite(path: Path, typed: dict, rows: dict[str, list[tuple]]) -> None:
 
 
 def raw_postgres(url: str, typed: dict, payloads: dict[str, bytes]) -> None:
-    """The floor: the same tables (PostGIS columns included) and indexes, the rows already CSV,
-    psycopg COPY; no foreign keys checked."""
+    """The floor: the same tables (PostGIS columns and shape lines included), indexes and foreign
+    keys (added after the rows, as any bulk load does), the rows already CSV, psycopg COPY."""
     dialect = postgresql.dialect()
     tables = build_tables(MetaData(), list(typed), "raw", postgis=True)
     with psycopg.connect(_libpq(url)) as connection:
@@ -158,6 +158,10 @@ def raw_postgres(url: str, typed: dict, payloads: dict[str, bytes]) -> None:
         for table in tables.values():
             for index in table.indexes:
                 connection.execute(str(CreateIndex(index).compile(dialect=dialect)))
+        for table in tables.values():  # the same constraints, added after the rows as the loader does
+            for constraint in table.constraints:
+                if isinstance(constraint, ForeignKeyConstraint):
+                    connection.execute(str(AddConstraint(constraint).compile(dialect=dialect)))
 
 
 class _FreshDatabases:

@@ -223,8 +223,11 @@ def _is_text(kind: pa.DataType) -> bool:
 
 def _clock_text(seconds: pa.Array) -> pa.Array:
     """Seconds after midnight as HH:MM:SS (hours may pass 24), "" for NULL."""
-    return pa.array(["" if value is None else f"{value // 3600:02d}:{value // 60 % 60:02d}:{value % 60:02d}"
-                     for value in seconds.to_pylist()], pa.string())
+    minutes = pc.divide(seconds, 60)  # integer division on integers
+    hours = pc.divide(seconds, 3600)
+    parts = [hours, pc.subtract(minutes, pc.multiply(hours, 60)), pc.subtract(seconds, pc.multiply(minutes, 60))]
+    padded = [pc.utf8_lpad(pc.cast(part, pa.string()), 2, "0") for part in parts]
+    return pc.fill_null(pc.binary_join_element_wise(*padded, ":"), "")
 
 
 def _per_distinct(values: pa.ChunkedArray | pa.Array, convert: Callable[[pa.Array], pa.Array]) -> pa.Array:
