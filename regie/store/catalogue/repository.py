@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -276,6 +277,36 @@ class Catalogue:
             connection.execute(update(table).where(table.c.id == fetch_id).values(snapshot_path=None))
 
     # status -------------------------------------------------------------------------------
+    def feed_statuses(self, feeds: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], FeedStatus]:
+        """`feed_status` of many feeds ((operator, feed, kind) triples) in four queries, whatever
+        their number: `regie status` on a registry of thousands of operators."""
+        wanted = {(operator_id, feed_id): kind for operator_id, feed_id, kind in feeds}
+        fetch_table, version_table = schema.fetches, schema.feed_versions
+        latest_fetch = select(fetch_table, func.row_number().over(
+            partition_by=(fetch_table.c.operator_id, fetch_table.c.feed_id),
+            order_by=(fetch_table.c.fetched_at.desc(), fetch_table.c.id.desc())).label("rank")).subquery()
+        latest_version = select(version_table, func.row_number().over(
+            partition_by=(version_table.c.operator_id, version_table.c.feed_id),
+            order_by=(version_table.c.first_seen_at.desc(), version_table.c.id.desc())).label("rank")).subquery()
+        with self.engine.connect() as connection:
+            counts = {(row[0], row[1]): row[2] for row in connection.execute(
+                select(version_table.c.operator_id, version_table.c.feed_id, func.count())
+                .group_by(version_table.c.operator_id, version_table.c.feed_id))}
+            successes = {(row[0], row[1]): utc(row[2]) for row in connection.execute(
+                select(fetch_table.c.operator_id, fetch_table.c.feed_id, func.max(fetch_table.c.fetched_at))
+                .where(fetch_table.c.outcome != Outcome.FAILED.value)
+                .group_by(fetch_table.c.operator_id, fetch_table.c.feed_id))}
+            fetch_columns = [latest_fetch.c[column.name] for column in schema.fetches.columns]
+            fetches = {(row.operator_id, row.feed_id): FetchRecord.from_row(row) for row in connection.execute(
+                select(*fetch_columns).where(latest_fetch.c.rank == 1))}
+            version_columns = [latest_version.c[column.name] for column in schema.feed_versions.columns]
+            versions = {(row.operator_id, row.feed_id): VersionRecord.from_row(row) for row in connection.execute(
+                select(*version_columns).where(latest_version.c.rank == 1))}
+        return {key: FeedStatus(operator_id=key[0], feed_id=key[1], kind=kind, versions=counts.get(key, 0),
+                                latest_version=versions.get(key), latest_fetch=fetches.get(key),
+                                last_success_at=successes.get(key))
+                for key, kind in wanted.items()}
+
     def feed_status(self, operator_id: str, feed_id: str, kind: str) -> FeedStatus:
         fetch_table = schema.fetches
         version_table = schema.feed_versions
