@@ -84,8 +84,11 @@ def report_score(report_folder: Path | None) -> float | None:
 
 
 def stable_report_hash(path: Path) -> str:
-    """SHA-256 of a report.json without what changes at every validation of the same version
-    (when and how long): a re-validation alone does not make a new release."""
+    """SHA-256 of a report file as the release publishes it, without what changes when nothing
+    in the feed did: report.json's validation time and duration, a page's pool navigation
+    (which gains a link once the first release exists). A re-validation alone makes no release."""
+    if path.suffix == ".html":
+        return hashlib.sha256(without_pool_navigation(path.read_text(encoding="utf-8")).encode()).hexdigest()
     report = json.loads(path.read_text(encoding="utf-8"))
     summary = report.get("summary")
     if isinstance(summary, dict):

@@ -109,8 +109,8 @@ def publish(context: PublishContext, *, now: datetime | None = None,
                                        if source.feed_zip is not None] or licences)
     files = sources.files()
     hashes = {name: file_sha256(path) for name, path in files.items()}
-    inputs = {name: stable_report_hash(path) if path.name == "report.json" else hashes[name]
-              for name, path in files.items()}
+    inputs = {name: stable_report_hash(path) if name.startswith("reports/") and path.suffix in (".json", ".html")
+              else hashes[name] for name, path in files.items()}
     inputs["settings"] = _settings_hash(context, sources)
     started = now or datetime.now(UTC)
 

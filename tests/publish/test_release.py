@@ -103,6 +103,8 @@ def test_a_revalidation_alone_makes_no_new_release_but_a_new_score_does(pool_dat
     data = json.loads(report.read_text())
     data["summary"].update(validatedAt="2026-03-03T04:00:00Z", durationSeconds=1.5)
     report.write_text(json.dumps(data))
+    page = report.with_name("report.html")  # the pool's navigation gains a link to the downloads
+    page.write_text(page.read_text().replace("</nav>", '<a href="../../../releases/latest/site/index.html">D</a></nav>'))
     assert publish(_context(pool_data_dir), now=T0 + timedelta(hours=1)).status == "unchanged"
     data["summary"]["score"]["total"] = 60.0
     report.write_text(json.dumps(data))
