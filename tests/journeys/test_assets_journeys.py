@@ -84,3 +84,27 @@ def test_each_service_day_counts_its_connections(bay):
     per_day = connections_per_service_day(graph)
     assert [day.isoformat() for day in per_day] == ["2018-09-12"]
     assert per_day[next(iter(per_day))] > 1000
+
+
+def test_a_restricted_bike_share_stays_out_of_the_open_graph(bay, tmp_path):
+    from datetime import date
+
+    from regie.config.operators import Operator
+    from regie.demo import generate_demo_region
+
+    demo = tmp_path / "demo"
+    generate_demo_region(demo, start=date(2018, 9, 12), mugabus_defects=False)
+    bikes = Operator.model_validate({
+        "id": "bizi", "name": "Bizi", "modes": ["bike_share"], "contact": "bizi@example.org", "licence": "CC0-1.0",
+        "openness": "restricted", "member_from": "2018-01-01",
+        "feeds": [{"id": "gbfs", "kind": "gbfs", "url": "https://bizi.example/gbfs.json"}]})
+    operators = [*load_registry(bay.operators_file, env={"REGIE_TEST_FEEDS": "/nowhere"}).operators, bikes]
+    paths = Paths(bay.config_dir, tmp_path / "data", sqlite_url(tmp_path / "regie.db"))
+    shutil.copytree(bay.integration_dir, paths.integration_dir)
+    region = load_region(bay.region_file)
+    opened = build_region_graph(paths, region, operators, "open", {"bizi": demo / "bizi"})
+    internal = build_region_graph(paths, region, operators, "internal", {"bizi": demo / "bizi"})
+    assert opened.built and opened.bike_operators == () and opened.graph is not None
+    assert not (opened.graph.stop_kind == 1).any()
+    assert internal.bike_operators == ("bizi",) and internal.graph is not None
+    assert (internal.graph.stop_kind == 1).sum() > 0
