@@ -124,3 +124,27 @@ def test_file_urls_read_only_under_the_configured_folders(tmp_path: Path) -> Non
                 client.fetch(FetchRequest(url), tmp_path / "b")
     with HttpFeedClient(retries=0) as client, pytest.raises(FetchError, match="none configured"):
         client.fetch(FetchRequest((allowed / "feed.zip").as_uri()), tmp_path / "c")
+
+
+def test_tls_keeps_the_host_name_while_connecting_to_the_checked_address(
+    tmp_path: Path, resolver: FakeResolver
+) -> None:
+    """The certificate is verified for feeds.example (SNI and hostname check) although the socket
+    goes to the address the policy checked."""
+    import ssl
+    import subprocess
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=feeds.example", "-addext", "subjectAltName=DNS:feeds.example",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    with HTTPServer(ssl_context=context) as server:
+        server.expect_request("/feed.zip").respond_with_data(BODY)
+        with HttpFeedClient(retries=0, policy=LOOPBACK, resolver=resolver) as client:
+            client._session.verify = str(cert)  # trust the test's own certificate authority
+            response = client.fetch(FetchRequest(f"https://feeds.example:{server.port}/feed.zip"), tmp_path / "a")
+            assert response.status == 200 and response.sha256
+            with pytest.raises(FetchError, match="TLS error"):  # the name is checked, not the address
+                client.fetch(FetchRequest(f"https://localhost:{server.port}/feed.zip"), tmp_path / "b")

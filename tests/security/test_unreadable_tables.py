@@ -47,7 +47,7 @@ def test_a_long_line_that_is_still_a_row_is_read(tmp_path: Path) -> None:
 
 def test_utf16_without_a_byte_order_mark_is_named(tmp_path: Path) -> None:
     agency = "agency_id,agency_name,agency_url,agency_timezone\na,Bus,https://bus.example,Europe/Paris\n"
-    stops = "stop_id,stop_name,stop_lat,stop_lon\ns1,Gare,43.3,-1.9\n".encode()
+    stops = b"stop_id,stop_name,stop_lat,stop_lon\ns1,Gare,43.3,-1.9\n"
     feed = read_feed_tables(_folder(tmp_path, stops, agency=agency.encode("utf-16-le")))
     assert list(feed.tables["agency"]["agency_name"]) == ["Bus"]
     [finding] = reader_notices(feed).itertuples()
