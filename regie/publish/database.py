@@ -66,6 +66,7 @@ CHECKSUMS_FILE = "SHA256SUMS"
 TABLES_DIR = "tables"  # the typed Parquet tables, beside the folder of regional.zip
 LIVE_TABLES = (*(spec.name for spec in SPECS), SHAPE_LINES)
 COPY_CHUNK = 1 << 20
+COPY_BATCH = 16384  # rows per CSV batch streamed to COPY
 _LOCK_KEY = 0x5E61E  # the advisory lock that serialises loads on one PostgreSQL database
 
 RELEASES = Table(
@@ -212,7 +213,7 @@ def _bulk_insert(connection: Connection, table: Table, data: pa.Table) -> None:
     columns = ", ".join(quote(name) for name in data.column_names)
     if connection.dialect.name == "postgresql":
         copy_csv(connection.connection.driver_connection, f"COPY {quote(table.name)} ({columns}) FROM STDIN "
-                 "(FORMAT csv)", csv_bytes(data))
+                 "(FORMAT csv)", data)
         return
     marks = ", ".join("?" * data.num_columns)
     cursor = connection.connection.cursor()
@@ -230,14 +231,32 @@ def csv_bytes(data: pa.Table) -> bytes:
     return sink.getvalue()
 
 
-def copy_csv(driver_connection: Any, statement: str, data: bytes) -> None:
-    """Stream CSV bytes to a COPY ... FROM STDIN statement on a psycopg connection."""
+def copy_csv(driver_connection: Any, statement: str, data: bytes | pa.Table) -> None:
+    """Stream CSV to a COPY ... FROM STDIN (FORMAT csv) statement on a psycopg connection: bytes,
+    or a table written as CSV batch by batch while the server takes in the batches before."""
     if not isinstance(driver_connection, psycopg.Connection):
         raise TypeError("COPY needs psycopg 3: use a postgresql+psycopg:// URL")
-    view = memoryview(data)
     with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        if isinstance(data, pa.Table):
+            pacsv.write_csv(data, _CopySink(copy), pacsv.WriteOptions(include_header=False, batch_size=COPY_BATCH))
+            return
+        view = memoryview(data)
         for start in range(0, len(view), COPY_CHUNK):
             copy.write(view[start:start + COPY_CHUNK])
+
+
+class _CopySink(io.RawIOBase):
+    """A file that pyarrow's CSV writer writes to and COPY reads from."""
+
+    def __init__(self, copy: Any) -> None:
+        self.copy = copy
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.copy.write(data)
+        return len(data)
 
 
 def python_rows(data: pa.Table) -> Iterator[tuple[Any, ...]]:
