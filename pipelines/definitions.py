@@ -7,7 +7,7 @@ from pipelines.alerts import alert_on_failed_checks, alert_on_run_failure
 from pipelines.jobs import collect_job, operator_job, region_job, registry_job
 from pipelines.parallel import refresh_pool_job
 from pipelines.resources import HttpFeedClientResource, PoolResource
-from pipelines.schedules import daily_collection
+from pipelines.schedules import daily_refresh
 from pipelines.sensors import follow_upstream, registry_operators
 
 ASSET_MODULES = [registry, collect, validate, fees, integrate, journeys, publish]
@@ -18,7 +18,7 @@ def build_definitions(resources: dict | None = None) -> Definitions:
     return Definitions(
         assets=load_assets_from_modules(ASSET_MODULES),
         jobs=[collect_job, operator_job, region_job, registry_job, refresh_pool_job],
-        schedules=[daily_collection],
+        schedules=[daily_refresh],
         sensors=[registry_operators, follow_upstream, alert_on_run_failure, alert_on_failed_checks],
         resources=resources or {"pool": PoolResource(), "feed_client": HttpFeedClientResource()},
     )

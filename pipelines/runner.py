@@ -12,13 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
+from dagster import DagsterInstance, Definitions, ExecuteInProcessResult, execute_job
+from dagster._core.definitions.reconstruct import ReconstructableRepository
 
 from assets.partitions import OPERATORS_PARTITION
 from pipelines.definitions import build_definitions
 from pipelines.jobs import collect_job, operator_job, region_job, registry_job
+from pipelines.parallel import mapping_key, refresh_pool_job
 from pipelines.resources import PoolResource
 from regie.config import load_registry
+from regie.store.paths import PROJECT_ROOT
 from regie.store.setup_lock import setup_lock
 
 if TYPE_CHECKING:
@@ -124,10 +127,15 @@ def run_pool(
     on_operator_done: Callable[[OperatorRun], None] | None = None,
     collect_only: bool = False,
     verbose: bool = False,
+    parallel: bool = False,
 ) -> PoolRun:
     """Validate the registry, run each (or the given) operator's partition in its own run, then
     the region's outputs. `collect_only` stops after collection. Dagster's console log (with
-    tracebacks) only when `verbose`; the causes are in each OperatorRun either way."""
+    tracebacks) only when `verbose`; the causes are in each OperatorRun either way.
+
+    `parallel`: the operators in one `refresh_pool` run instead, one step per operator in parallel
+    processes (the project's own definitions only; it needs a fresh process, since its step
+    processes inherit the environment of the first run's forkserver)."""
     run_config = QUIET if verbose else SILENT
     defs = defs or build_definitions()
     pool: PoolResource = (defs.resources or {})["pool"]
@@ -144,6 +152,12 @@ def run_pool(
 
     defs.resolve_job_def(registry_job.name).execute_in_process(instance=instance, run_config=run_config)
     outcome = PoolRun()
+    if parallel and not collect_only:
+        outcome.operators = refresh_in_parallel(wanted, instance, pool, verbose=verbose)
+        for run in outcome.operators:
+            if on_operator_done:
+                on_operator_done(run)
+        wanted = []
     per_operator = defs.resolve_job_def((collect_job if collect_only else operator_job).name)
     for operator_id in wanted:
         result = per_operator.execute_in_process(
@@ -161,3 +175,31 @@ def run_pool(
         if on_operator_done:
             on_operator_done(outcome.region)
     return outcome
+
+
+def refresh_in_parallel(operator_ids: Sequence[str], instance: DagsterInstance, pool: PoolResource, *,
+                        verbose: bool = False) -> list[OperatorRun]:
+    """The operators' collect → validate → accept → normalise in one `refresh_pool` run (multiprocess
+    executor); each operator's outcome read from its step's events."""
+    job = ReconstructableRepository.for_module("pipelines.definitions", "defs", working_directory=str(PROJECT_ROOT)) \
+        .get_reconstructable_job(refresh_pool_job.name)
+    run_config = {
+        **(QUIET if verbose else SILENT),
+        "ops": {"operators_to_refresh": {"config": {"operator_ids": list(operator_ids)}}},
+        "resources": {"pool": {"config": {key: value for key, value in pool.model_dump().items() if value}}},
+    }
+    with execute_job(job, instance=instance, run_config=run_config, raise_on_error=False) as result:
+        events = result.all_events
+    failures = {event.step_key: event for event in events if event.is_step_failure}
+    fan_out = failures.get("operators_to_refresh")
+    runs = []
+    for operator_id in operator_ids:
+        failure = fan_out or failures.get(f"refresh_operator[{mapping_key(operator_id)}]")
+        if failure is None:
+            runs.append(OperatorRun(operator_id, True))
+            continue
+        data = failure.step_failure_data
+        message = (data.user_failure_data.description if data.user_failure_data is not None
+                   and data.user_failure_data.description else user_cause(data.error) if data.error else "failed")
+        runs.append(OperatorRun(operator_id, False, message, data.error.to_string() if data.error else ""))
+    return runs

@@ -28,12 +28,12 @@ def _print_run(run) -> None:
         click.echo(run.details, err=True)
 
 
-def _run_pipeline(operator_ids: tuple[str, ...] = (), *, collect_only: bool = False) -> bool:
+def _run_pipeline(operator_ids: tuple[str, ...] = (), *, collect_only: bool = False, parallel: bool = False) -> bool:
     from pipelines.runner import run_pool  # lazy: Dagster loads only for commands that run the pipeline
 
     try:
         result = run_pool(operator_ids=operator_ids or None, on_operator_done=_print_run, collect_only=collect_only,
-                          verbose=verbose())
+                          verbose=verbose(), parallel=parallel)
     except (ConfigError, KeyError) as exc:
         fail(str(exc).strip("'\""))
     return result.success
@@ -59,11 +59,13 @@ def collect(operator_ids: tuple[str, ...]) -> None:
 
 
 @click.command()
-def run() -> None:
+@click.option("--parallel", is_flag=True,
+              help="All operators in one run, one process per operator at a time on every core (refresh_pool).")
+def run(parallel: bool) -> None:
     """Materialise every asset for the region in REGIE_CONFIG_DIR (default configs/)."""
     paths = pool_paths()
     click.echo(f"Region config: {paths.config_dir}\nData:          {paths.data_dir}")
-    succeeded = _run_pipeline()
+    succeeded = _run_pipeline(parallel=parallel)
     _print_summary(paths, "Operators (! = act on it):")
     if not succeeded:
         sys.exit(1)

@@ -46,7 +46,7 @@ SNAPSHOT = {
         "published_database": {"group": "publish", "upstream": ["release"], "partitioned": None, "checks": []},
     },
     "jobs": ["collect_feeds", "operator_feeds", "refresh_pool", "refresh_registry", "region_outputs"],
-    "schedules": ["daily_collection"],
+    "schedules": ["daily_refresh"],
     "sensors": ["alert_on_failed_checks", "alert_on_run_failure", "follow_upstream", "registry_operators"],
 }
 

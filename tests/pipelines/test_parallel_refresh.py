@@ -122,3 +122,28 @@ def test_operators_refresh_in_parallel_steps_of_one_run(tmp_path: Path, instance
             [check], PartitionKeyFilter(key="hiribus"))[check]
         assert latest.run_id == run.run_id and latest.status.value == "SUCCEEDED"
     assert (data / "integration" / "normalised" / "hiribus" / "feed.zip").is_file()
+
+
+def test_regie_run_parallel_reports_each_operator(tmp_path: Path):
+    """`regie run --parallel` in its own process (as a person runs it): one line per operator, the
+    failed one with its own cause, then the region's outputs built from the others."""
+    import subprocess
+    import sys
+
+    feeds = tmp_path / "feeds"
+    generate_demo_region(feeds, start=START, mugabus_defects=False)
+    configs, data = tmp_path / "configs", tmp_path / "data"
+    configs.mkdir()
+    (configs / "region.yaml").write_text(REGION + "integration: {publisher: {url: https://data.example.org}}\n")
+    (configs / "tiers.yaml").write_text((PROJECT_ROOT / "configs" / "tiers.yaml").read_text())
+    with FeedServer(feeds) as server:
+        operators = [("hiribus", "bus", server.url("hiribus.zip")), ("gone", "bus", server.url("gone.zip"))]
+        (configs / "operators.yaml").write_text(
+            "operators:\n" + "".join(OPERATOR.format(id=i, mode=m, url=u) for i, m, u in operators))
+        regie = Path(sys.executable).with_name("regie")
+        done = subprocess.run([str(regie), "--config-dir", str(configs), "--data-dir", str(data), "run", "--parallel"],
+                              capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "ran     hiribus" in done.stdout
+    assert "FAILED  gone:" in done.stdout and "gone.zip" in done.stdout and "Traceback" not in done.stdout
+    assert (data / "integration" / "internal" / "regional.zip").is_file(), done.stdout

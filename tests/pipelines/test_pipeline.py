@@ -13,7 +13,7 @@ from assets.partitions import OPERATORS_PARTITION
 from pipelines.definitions import build_definitions
 from pipelines.resources import LocalFeedClientResource, PoolResource
 from pipelines.runner import run_pool
-from pipelines.schedules import daily_collection
+from pipelines.schedules import daily_refresh
 from pipelines.sensors import registry_operators
 from regie.store.catalogue import Catalogue
 
@@ -152,16 +152,18 @@ def test_sensor_adds_a_partition_for_each_new_operator(setup):
     assert isinstance(skipped, SkipReason) and "operators.yaml" in skipped.skip_message
 
 
-def test_daily_schedule_requests_one_run_per_operator(setup):
-    instance = setup["instance"]
-    instance.add_dynamic_partitions(OPERATORS_PARTITION, ["good", "gone"])
-    instance.add_dynamic_partitions(OPERATORS_PARTITION, ["left-the-pool"])
-    with build_schedule_context(instance=instance, resources={"pool": setup["pool"]},
-                                scheduled_execution_time=datetime(2026, 3, 2, 4, tzinfo=UTC)) as context:
-        requests = list(daily_collection(context))
-    assert [(r.partition_key, r.run_key) for r in requests] == [("good", "2026-03-02:good"), ("gone", "2026-03-02:gone")]
-    # the production instance runs at most N collections per feed host at once (dagster.production.yaml)
-    assert {r.tags["regie/feed_host"] for r in requests} == {"feeds.example"}
+def test_daily_schedule_requests_one_refresh_of_every_operator(setup):
+    context = build_schedule_context(instance=setup["instance"], scheduled_execution_time=datetime(2026, 3, 2, 4, tzinfo=UTC))
+    request = daily_refresh(context)
+    assert request.run_key == "2026-03-02"
+    assert request.run_config == {"ops": {"operators_to_refresh": {"config": {"operator_ids": []}}}}  # the registry's
+
+
+def test_a_new_operators_first_run_is_tagged_with_its_feed_host(setup):
+    """The production instance runs at most N runs per feed host at once (dagster.production.yaml)."""
+    with build_sensor_context(instance=setup["instance"], resources={"pool": setup["pool"]}) as context:
+        result = registry_operators(context)
+    assert {request.tags["regie/feed_host"] for request in result.run_requests} == {"feeds.example"}
 
 
 def test_validation_assets_gate_the_operator_and_carry_expectations(setup, feeds_dir):
