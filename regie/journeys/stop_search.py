@@ -97,7 +97,8 @@ class StopFinder:
 
     def by_name(self, query: str, limit: int = 10) -> list[StopMatch]:
         """Stops whose name has every query token as a token or a token prefix; ranked by exact
-        name, whole tokens, fewer extra tokens, stations before their stops."""
+        name, whole tokens, fewer extra tokens, stations before their stops; a station ranks as its
+        best-matching stop."""
         wanted = normalise(query)
         if not wanted or limit <= 0:
             return []
@@ -122,7 +123,12 @@ class StopFinder:
             score += 0.25 if self.graph.stop_kind[stop] == STATION else 0.0
             if stop not in best or score > best[stop][0]:
                 best[stop] = (score, name)
-        # a stop whose station is also found is shown through its station
+        # a station ranks as its best-matching stop ("Concord" finds the station "BART Concord" through
+        # its platform "Concord"), and a stop whose station is found is shown through its station
+        for stop, (score, name) in list(best.items()):
+            parent = int(self.graph.stop_parent[stop])
+            if parent >= 0 and (parent not in best or score > best[parent][0]):
+                best[parent] = (score, name)
         shown = [s for s in best if not (self.graph.stop_parent[s] >= 0 and int(self.graph.stop_parent[s]) in best)]
         shown.sort(key=lambda s: (-best[s][0], str(self.graph.stop_names[s]), s))
         g = self.graph

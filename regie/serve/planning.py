@@ -25,7 +25,7 @@ from regie.journeys.files import read_graph_files
 from regie.journeys.graph import JourneyGraph
 from regie.journeys.plan import PlanError, Planner
 from regie.journeys.plan.request import Coordinates, PlanRequest
-from regie.journeys.stop_search import StopFinder, normalise
+from regie.journeys.stop_search import StopFinder
 from regie.serve.errors import ApiError, bad_parameter
 
 COORDINATES = re.compile(r"^\s*(-?\d{1,3}(?:\.\d{1,12})?)\s*,\s*(-?\d{1,3}(?:\.\d{1,12})?)\s*$")
@@ -44,7 +44,6 @@ class LoadedGraph:
     metadata: dict[str, Any] = field(default_factory=dict)
     stop_index: dict[str, int] = field(default_factory=dict)  # stop id -> index
     operators: dict[str, str] = field(default_factory=dict)  # operator id -> name
-    exact_names: dict[str, int] = field(default_factory=dict)  # normalised name -> its station (or stop)
 
     def summary(self) -> dict[str, Any]:
         graph = self.graph
@@ -96,8 +95,7 @@ def load_graph(folder: Path, settings: PlannerSettings | None = None) -> LoadedG
     finder = StopFinder(graph)
     loaded = LoadedGraph(graph=graph, folder=folder, planner=Planner(graph, settings, finder=finder), finder=finder,
                        metadata=metadata, stop_index={str(stop_id): i for i, stop_id in enumerate(graph.stop_ids)},
-                       operators=operator_names(graph),
-                       exact_names=exact_names(graph))
+                       operators=operator_names(graph))
     warm_up(loaded)
     return loaded
 
@@ -124,19 +122,6 @@ def operator_names(graph: JourneyGraph) -> dict[str, str]:
     return {str(operator): str(name or operator) for operator, name in pairs}
 
 
-def exact_names(graph: JourneyGraph) -> dict[str, int]:
-    """Each normalised stop name -> the station of a stop with exactly that name (stations first),
-    so that "Concord" finds the station whose platform is named "Concord" even when the station
-    itself is named otherwise ("BART Concord")."""
-    found: dict[str, int] = {}
-    for index in np.argsort(graph.stop_kind != 2, kind="stable"):  # stations first
-        key = " ".join(normalise(str(graph.stop_names[index])))
-        parent = int(graph.stop_parent[index])
-        if key and key not in found:
-            found[key] = parent if parent >= 0 else int(index)
-    return found
-
-
 @dataclass(frozen=True)
 class ResolvedPlace:
     place: int | Coordinates
@@ -156,8 +141,6 @@ def resolve_place(loaded: LoadedGraph, text: str, parameter: str) -> ResolvedPla
         check_coordinates(lat, lon, parameter)
         return ResolvedPlace(Coordinates(lat, lon), {"lat": lat, "lon": lon, "name": f"{lat:.6f},{lon:.6f}"})
     index = loaded.stop_index.get(text)
-    if index is None:
-        index = loaded.exact_names.get(" ".join(normalise(text)))
     if index is None:
         found = loaded.finder.by_name(text, 1)
         if not found:

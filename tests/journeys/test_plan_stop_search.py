@@ -56,3 +56,14 @@ def test_near_returns_stops_within_the_distance_nearest_first(feeds_dir):
     assert [s for s, _ in found] == [int(i) for i in np.argsort(metres, kind="stable") if metres[i] <= 800]
     assert found and found[0][1] <= found[-1][1] <= 800
     assert finder.near(0.0, 0.0, 1000) == []
+
+
+def test_a_station_ranks_as_its_best_matching_stop():
+    """'Concord' finds the station 'BART Concord' through its platform 'Concord', ahead of a bus
+    stop whose name only starts with the word."""
+    graph = graph_from_trips(3, [Trip([0, 1], [0, 60])])
+    graph.stop_names = np.array(["BART Concord", "Concord", "Concord Ave/Commerce Ave"], dtype=object)
+    graph.stop_kind = np.array([2, 0, 0], dtype=np.int8)
+    graph.stop_parent = np.array([-1, 0, -1], dtype=np.int32)
+    found = StopFinder(graph).by_name("concord")
+    assert [match.index for match in found] == [0, 2]  # the station (standing for its platform), then the bus stop
