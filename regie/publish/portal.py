@@ -25,17 +25,18 @@ import numpy as np
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from quality.report.html_report import STATIC_DIR as REPORT_STATIC_DIR
 from regie.config.region import Region
 from regie.pages.i18n import language_links, page_name
 from regie.pages.jinja_environment import page_environment
 from regie.pages.links import relative_link
 from regie.publish.catalogue import Dataset
 from regie.publish.licences import Licence, OperatorLicence
-from regie.store.paths import PROJECT_ROOT
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-LEAFLET_DIR = PROJECT_ROOT / "quality" / "report" / "static" / "leaflet"
+LEAFLET_DIR = REPORT_STATIC_DIR / "leaflet"  # vendored once, with the quality reports
+ASSETS = "assets"  # the pages' scripts and styles (not "static": `regie serve` keeps /static for its own)
 MAX_LINE_POINTS = 400  # per route line on the map; the full geometry is in geojson/routes.geojson
 PLANNER_URL, API_URL = "/plan", "/api"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:{tiles}; "
@@ -57,10 +58,10 @@ class PortalContent:
 
 def write_portal(site: Path, content: PortalContent) -> list[Path]:
     """The portal's pages and static files in `site`; returns the pages."""
-    static = site / "static"
-    shutil.copytree(LEAFLET_DIR, static / "leaflet", dirs_exist_ok=True)
+    assets = site / ASSETS
+    shutil.copytree(LEAFLET_DIR, assets / "leaflet", dirs_exist_ok=True)
     for path in STATIC_DIR.iterdir():
-        shutil.copyfile(path, static / path.name)
+        shutil.copyfile(path, assets / path.name)
     translations = _translations(site / "tables")
     layers = _map_layers(site / "tables")
     pages = []

@@ -4,8 +4,13 @@ escaped."""
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -17,12 +22,14 @@ import pytest
 from regie.demo.server import FeedServer
 from regie.publish.portal import page_names
 from regie.publish.run import PublishContext, publish
+from regie.serve.app import create_app
+from regie.serve.settings import ServeSettings
 from tests.browser import assert_no_dialog, save_screenshot, severe_console_entries
 from tests.publish.conftest import demo_region, demo_registry, rename_first_stop
 
 T0 = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
 HOSTILE = '<img src=x onerror=alert(1)></script><script>alert(2)</script>'
-SERVE_ONLY = ("/plan", "/api")  # the planner and API of `regie serve`, not files of the site
+SERVE_ONLY = ("/plan", "/api/docs")  # the planner and API of `regie serve`, not files of the site
 
 
 @pytest.fixture
@@ -110,3 +117,39 @@ def test_every_dataset_shows_size_licence_checksum_dates_and_score(site: Path):
     assert "Open Data Commons Open Database License v1.0 (ODbL-1.0)" in html
     assert "2026-03-02 –" in html  # coverage from the calendars
     assert "80.0 / 100" in html  # Kosta Rail's quality score
+
+
+@contextmanager
+def _regie_serve(site: Path, graph_dir: Path) -> Iterator[str]:
+    """`regie serve`'s application (no journey graph) on a loopback port, serving `site` at /."""
+    import uvicorn
+
+    app = create_app(ServeSettings(graph_dir=graph_dir, site_dir=site))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            assert thread.is_alive(), "the server did not start"
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_under_regie_serve_the_portal_is_at_the_root_and_links_reach_the_planner(site: Path, browser, tmp_path):
+    driver = browser
+    latest = site.parent.parent / "latest" / "site"  # as `regie serve` finds it
+    with _regie_serve(latest, tmp_path / "no-graph") as base:
+        driver.get(base + "/")
+        driver.find_element("css selector", "#portal-map[data-ready='true']")
+        assert severe_console_entries(driver) == []
+        links = {element.get_attribute("href") for element in driver.find_elements("css selector", "a[href]")}
+        local = sorted(link for link in links if link.startswith(base))
+        assert {base + "/plan", base + "/api/docs"} <= set(local)
+        for link in local:
+            assert _status(link.split("#", 1)[0]) == 200, link
