@@ -47,7 +47,7 @@ from regie.publish.licences import (
 )
 from regie.publish.portal import PortalContent, write_portal
 from regie.publish.release import PUBLIC_DIR, ReleaseOutcome, file_sha256, publish_release, read_manifest
-from regie.publish.release_notes import release_notes, render_markdown, write_release_notes
+from regie.publish.release_notes import release_notes, render_text, write_release_notes
 from regie.publish.sources import OperatorSources, ReleaseSources, find_sources
 from regie.publish.tables import write_feed_tables
 
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from regie.pool import Pool
 
 DATASETS_FILE = "datasets.json"  # each dataset's files, content hash and last change
-RELEASE_FORMAT = 1  # bump when the release's layout changes, so that the next run is not a no-op
+RELEASE_FORMAT = 2  # bump when the release's layout changes, so that the next run is not a no-op
 MEDIA = {".zip": "application/zip", ".csv": "text/csv", ".parquet": "application/vnd.apache.parquet",
          ".geojson": "application/geo+json", ".json": "application/json", ".html": "text/html",
          ".txt": "text/plain", ".md": "text/markdown"}
@@ -331,7 +331,7 @@ class _Builder:
                               previous=previous.name if previous else None,
                               operator_names={entry.operator.id: entry.operator.name for entry in self.sources.operators})
         write_release_notes(notes, self.site)
-        return render_markdown(notes)
+        return render_text(notes)  # shown as plain text in the portal: no Markdown escapes
 
     def _first_issued(self, previous: Path | None) -> datetime:
         """The catalogue's issue date: the first release's, carried from release to release."""
