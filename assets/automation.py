@@ -33,8 +33,8 @@ REGION = (
 FEED_FETCH_POOL = "feed_fetch"  # collection: network-bound, many at once
 REGION_MERGE_POOL = "region_merge"  # the region's integration: memory-bound, one or two at once
 
-# A collection whose step failed (the process died, the archive's store was unreachable) is retried;
-# the HTTP client's own retries cover transient server errors within one attempt.
+# A collection step that failed unexpectedly (its process died, the catalogue was unreachable) is
+# retried; a failed fetch is not (the HTTP client already retried what is worth retrying).
 COLLECTION_RETRY = RetryPolicy(max_retries=2, delay=30, backoff=Backoff.EXPONENTIAL)
 
 # Freshness (shown in the UI when the instance enables `freshness`, as the production profile does):

@@ -63,9 +63,10 @@ def collect_operator(pool: Pool, feed_client: FeedClientFactory, operator_id: st
     for feed in result.feeds:
         (log.error if feed.failed else log.info)(feed.describe())
     if result.failures:
-        raise Failure(
+        raise Failure(  # the client already retried what was worth retrying: the run's retry policy does not
             description="; ".join(feed.describe() for feed in result.failures),
             metadata={"failed_feeds": len(result.failures)},
+            allow_retries=False,
         )
     integrity = verify_latest_versions(pool.catalogue, pool.archive, operator)
 
