@@ -46,7 +46,7 @@ def integration_fees(context: AssetExecutionContext, pool: ResourceParam[Pool]) 
     """
     run, summary = region_fee_run(pool)
     record_fees(pool.catalogue, run.results, as_of=pool.region.as_of, computed_at=datetime.now(UTC))
-    written = write_fee_outputs(run, summary, pool.paths.fees_dir)
+    written = write_fee_outputs(run, summary, pool.paths.fees_dir, region=pool.region, data_dir=pool.paths.data_dir)
     errors = [f"{r.operator_id}: {r.message}" for r in run.results if not r.ok]
     rows = [[r.operator_id, r.amount_eur if r.ok else "—",
              ", ".join(f"{k} {v}" for k, v in r.brackets.items()) if r.ok else r.message]

@@ -21,7 +21,7 @@ from quality.history import (
     findings_of,
     record_validation,
 )
-from quality.report import write_report_html, write_report_json
+from quality.report import Publication, write_report_html, write_report_json
 from quality.result import ValidationOutcome
 from quality.validate import ValidationRequest, validate_feed
 from regie.config.operators import Feed, Operator
@@ -155,7 +155,9 @@ class Gatekeeper:
         history = self.score_history(operator.id, feed.id)
         write_report_html(outcome, folder / "report.html", history=history, settings=self.config.report,
                           title=f"{operator.name} — {feed.id} — {version.content_hash[:12]}",
-                          operator_name=operator.name, static_dir=self.reports_dir / "static")
+                          operator_name=operator.name, static_dir=self.reports_dir / "static",
+                          languages=self.region.languages, publication=Publication(openness=operator.openness),
+                          data_dir=self.reports_dir.parent)
         return record
 
     def _fetch_outcomes(self, operator_id: str, feed_id: str) -> list[bool]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from quality.gatekeeper import Gatekeeper
-from quality.report import write_report_html, write_report_json
+from quality.report import regional_feed_publication, write_report_html, write_report_json
 from quality.validate import ValidationRequest, validate_feed
 from regie.config import Operator
 
@@ -77,6 +77,7 @@ def gate_built_feed(gatekeeper: Gatekeeper, path: Path, *, name: str, title: str
     folder.mkdir(parents=True, exist_ok=True)
     write_report_json(outcome, folder / "report.json", extra={"as_of": gatekeeper.as_of.isoformat()})
     write_report_html(outcome, folder / "report.html", settings=gatekeeper.config.report, title=title,
-                      static_dir=gatekeeper.reports_dir / "static")
+                      static_dir=gatekeeper.reports_dir / "static", languages=gatekeeper.region.languages,
+                      publication=regional_feed_publication(path, name), data_dir=gatekeeper.reports_dir.parent)
     return BuiltFeedVerdict(name, outcome.counts_by_severity(), outcome.blocked, folder / "report.html",
                             folder / "report.json")

@@ -14,6 +14,7 @@ from typing import Any
 
 from quality.verdicts import versions_in_force, without_version_in_force
 from regie.config.operators import Operator
+from regie.config.region import Region
 from regie.fees.compute import compute_fee
 from regie.fees.metrics.bike_share import bike_share_size
 from regie.fees.metrics.network import network_metrics
@@ -152,19 +153,23 @@ def not_in_force(pool: Pool) -> dict[str, str]:
     return reasons
 
 
-def write_fee_outputs(run: FeeRun, summary: RegionSummary, out_dir: Path) -> list[Path]:
-    """`fees/<year>/<operator>.{json,html}` for each computed fee, and `summary.{json,html}`."""
+def write_fee_outputs(run: FeeRun, summary: RegionSummary, out_dir: Path, *, region: Region | None = None,
+                      data_dir: Path | None = None) -> list[Path]:
+    """`fees/<year>/<operator>.{json,html}` for each computed fee, and `summary.{json,html}`; the
+    pages in the region's languages (one file each, English when no region is given)."""
+    languages = region.languages if region else None
     folder = out_dir / str(run.fee_year)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for result in run.results:
         if result.ok:
             write_fee_statement_json(result, folder / f"{result.operator_id}.json")
-            write_fee_statement_html(result, folder / f"{result.operator_id}.html")
+            write_fee_statement_html(result, folder / f"{result.operator_id}.html", languages=languages, data_dir=data_dir)
             written += [folder / f"{result.operator_id}.json", folder / f"{result.operator_id}.html"]
     links = {result.operator_id: f"{result.operator_id}.html" for result in run.results if result.ok}
     write_region_summary_json(summary, folder / "summary.json")
-    write_region_summary_html(summary, folder / "summary.html", statement_links=links)
+    write_region_summary_html(summary, folder / "summary.html", statement_links=links, languages=languages,
+                              region_name=region.name if region else None, data_dir=data_dir)
     return written + [folder / "summary.json", folder / "summary.html"]
 
 

@@ -77,7 +77,7 @@ def test_a_broken_update_is_blocked_and_the_good_version_stays(pool, demo_feeds)
             "junk_member"} <= codes
     report = pool["reports"] / second.latest.report_path
     assert report.is_file() and (report.parent / "report.json").is_file()
-    assert "Blocked" in report.read_text(encoding="utf-8")
+    assert "Bloquée" in report.read_text(encoding="utf-8")  # the region (languages: [fr]) reads French
 
 
 def test_waivers_unblock_until_they_expire(pool, demo_feeds):
