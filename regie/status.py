@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from quality.overview import overview_rows
+from regie.alerts.journal import latest_alerts
 from regie.integrate.run import regional_status
 from regie.pool import Pool
 
@@ -30,6 +31,7 @@ def pool_status(pool: Pool, *, now: datetime) -> dict[str, Any]:
     """Every operator and feed: catalogue state, last fetch, the gate (`gate`, GTFS only) and, in
     words, `state`, `status`, `alarm` and `last_fetch` (see `quality.overview.overview_rows`)."""
     rows = _gate_rows(pool, now)
+    alerts = latest_alerts(pool.catalogue)
     operators = []
     for operator in pool.registry.operators:
         feeds = []
@@ -40,7 +42,8 @@ def pool_status(pool: Pool, *, now: datetime) -> dict[str, Any]:
             status.update({key: row[key] for key in ("state", "status", "alarm", "last_fetch", "fetch_failed")})
             feeds.append(status)
         operators.append({"id": operator.id, "name": operator.name, "modes": list(operator.modes),
-                          "openness": operator.openness, "feeds": feeds})
+                          "openness": operator.openness, "feeds": feeds,
+                          "last_alert": _alert(alerts.get(operator.id))})
     return {
         "region": pool.region.name,
         "as_of": pool.region.as_of.isoformat(),
@@ -48,4 +51,14 @@ def pool_status(pool: Pool, *, now: datetime) -> dict[str, Any]:
         "generated_at": now.isoformat(),
         "operators": operators,
         "regional_feeds": regional_status(pool.paths),
+        "last_region_alert": _alert(alerts.get(None)),
     }
+
+
+def _alert(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An alert as the status shows it (see regie.alerts): when, what, why, and whether it was posted."""
+    if row is None:
+        return None
+    return {"raised_at": row["raised_at"].isoformat() if row["raised_at"] else None, "kind": row["kind"],
+            "severity": row["severity"], "asset": row["asset"], "check": row["check_name"], "cause": row["cause"],
+            "delivered": None if row["delivered"] is None else bool(row["delivered"])}

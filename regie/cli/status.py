@@ -33,7 +33,16 @@ def status(as_json: bool) -> None:
                 mark = ALARM if number == 0 and feed.get("alarm") else " "
                 head = f"{mark} {feed['feed'] if number == 0 else '':<8}"
                 click.secho(f"{head} {label + ':':<{LABEL}} {text}", fg="red" if mark == ALARM else None)
+        if operator.get("last_alert"):
+            click.echo(f"  {'':<8} {'last alert:':<{LABEL}} {alert_text(operator['last_alert'])}")
     print_regional(report)
+
+
+def alert_text(alert: dict[str, Any]) -> str:
+    """"2026-12-06 04:12 ERROR accepted_feed / has_accepted_version: <cause> (posted)"."""
+    where = " / ".join(part for part in (alert["asset"], alert["check"]) if part) or alert["kind"].replace("_", " ")
+    posted = {True: "posted", False: "NOT posted", None: "no webhook"}[alert["delivered"]]
+    return f"{(alert['raised_at'] or '')[:16].replace('T', ' ')} {alert['severity']} {where}: {alert['cause']} ({posted})"
 
 
 def feed_lines(feed: dict[str, Any]) -> list[tuple[str, str]]:

@@ -128,3 +128,25 @@ def test_failed_checks_and_runs_raise_one_alert_each(pool_with_a_broken_operator
 
         last = latest_alerts(pool.catalogue)
         assert last["gone"]["kind"] == "run_failure" and last["gone"]["delivered"] == 1
+
+
+def test_status_shows_each_operators_last_alert(pool_with_a_broken_operator):
+    from click.testing import CliRunner
+
+    from regie.alerts.raise_alert import raise_alert
+    from regie.cli.main import main
+
+    setup = pool_with_a_broken_operator
+    with Pool.open(setup["pool"].paths()) as pool:
+        raise_alert(Alert("run_failure", "ERROR", "operator 'gone', feed 'gtfs': fetch failed: HTTP 404",
+                          operator_id="gone", asset="refresh_operator", run_id="r1"),
+                    region=pool.region, catalogue=pool.catalogue)
+    result = CliRunner().invoke(main, ["--config-dir", str(setup["configs"]), "--data-dir", str(setup["data"]), "status"])
+    assert result.exit_code == 0, result.output
+    gone = result.output[result.output.index("\ngone"):]
+    assert "last alert:" in gone and "fetch failed: HTTP 404 (posted)" in gone
+    assert "last alert" not in result.output[:result.output.index("\ngone")]  # 'good' has none
+    report = CliRunner().invoke(main, ["--config-dir", str(setup["configs"]), "--data-dir", str(setup["data"]),
+                                       "status", "--json"])
+    operators = {operator["id"]: operator for operator in json.loads(report.output)["operators"]}
+    assert operators["gone"]["last_alert"]["severity"] == "ERROR" and operators["good"]["last_alert"] is None
