@@ -132,6 +132,11 @@ def _print_outputs(paths: Paths) -> None:
                "  (+ hubs, transfers, reconciliation)")
     click.echo(f"  regional feed, open data:      {paths.integration_dir / 'open' / 'regional.zip'}")
     click.echo(f"  regional feeds' reports:       {paths.reports_dir / '_region'}/<internal|open>/report.html")
+    click.echo(f"  journey graphs:                {paths.journeys_dir}/<internal|open>/  (regie journey, regie serve)")
+    site = paths.data_dir / "releases" / "latest" / "site"
+    click.echo(f"  open-data release (portal):    {site / 'index.html'}  (regie serve: http://127.0.0.1:8000/)")
+    click.echo(f"  its catalogue (DCAT-AP):       {site / 'catalogue.jsonld'}, catalogue.ttl")
+    click.echo(f"  published database:            {paths.data_dir / 'published.db'}")
     click.echo(f"  Dagster runs (open the UI):    {paths.dagster_home}  ->  make ui")
     click.echo("  status:                        regie status [--json]")
 
