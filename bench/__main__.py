@@ -9,7 +9,7 @@ import sys
 BENCHMARKS = {"collect": "bench.collect", "validate": "bench.validate", "validate_cli": "bench.validate_cli",
               "fees": "bench.fees",
               "merge": "bench.merge", "publish": "bench.publish", "journeys": "bench.journeys",
-              "api": "bench.api"}
+              "api": "bench.api", "scale": "bench.scale"}
 
 
 def main(argv: list[str]) -> int:

@@ -11,8 +11,12 @@ assets see no difference. One operator's failure fails its own step only.
 """
 # No `from __future__ import annotations` here: Dagster reads the op config class from its annotation.
 
+import os
 import re
+import resource
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from dagster import (
     AssetCheckEvaluation,
@@ -40,7 +44,16 @@ from regie.pool import Pool
 
 # Imported once by the forkserver; every step process is a fork of it (see the module docstring).
 PRELOADED_MODULES = ["pipelines.definitions", "pandas", "pyarrow", "pyarrow.csv", "quality.validate",
-                     "regie.integrate.run", "regie.collect.collector"]
+                     "regie.integrate.run", "regie.collect.collector",
+                     # what a step process of Dagster imports before the op runs (its executor, the
+                     # instance and its storage): 0.5-1 s per step when not preloaded (bench/scale.py)
+                     "dagster._core.executor.child_process_executor", "dagster._core.executor.multiprocess",
+                     "dagster._utils.test", "dagster._core.instance.factory", "dagster._core.storage.sqlite_storage",
+                     "dagster._core.storage.event_log", "dagster._core.storage.runs", "dagster._core.storage.schedules",
+                     "dagster._core.storage.local_compute_log_manager", "dagster._core.remote_representation",
+                     "dagster._core.workspace", "dagster._core.execution.backfill", "dagster._core.execution.asset_backfill",
+                     "dagster._daemon", "dagster._grpc", "dagster_postgres", "alembic", "upath", "rich", "pygments",
+                     "tqdm", "structlog", "mako", "watchdog.observers"]
 
 OperatorStep = Callable[[Pool, FeedClientFactory, str, OpExecutionContext], MaterializeResult]
 OPERATOR_STEPS: list[tuple[str, OperatorStep]] = [
@@ -81,6 +94,7 @@ def refresh_operator(context: OpExecutionContext, operator_id: str, pool: Resour
                      feed_client: ResourceParam[FeedClientFactory]) -> str:
     """The operator's partition of collected_feeds, feed_validation, accepted_feed and
     normalised_feed, in order, recorded as their materialisations and check results."""
+    started_after_s = process_age_s()  # the step process's start-up, imports and Dagster's step setup included
     for asset_name, step in OPERATOR_STEPS:
         result = step(pool, feed_client, operator_id, context)
         key = AssetKey(asset_name)
@@ -89,7 +103,16 @@ def refresh_operator(context: OpExecutionContext, operator_id: str, pool: Resour
             context.log_event(_evaluation(key, operator_id, check))  # type: ignore[arg-type]  # accepted, typed narrower
             if not check.passed and (asset_name, check.check_name) in BLOCKING_CHECKS:
                 raise Failure(description=f"{operator_id}: {asset_name}: blocking check {check.check_name} failed")
+    context.add_output_metadata({"process_start_to_work_s": round(started_after_s, 3),
+                                 "process_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)})
     return operator_id
+
+
+def process_age_s() -> float:
+    """Seconds since this process started (Linux: its start time in /proc/self/stat, clock ticks since boot)."""
+    fields = Path("/proc/self/stat").read_text().rpartition(")")[2].split()
+    started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22, starttime
+    return time.clock_gettime(time.CLOCK_BOOTTIME) - started
 
 
 def _evaluation(key: AssetKey, operator_id: str, check: AssetCheckResult) -> AssetCheckEvaluation:
