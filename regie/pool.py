@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from datetime import date
 from functools import cached_property
 
-from quality.codes import is_known_code
 from quality.config import QualityConfig, load_quality_config, waiver_warnings
 from quality.engine import GtfsGuruEngine
 from quality.gatekeeper import Gatekeeper
@@ -84,6 +83,8 @@ class Pool:
     @cached_property
     def gatekeeper(self) -> Gatekeeper:
         """Validates versions at the region's `as_of` and reads the gate's verdicts."""
+        from quality.codes import is_known_code  # lazy: the rules' code lists load only when the gate is built
+
         config = self.quality_config
         for warning in waiver_warnings(config, self.paths.quality_file, set(self.registry.ids), is_known_code):
             logger.warning(warning)
