@@ -45,6 +45,8 @@ from regie.pool import Pool
 # Imported once by the forkserver; every step process is a fork of it (see the module docstring).
 PRELOADED_MODULES = ["pipelines.definitions", "pandas", "pyarrow", "pyarrow.csv", "quality.validate",
                      "regie.integrate.run", "regie.collect.collector",
+                     # imported on first use by the expectations (quality/expectations/gx_context.py): ~4 s
+                     "great_expectations",
                      # what a step process of Dagster imports before the op runs (its executor, the
                      # instance and its storage): 0.5-1 s per step when not preloaded (bench/scale.py)
                      "dagster._core.executor.child_process_executor", "dagster._core.executor.multiprocess",
