@@ -9,7 +9,8 @@ import sys
 BENCHMARKS = {"collect": "bench.collect", "validate": "bench.validate", "validate_cli": "bench.validate_cli",
               "fees": "bench.fees",
               "merge": "bench.merge", "publish": "bench.publish", "journeys": "bench.journeys",
-              "api": "bench.api", "scale": "bench.scale"}
+              "api": "bench.api", "scale": "bench.scale",
+              "status": "bench.status"}
 
 
 def main(argv: list[str]) -> int:

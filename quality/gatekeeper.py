@@ -93,13 +93,24 @@ class Gatekeeper:
     config: QualityConfig
     reports_dir: Path
     engine: CanonicalEngine
+    _config_hash: str | None = field(default=None, init=False, repr=False)
 
     @property
     def as_of(self) -> date:
         return self.region.as_of
 
     def config_hash(self) -> str:
-        return ValidationRequest(self.as_of, self.config, self.region.bbox).config_hash(self.engine.version())
+        """The rules' hash at the region's date (computed once: it asks the engine for its version)."""
+        if self._config_hash is None:
+            self._config_hash = ValidationRequest(self.as_of, self.config, self.region.bbox).config_hash(
+                self.engine.version())
+        return self._config_hash
+
+    def unversioned_gate(self, operator: Operator, feed: Feed) -> FeedGate:
+        """The gate of a feed without any archived version (what `gate_feed` finds, without asking)."""
+        gate = FeedGate(operator.id, feed.id)
+        gate.expiry, gate.expiry_text = expiry_status(None, self.as_of, self.config.expiry_warning_days)
+        return gate
 
     def gate_operator(self, operator: Operator, *, validate: bool = True) -> list[FeedGate]:
         return [self.gate_feed(operator, feed, validate=validate) for feed in operator.feeds if feed.kind.is_static]

@@ -101,13 +101,17 @@ def overview_rows(registry: Registry, gatekeeper: Gatekeeper, *, now: datetime |
     (words), `alarm` (something to act on) and the last fetch in words; GTFS rows add the gate's
     verdict on the newest version, why it is blocked, the version in force and its expiry."""
     now = now or datetime.now(UTC)
+    statuses = gatekeeper.catalogue.feed_statuses(
+        (operator.id, feed.id, feed.kind.value) for operator in registry.operators for feed in operator.feeds)
     rows = []
     for operator in registry.operators:
-        gates = {gate.feed_id: gate for gate in gatekeeper.gate_operator(operator, validate=False)}
         for feed in operator.feeds:
-            status = gatekeeper.catalogue.feed_status(operator.id, feed.id, feed.kind.value)
+            status = statuses[(operator.id, feed.id)]
             row = _row(operator, feed.id, feed.kind.value, status, now)
-            gate = gates.get(feed.id)
+            gate = None
+            if feed.kind.is_static:  # a feed without versions has nothing to read: no query per feed
+                gate = (gatekeeper.gate_feed(operator, feed, validate=False) if status.versions
+                        else gatekeeper.unversioned_gate(operator, feed))
             if gate is not None:
                 accepted = gate.accepted
                 days_left = (accepted.feed_end - gatekeeper.as_of).days if accepted and accepted.feed_end else None

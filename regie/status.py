@@ -32,11 +32,13 @@ def pool_status(pool: Pool, *, now: datetime) -> dict[str, Any]:
     words, `state`, `status`, `alarm` and `last_fetch` (see `quality.overview.overview_rows`)."""
     rows = _gate_rows(pool, now)
     alerts = latest_alerts(pool.catalogue)
+    statuses = pool.catalogue.feed_statuses(
+        (operator.id, feed.id, feed.kind.value) for operator in pool.registry.operators for feed in operator.feeds)
     operators = []
     for operator in pool.registry.operators:
         feeds = []
         for feed in operator.feeds:
-            status = pool.catalogue.feed_status(operator.id, feed.id, feed.kind.value).to_dict(now)
+            status = statuses[(operator.id, feed.id)].to_dict(now)
             row = rows[(operator.id, feed.id)]
             status["gate"] = _gate(row)
             status.update({key: row[key] for key in ("state", "status", "alarm", "last_fetch", "fetch_failed")})

@@ -12,6 +12,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from regie.config.yaml_cache import parse_cached
+
 
 class ConfigError(ValueError):
     """A configuration file is wrong; the message says where and what is expected."""
@@ -77,7 +79,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"{path}: file not found")
     try:
-        data = parse_yaml(path.read_text(encoding="utf-8"))
+        data = parse_cached(path.read_text(encoding="utf-8"), parse_yaml)
     except DuplicateKeyError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
