@@ -10,31 +10,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from regie.gtfs.columns import column, gtfs_seconds, numeric, table
 from regie.gtfs.feed_tables import TableLookup
+from regie.gtfs.frequencies import frequency_rows
 
 
 def trip_runs(feed: TableLookup, trip_ids: pd.Index, first_departure: np.ndarray,
               warnings: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(trip code, shift in seconds) of every run, trips without hops left out."""
-    frequencies = table(feed, "frequencies")
-    trip = trip_ids.get_indexer(column(frequencies, "trip_id").to_numpy(dtype=object)) if len(frequencies) \
-        else np.zeros(0, dtype=np.int64)
-    begin = gtfs_seconds(column(frequencies, "start_time")).to_numpy()
-    end = gtfs_seconds(column(frequencies, "end_time")).to_numpy()
-    headway = numeric(frequencies, "headway_secs").to_numpy()
-    ok = (trip >= 0) & (headway > 0) & (end > begin)  # NaN compares False
-    if (~ok).any():
-        warnings.append(f"{int((~ok).sum())} frequencies.txt row(s) with an unknown trip, a bad time or headway: "
-                        "ignored")
-    listed = np.zeros(len(trip_ids), dtype=bool)
-    listed[trip[trip >= 0]] = True
+    rows = frequency_rows(feed, trip_ids, warnings)
     timed = ~np.isnan(first_departure)
-    plain = np.flatnonzero(timed & ~listed)
-    trip, begin, headway = trip[ok], begin[ok], headway[ok]
-    trip_ok = timed[trip]
-    trip, begin, headway, count = (trip[trip_ok], begin[trip_ok], headway[trip_ok],
-                                   np.ceil((end[ok][trip_ok] - begin[trip_ok]) / headway[trip_ok]).astype(np.int64))
+    plain = np.flatnonzero(timed & ~rows.listed)
+    trip_ok = timed[rows.trip]
+    trip, begin, headway, count = (rows.trip[trip_ok], rows.begin[trip_ok], rows.headway[trip_ok],
+                                   rows.runs[trip_ok].astype(np.int64))
     row = np.repeat(np.arange(len(trip)), count)
     k = np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count)
     starts = begin[row] + k * headway[row]

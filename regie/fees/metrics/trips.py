@@ -18,8 +18,9 @@ import pandas as pd
 
 from regie.fees.metrics.lengths import trip_lengths
 from regie.fees.metrics.stop_times import first_row_of, read_stop_times
-from regie.gtfs.columns import column, gtfs_seconds, numeric, table
+from regie.gtfs.columns import column, table
 from regie.gtfs.feed_tables import FeedTables
+from regie.gtfs.frequencies import frequency_rows
 
 
 @dataclass
@@ -47,23 +48,6 @@ class Trips:
     warnings: list[str] = field(default_factory=list)
 
 
-def _frequencies(feed: FeedTables, trip_ids: pd.Index, warnings: list[str]) -> tuple[np.ndarray, ...]:
-    """Trip codes listed in frequencies.txt (mask), and its valid rows: trip code, start seconds,
-    number of runs, headway seconds."""
-    frequencies = table(feed, "frequencies")
-    trip = trip_ids.get_indexer(column(frequencies, "trip_id"))
-    listed = np.zeros(len(trip_ids), dtype=bool)
-    listed[trip[trip >= 0]] = True
-    begin = gtfs_seconds(column(frequencies, "start_time")).to_numpy()
-    end = gtfs_seconds(column(frequencies, "end_time")).to_numpy()
-    headway = numeric(frequencies, "headway_secs").to_numpy()
-    ok = (trip >= 0) & (headway > 0) & (end > begin)  # NaN compares False
-    if (~ok).any():
-        warnings.append(f"{int((~ok).sum())} frequencies.txt row(s) with an unknown trip, a bad time or headway: "
-                        "ignored")
-    return listed, trip[ok], begin[ok], np.ceil((end[ok] - begin[ok]) / headway[ok]), headway[ok]
-
-
 def prepare_trips(feed: FeedTables) -> Trips:
     warnings: list[str] = []
     times = read_stop_times(feed)
@@ -78,7 +62,8 @@ def prepare_trips(feed: FeedTables) -> Trips:
         return np.where(known, values[np.maximum(trip_row, 0)] if len(values) else "", "")
 
     length_m, method, unit, ratio, reference = trip_lengths(feed, times, per_trip("shape_id"), warnings)
-    listed, freq_trip, freq_start, freq_count, freq_headway = _frequencies(feed, times.trip_ids, warnings)
+    rows = frequency_rows(feed, times.trip_ids, warnings)
+    listed, freq_trip, freq_start, freq_count, freq_headway = rows.listed, rows.trip, rows.begin, rows.runs, rows.headway
     runs = np.where(times.has_rows & ~listed, 1.0, 0.0)  # a template runs only by its frequencies
     runs += np.bincount(freq_trip, weights=freq_count, minlength=len(runs))
 
