@@ -105,19 +105,20 @@ class GraphQL:
         return "\n".join(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}" for log in self.logs)
 
 
-def _wait_for_locations(graphql: GraphQL, webserver: subprocess.Popen[bytes]) -> list[dict]:
+def _wait_for(graphql: GraphQL, webserver: subprocess.Popen[bytes], *, loaded: bool) -> list[dict]:
+    """The workspace's code locations once the webserver answers (`loaded`: once they all loaded)."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         assert webserver.poll() is None, f"the webserver stopped:\n{graphql.tails()}"
         try:
             data = graphql(LOCATIONS)["workspaceOrError"]
             entries = data.get("locationEntries") or []
-            if entries and all(entry["loadStatus"] == "LOADED" for entry in entries):
+            if not loaded or (entries and all(entry["loadStatus"] == "LOADED" for entry in entries)):
                 return entries
         except requests.RequestException:
             pass
         time.sleep(0.5)
-    raise AssertionError(f"the code location did not load:\n{graphql.tails()}")
+    raise AssertionError(f"the webserver did not answer or load the code location:\n{graphql.tails()}")
 
 
 def _wait_for_sensor_run(graphql: GraphQL, daemon: subprocess.Popen[bytes]) -> dict:
@@ -159,10 +160,11 @@ def test_daemon_and_webserver_run_a_new_operator_on_the_production_profile(tmp_p
             graphql = GraphQL(port, [daemon_log, webserver_log])
             with _process_group([str(bin_dir / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1",
                                  "-p", str(port)], env, webserver_log) as webserver:
-                entries = _wait_for_locations(graphql, webserver)
-                # the schema exists now (the webserver created it): the daemon starts on it
+                _wait_for(graphql, webserver, loaded=False)
+                # the webserver created the storage's schema before answering: the daemon starts on it
                 with _process_group([str(bin_dir / "dagster-daemon"), "run", "-w", "workspace.yaml"], env,
                                     daemon_log) as daemon:
+                    entries = _wait_for(graphql, webserver, loaded=True)
                     assert [entry["locationOrLoadError"]["__typename"] for entry in entries] == ["RepositoryLocation"]
 
                     [node] = graphql(DEFINITIONS)["repositoriesOrError"]["nodes"]
