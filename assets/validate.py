@@ -122,7 +122,8 @@ def accept_operator(pool: Pool, operator_id: str) -> MaterializeResult:
                      "yes" if gate.serving_older else "", accepted.feed_end if accepted else "", gate.expiry_text])
         if gate.expiry in flagged:
             flagged[gate.expiry].append(f"{gate.feed_id}: {gate.expiry_text}")
-    missing, expired, expiring = flagged["none"], flagged["expired"], flagged["expiring"]
+    expired, expiring = flagged["expired"], flagged["expiring"]
+    missing = [f"{gate.feed_id}: {gate.expiry_text}" for gate in gates if gate.accepted is None]  # expired ones too
     return MaterializeResult(
         metadata={
             "dagster/row_count": len(rows),
