@@ -13,17 +13,18 @@ from pyshacl import validate
 from rdflib import Graph, Namespace
 from rdflib.namespace import OWL, RDF
 
-from regie.store.paths import PROJECT_ROOT
+from regie.store.paths import PROJECT_ROOT, shared_feeds_dir
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SHAPE_FILES = ("dcat-ap-3.0.0/shapes.ttl", "dcat-ap-3.0.0/range.ttl", "mobilitydcat-ap-1.0.0/mobilitydcat-ap_shacl_shapes.ttl")
 
 
 def shapes_dir(env: Mapping[str, str] | None = None) -> Path | None:
-    """The schemas folder: REGIE_SHACL_DIR, else ../shared/data/schemas beside the project; None when absent."""
+    """The schemas folder: REGIE_SHACL_DIR, else ../shared/data/schemas beside the project, else
+    beside the test feeds' folder (a clean clone elsewhere); None when absent."""
     variables = os.environ if env is None else env
     candidates = [Path(variables["REGIE_SHACL_DIR"])] if variables.get("REGIE_SHACL_DIR") else []
-    candidates.append(PROJECT_ROOT.parent / "shared" / "data" / "schemas")
+    candidates += [PROJECT_ROOT.parent / "shared" / "data" / "schemas", shared_feeds_dir(variables).parent / "schemas"]
     return next((path for path in candidates if all((path / name).is_file() for name in SHAPE_FILES)), None)
 
 
