@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from regie.store.paths import Paths, resolve_paths
+
+if TYPE_CHECKING:
+    from regie.config.region import Region
 
 ALARM = "!"
 
@@ -106,3 +109,10 @@ def print_regional(report: dict) -> None:
                    f"({', '.join(feed['operators'])}), {feed['rows'].get('stops', 0)} stops, "
                    f"{feed['rows'].get('trips', 0)} trips; gate: {gate.get('ERROR', '?')} errors, "
                    f"{gate.get('WARNING', '?')} warnings")
+
+
+def region_of(paths: Paths) -> Region:
+    """The region's configuration (raises ConfigError)."""
+    from regie.config import load_region  # lazy: the region's models load only for the commands that need them
+
+    return load_region(paths.region_file)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from regie.cli.common import fail, pool_paths
-from regie.config import ConfigError, load_region
-from regie.config.region import PlannerSettings
+from regie.cli.common import fail, pool_paths, region_of
+from regie.config import ConfigError
 from regie.store.paths import Paths
+
+if TYPE_CHECKING:
+    from regie.config.region import PlannerSettings
 
 EXIT_FOUND, EXIT_NO_JOURNEY, EXIT_BAD_INPUT = 0, 1, 2
 DEMO_JOURNEY = ("Hendaye / Hendaia", "Bulebarra")  # the demo region: Kosta Rail, then a Bizi bike
@@ -41,7 +43,7 @@ def _leg_line(leg: dict[str, Any]) -> str:
 def region_planner(paths: Paths) -> PlannerSettings | None:
     """The region's `planner:` settings (None without a readable region.yaml: the defaults)."""
     try:
-        return load_region(paths.region_file).planner
+        return region_of(paths).planner
     except ConfigError:
         return None
 

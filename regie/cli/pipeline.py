@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 
-from regie.cli.common import fail, pool_paths, pool_status_report, print_operator_summary, print_regional, verbose
+from regie.cli.common import fail, pool_paths, pool_status_report, print_operator_summary, print_regional, region_of, verbose
 from regie.cli.journey import print_demo_journey
-from regie.config import ConfigError, load_region
+from regie.config import ConfigError
 from regie.store.paths import PROJECT_ROOT, Paths
 
 DEMO_PORT = 8797
@@ -81,7 +81,7 @@ def demo(seed: int, port: int) -> None:
 
     paths = pool_paths()
     try:
-        region = load_region(paths.region_file)
+        region = region_of(paths)
     except ConfigError as exc:
         fail(str(exc))
     feeds_dir = paths.demo_feeds_dir

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from regie.cli.common import fail, pool_paths
-from regie.config import ConfigError, load_region
-from regie.config.region import PlannerSettings
+from regie.cli.common import fail, pool_paths, region_of
+from regie.config import ConfigError
 
 
 @click.command()
@@ -30,12 +29,13 @@ def serve(host: str, port: int, workers: int, graph_dir: Path | None, tile_url: 
     journeys only: the server never serves that graph's files."""
     import uvicorn  # lazy: only this command needs the server
 
-    from regie.serve.settings import ServeSettings  # lazy: see above
+    from regie.config.region import PlannerSettings  # lazy: see above
+    from regie.serve.settings import ServeSettings
 
     paths = pool_paths()
     title, attribution, planner = "Régie journey planner", "", PlannerSettings()
     try:
-        region = load_region(paths.region_file)
+        region = region_of(paths)
         title = f"{region.name}: journey planner"
         tile_url = tile_url or region.publish.tile_url
         attribution, planner = region.publish.tile_attribution, region.planner

@@ -18,16 +18,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from regie.config.cache_dirs import cache_root
+
 MIN_CACHED_BYTES = 256 * 1024
 FORMAT = 1  # bump when the encoding changes
 
 
 def cache_dir(env: Mapping[str, str] | None = None) -> Path:
-    variables = os.environ if env is None else env
-    if variables.get("REGIE_CACHE_DIR"):
-        return Path(variables["REGIE_CACHE_DIR"]) / "yaml"
-    base = variables.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "regie" / "yaml"
+    return cache_root(env) / "yaml"
 
 
 def parse_cached(text: str, parse: Callable[[str], Any], *, folder: Path | None = None) -> Any:

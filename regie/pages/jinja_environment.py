@@ -20,6 +20,7 @@ from typing import Any
 
 import jinja2
 
+from regie.config.cache_dirs import private_cache
 from regie.pages.i18n import normalise_language, translations
 from regie.pages.numbers import number_filters
 
@@ -39,9 +40,17 @@ def page_environment(templates_dir: Path, filters: Mapping[str, Callable[..., An
         trim_blocks=True,
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
+        bytecode_cache=_bytecode_cache(),
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.globals["language"] = language
     env.filters.update(number_filters(language))
     env.filters.update(filters)
     return env
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs (keyed by template and source checksum): compiling the
+    report's templates is a tenth of a second of every `regie validate`."""
+    folder = private_cache("jinja")
+    return jinja2.FileSystemBytecodeCache(str(folder)) if folder is not None else None
