@@ -40,7 +40,8 @@ def page_environment(templates_dir: Path, filters: Mapping[str, Callable[..., An
         trim_blocks=True,
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
-        bytecode_cache=_bytecode_cache(),
+        bytecode_cache=_bytecode_cache(language),
+        optimized=False,  # no constant folding: a cached template must not carry one language's formatting
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.globals["language"] = language
@@ -49,8 +50,8 @@ def page_environment(templates_dir: Path, filters: Mapping[str, Callable[..., An
     return env
 
 
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates kept between runs (keyed by template and source checksum): compiling the
-    report's templates is a tenth of a second of every `regie validate`."""
-    folder = private_cache("jinja")
+def _bytecode_cache(language: str) -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs, per language (keyed by template file and source
+    checksum): compiling the report's templates is a tenth of a second of every `regie validate`."""
+    folder = private_cache(f"jinja/{language}")
     return jinja2.FileSystemBytecodeCache(str(folder)) if folder is not None else None
