@@ -4,11 +4,13 @@ act on: the version in force, a blocked newest version and why, an expired one, 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from quality.gatekeeper import FeedGate, Gatekeeper
 from regie.config.operators import Operator, Registry
+from regie.store.catalogue import Catalogue
 from regie.store.catalogue.repository import FeedStatus, FetchRecord, Outcome
 
 FETCH_WORDS = {
@@ -96,13 +98,15 @@ def _status_text(row: dict[str, Any]) -> str:
     return text
 
 
-def overview_rows(registry: Registry, gatekeeper: Gatekeeper, *, now: datetime | None = None) -> list[dict[str, Any]]:
+def overview_rows(registry: Registry, gatekeeper: Gatekeeper, *, now: datetime | None = None,
+                  statuses: Mapping[tuple[str, str], FeedStatus] | None = None) -> list[dict[str, Any]]:
     """One row per feed of every operator, in registry order. Every row has `state`, `status`
     (words), `alarm` (something to act on) and the last fetch in words; GTFS rows add the gate's
-    verdict on the newest version, why it is blocked, the version in force and its expiry."""
+    verdict on the newest version, why it is blocked, the version in force and its expiry.
+    `statuses`: the feeds' catalogue statuses when the caller has read them already."""
     now = now or datetime.now(UTC)
-    statuses = gatekeeper.catalogue.feed_statuses(
-        (operator.id, feed.id, feed.kind.value) for operator in registry.operators for feed in operator.feeds)
+    if statuses is None:
+        statuses = feed_statuses(registry, gatekeeper.catalogue)
     rows = []
     for operator in registry.operators:
         for feed in operator.feeds:
@@ -124,3 +128,9 @@ def overview_rows(registry: Registry, gatekeeper: Gatekeeper, *, now: datetime |
             row["alarm"] = row["fetch_failed"] or row["state"] not in ("in_force", "snapshots")
             rows.append(row)
     return rows
+
+
+def feed_statuses(registry: Registry, catalogue: Catalogue) -> dict[tuple[str, str], FeedStatus]:
+    """Every feed's catalogue status, (operator, feed) -> FeedStatus, in a few queries."""
+    return catalogue.feed_statuses(
+        (operator.id, feed.id, feed.kind.value) for operator in registry.operators for feed in operator.feeds)

@@ -6,15 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from quality.overview import overview_rows
+from quality.overview import feed_statuses, overview_rows
 from regie.alerts.journal import latest_alerts
 from regie.integrate.run import regional_status
 from regie.pool import Pool
+from regie.store.catalogue.repository import FeedStatus
 
 
-def _gate_rows(pool: Pool, now: datetime) -> dict[tuple[str, str], dict[str, Any]]:
+def _gate_rows(pool: Pool, now: datetime, statuses: dict[tuple[str, str], FeedStatus]) -> dict[tuple[str, str], dict[str, Any]]:
     """Verdicts already in the catalogue, by (operator, feed)."""
-    return {(row["operator"], row["feed"]): row for row in overview_rows(pool.registry, pool.gatekeeper, now=now)}
+    rows = overview_rows(pool.registry, pool.gatekeeper, now=now, statuses=statuses)
+    return {(row["operator"], row["feed"]): row for row in rows}
 
 
 def _gate(row: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -30,10 +32,9 @@ def _gate(row: dict[str, Any] | None) -> dict[str, Any] | None:
 def pool_status(pool: Pool, *, now: datetime) -> dict[str, Any]:
     """Every operator and feed: catalogue state, last fetch, the gate (`gate`, GTFS only) and, in
     words, `state`, `status`, `alarm` and `last_fetch` (see `quality.overview.overview_rows`)."""
-    rows = _gate_rows(pool, now)
+    statuses = feed_statuses(pool.registry, pool.catalogue)
+    rows = _gate_rows(pool, now, statuses)
     alerts = latest_alerts(pool.catalogue)
-    statuses = pool.catalogue.feed_statuses(
-        (operator.id, feed.id, feed.kind.value) for operator in pool.registry.operators for feed in operator.feeds)
     operators = []
     for operator in pool.registry.operators:
         feeds = []
