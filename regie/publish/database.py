@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -234,6 +233,8 @@ def csv_bytes(data: pa.Table) -> bytes:
 def copy_csv(driver_connection: Any, statement: str, data: bytes | pa.Table) -> None:
     """Stream CSV to a COPY ... FROM STDIN (FORMAT csv) statement on a psycopg connection: bytes,
     or a table written as CSV batch by batch while the server takes in the batches before."""
+    import psycopg  # lazy: PostgreSQL only (the optional `postgres` extra); SQLite needs no driver
+
     if not isinstance(driver_connection, psycopg.Connection):
         raise TypeError("COPY needs psycopg 3: use a postgresql+psycopg:// URL")
     with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
