@@ -116,6 +116,8 @@ def run(argv: list[str] | None = None) -> dict:
                         help=f"tiles of the biggest city bus (default {BIG_SCALE}: ~1M stop_times; --quick {QUICK_BIG_SCALE})")
     parser.add_argument("--quick", action="store_true", help="a small region, for a smoke run")
     parser.add_argument("--cache", type=Path, default=None, help="generated feeds (default <data dir>/cache/bench-scale)")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="keep the phases' instances and data in this folder (default: a temporary one, removed)")
     args = parser.parse_args(argv or [])
     operators = args.operators or (QUICK_OPERATORS if args.quick else 50)
     big_scale = args.big_scale or (QUICK_BIG_SCALE if args.quick else BIG_SCALE)
@@ -126,7 +128,8 @@ def run(argv: list[str] | None = None) -> dict:
     print(f"{len(region.operators)} operators, {region.stop_times:,d} stop_times "
           f"(largest {max(op.counts.stop_times for op in region.operators):,d}), "
           f"feeds ready in {time.perf_counter() - began:.1f} s", file=sys.stderr)
-    with tempfile.TemporaryDirectory(prefix="bench-scale-") as scratch, FeedServer(region.out_dir) as server:
+    with (tempfile.TemporaryDirectory(prefix="bench-scale-") as temporary, FeedServer(region.out_dir) as server):
+        scratch = args.keep or temporary
         config_dir = write_configs(Path(scratch) / "configs", region, server)
         parallel = run_phase("parallel", config_dir, Path(scratch) / "parallel")
         print(f"parallel: {parallel}", file=sys.stderr)
@@ -214,7 +217,7 @@ def parallel_phase(config_dir: Path, work: Path) -> dict:
         region_ok = outputs.success
     multiprocessing.forkserver._forkserver._stop()  # type: ignore[attr-defined]  # private, kept for tests; reaped: its step processes' peak reaches RUSAGE_CHILDREN
     metadata = [event.step_output_data.metadata for event in events
-                if event.event_type == DagsterEventType.STEP_OUTPUT and (event.step_key or "").startswith("refresh_operator")]
+                if event.event_type == DagsterEventType.STEP_OUTPUT and (event.step_key or "").startswith("refresh_operators")]
     starts = [float(entry["process_start_to_work_s"].value) for entry in metadata  # type: ignore[arg-type]  # a float
               if "process_start_to_work_s" in entry]
     step_peaks = [float(entry["process_peak_rss_mib"].value) for entry in metadata  # type: ignore[arg-type]  # a float

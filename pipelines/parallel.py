@@ -1,13 +1,17 @@
-"""The pool's refresh in one run: every operator's collect → validate → accept → normalise as one
-step per operator, run in parallel by Dagster's multiprocess executor.
+"""The pool's refresh in one run: every operator's collect → validate → accept → normalise, the
+operators spread over parallel steps run by Dagster's multiprocess executor.
 
 Why this shape: a partitioned asset job runs one operator per run, and each run is a fresh
 process that pays Régie's imports (Dagster, pandas, pyarrow, Great Expectations: seconds). Here one
 run maps a step over the operators (dynamic outputs), and the executor starts each step from a
-`forkserver` that preloaded those modules once, so a step starts in a fraction of a second. Each
-step records exactly what the partitioned assets record (materialisations and check results of
-the operator's partition, through the same functions), so the UI, the automation and the region
-assets see no difference. One operator's failure fails its own step only.
+`forkserver` that preloaded those modules once, so a step starts in a fraction of a second. A
+step still costs Dagster about half a second of set-up and bookkeeping, more than a small
+operator's whole refresh, so a region of many operators is cut into batches, about four steps per
+core (`operators_per_step`), which the executor hands out as cores free up. Each operator records
+exactly what the partitioned assets record (materialisations and check results of its partition,
+through the same functions), so the UI, the automation and the region assets see no difference.
+One operator's failure fails its own batch's step, after the batch's other operators are done;
+the failure names each failed operator and why (metadata `failed_operators`).
 """
 # No `from __future__ import annotations` here: Dagster reads the op config class from its annotation.
 
@@ -15,8 +19,10 @@ import os
 import re
 import resource
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from dagster import (
     AssetCheckEvaluation,
@@ -28,7 +34,10 @@ from dagster import (
     DynamicOutput,
     Failure,
     MaterializeResult,
+    MetadataValue,
     OpExecutionContext,
+    Out,
+    Output,
     ResourceParam,
     job,
     multiprocess_executor,
@@ -55,7 +64,8 @@ PRELOADED_MODULES = ["pipelines.definitions", "pandas", "pyarrow", "pyarrow.csv"
                      "dagster._core.storage.local_compute_log_manager", "dagster._core.remote_representation",
                      "dagster._core.workspace", "dagster._core.execution.backfill", "dagster._core.execution.asset_backfill",
                      "dagster._daemon", "dagster._grpc", "dagster_postgres", "alembic", "upath", "rich", "pygments",
-                     "tqdm", "structlog", "mako", "watchdog.observers"]
+                     "tqdm", "structlog", "mako", "watchdog.observers",
+                     "pipelines.forkserver_ready"]  # last: freezes what the others loaded
 
 OperatorStep = Callable[[Pool, FeedClientFactory, str, OpExecutionContext], MaterializeResult]
 OPERATOR_STEPS: list[tuple[str, OperatorStep]] = [
@@ -67,8 +77,12 @@ OPERATOR_STEPS: list[tuple[str, OperatorStep]] = [
 BLOCKING_CHECKS = {("collected_feeds", "archived_versions_are_intact")}  # as declared on the assets
 
 
+STEPS_PER_CORE = 4  # batches per core: enough to even out operators of different sizes
+
+
 class RefreshConfig(Config):
     operator_ids: list[str] = []  # empty: every operator of the registry
+    operators_per_step: int = 0  # 0: about STEPS_PER_CORE steps per core (one operator per step in a small region)
 
 
 def mapping_key(operator_id: str) -> str:
@@ -76,10 +90,26 @@ def mapping_key(operator_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", lambda match: f"_{ord(match.group()):x}_", operator_id)
 
 
-@op(out=DynamicOut(str))
+def batch_key(operator_ids: list[str]) -> str:
+    """A batch's key, readable in the UI: its first operator, and how many more it holds."""
+    first = mapping_key(operator_ids[0])
+    return first if len(operator_ids) == 1 else f"{first}_and_{len(operator_ids) - 1}_more"
+
+
+def batches(operator_ids: list[str], per_step: int = 0, cores: int | None = None) -> list[list[str]]:
+    """The operators dealt round-robin into batches of about `per_step` (0: STEPS_PER_CORE batches
+    per core), so that the registry's large operators, often listed together, land apart."""
+    if not operator_ids:
+        return []
+    count = -(-len(operator_ids) // per_step) if per_step > 0 else STEPS_PER_CORE * (cores or os.cpu_count() or 1)
+    count = min(count, len(operator_ids))
+    return [operator_ids[start::count] for start in range(count)]
+
+
+@op(out=DynamicOut(list[str]))
 def operators_to_refresh(context: OpExecutionContext, config: RefreshConfig,
-                         pool: ResourceParam[Pool]) -> Iterator[DynamicOutput[str]]:
-    """One output per operator: the registry's, or the ones asked for (unknown ids fail here)."""
+                         pool: ResourceParam[Pool]) -> Iterator[DynamicOutput[list[str]]]:
+    """The registry's operators (or the ones asked for; unknown ids fail here), in batches."""
     wanted = config.operator_ids or pool.registry.ids
     for operator_id in wanted:
         pool.operator(operator_id)  # raises, naming the known operators
@@ -87,27 +117,50 @@ def operators_to_refresh(context: OpExecutionContext, config: RefreshConfig,
     missing = [operator_id for operator_id in wanted if operator_id not in known]
     if missing:
         context.instance.add_dynamic_partitions("operators", missing)
-    for operator_id in wanted:
-        yield DynamicOutput(operator_id, mapping_key=mapping_key(operator_id))
+    for batch in batches(list(wanted), config.operators_per_step):
+        yield DynamicOutput(batch, mapping_key=batch_key(batch), metadata={"operators": MetadataValue.json(batch)})
 
 
-@op(pool=FEED_FETCH_POOL)
-def refresh_operator(context: OpExecutionContext, operator_id: str, pool: ResourceParam[Pool],
-                     feed_client: ResourceParam[FeedClientFactory]) -> str:
-    """The operator's partition of collected_feeds, feed_validation, accepted_feed and
-    normalised_feed, in order, recorded as their materialisations and check results."""
+@op(pool=FEED_FETCH_POOL, out=Out(list[str]))
+def refresh_operators(context: OpExecutionContext, operator_ids: list[str], pool: ResourceParam[Pool],
+                      feed_client: ResourceParam[FeedClientFactory]) -> Iterator[Any]:
+    """Each operator's partition of collected_feeds, feed_validation, accepted_feed and
+    normalised_feed, in order, recorded as their materialisations and check results as each
+    is done; then the operators refreshed. One that fails does not stop the others: the step
+    fails at the end, naming each failed operator (what the others recorded is kept)."""
     started_after_s = process_age_s()  # the step process's start-up, imports and Dagster's step setup included
+    failed: dict[str, str] = {}
+    for operator_id in operator_ids:
+        try:
+            yield from refresh_one(context, pool, feed_client, operator_id)
+        except Exception as error:  # one operator's failure, reported with the batch's
+            failed[operator_id] = _cause(error)
+            context.log.error(f"{operator_id}: {failed[operator_id]}\n{traceback.format_exc()}")
+    if failed:
+        raise Failure(description="\n".join(f"{operator_id}: {cause}" for operator_id, cause in failed.items()),
+                      metadata={"failed_operators": MetadataValue.json(failed)})
+    yield Output(operator_ids, metadata={
+        "process_start_to_work_s": round(started_after_s, 3), "operators": len(operator_ids),
+        "process_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)})
+
+
+def refresh_one(context: OpExecutionContext, pool: Pool, feed_client: FeedClientFactory,
+                operator_id: str) -> Iterator[AssetMaterialization | AssetCheckEvaluation]:
+    """One operator's four assets, in order, as their events; a failed blocking check stops it there."""
     for asset_name, step in OPERATOR_STEPS:
         result = step(pool, feed_client, operator_id, context)
         key = AssetKey(asset_name)
-        context.log_event(AssetMaterialization(key, partition=operator_id, metadata=dict(result.metadata or {})))
+        yield AssetMaterialization(key, partition=operator_id, metadata=dict(result.metadata or {}))
         for check in result.check_results or []:
-            context.log_event(_evaluation(key, operator_id, check))  # type: ignore[arg-type]  # accepted, typed narrower
+            yield _evaluation(key, operator_id, check)
             if not check.passed and (asset_name, check.check_name) in BLOCKING_CHECKS:
-                raise Failure(description=f"{operator_id}: {asset_name}: blocking check {check.check_name} failed")
-    context.add_output_metadata({"process_start_to_work_s": round(started_after_s, 3),
-                                 "process_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)})
-    return operator_id
+                raise Failure(description=f"{asset_name}: blocking check {check.check_name} failed")
+
+
+def _cause(error: Exception) -> str:
+    """The error's own first line (a Failure's description)."""
+    text = (error.description if isinstance(error, Failure) else None) or str(error)
+    return text.strip().splitlines()[0] if text.strip() else type(error).__name__
 
 
 def process_age_s() -> float:
@@ -128,8 +181,8 @@ def _evaluation(key: AssetKey, operator_id: str, check: AssetCheckResult) -> Ass
     name="refresh_pool",
     executor_def=multiprocess_executor.configured(
         {"start_method": {"forkserver": {"preload_modules": PRELOADED_MODULES}}}),
-    description="Every operator (or the ones configured) collected, validated, accepted and normalised, one "
-                "parallel step per operator in one run; the region's outputs follow (automation) or run after.",
+    description="Every operator (or the ones configured) collected, validated, accepted and normalised in one "
+                "run, in parallel steps of a few operators each; the region's outputs follow (automation) or run after.",
 )
 def refresh_pool_job() -> None:
-    operators_to_refresh().map(refresh_operator)
+    operators_to_refresh().map(refresh_operators)

@@ -10,15 +10,23 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from dagster import DagsterInstance, Definitions, ExecuteInProcessResult, execute_job
+from dagster import (
+    DagsterEvent,
+    DagsterEventType,
+    DagsterInstance,
+    Definitions,
+    ExecuteInProcessResult,
+    MetadataValue,
+    execute_job,
+)
 from dagster._core.definitions.reconstruct import ReconstructableRepository
 
 from assets.partitions import OPERATORS_PARTITION
 from pipelines.definitions import build_definitions
 from pipelines.jobs import collect_job, operator_job, region_job, registry_job
-from pipelines.parallel import mapping_key, refresh_pool_job
+from pipelines.parallel import refresh_pool_job
 from pipelines.resources import PoolResource
 from regie.config import load_registry
 from regie.store.paths import PROJECT_ROOT
@@ -133,8 +141,8 @@ def run_pool(
     the region's outputs. `collect_only` stops after collection. Dagster's console log (with
     tracebacks) only when `verbose`; the causes are in each OperatorRun either way.
 
-    `parallel`: the operators in one `refresh_pool` run instead, one step per operator in parallel
-    processes (the project's own definitions only; it needs a fresh process, since its step
+    `parallel`: the operators in one `refresh_pool` run instead, in parallel steps of a few
+    operators each (the project's own definitions only; it needs a fresh process, since its step
     processes inherit the environment of the first run's forkserver)."""
     run_config = QUIET if verbose else SILENT
     defs = defs or build_definitions()
@@ -192,14 +200,41 @@ def refresh_in_parallel(operator_ids: Sequence[str], instance: DagsterInstance, 
         events = result.all_events
     failures = {event.step_key: event for event in events if event.is_step_failure}
     fan_out = failures.get("operators_to_refresh")
-    runs = []
-    for operator_id in operator_ids:
-        failure = fan_out or failures.get(f"refresh_operator[{mapping_key(operator_id)}]")
-        if failure is None:
-            runs.append(OperatorRun(operator_id, True))
+    causes: dict[str, tuple[str, str]] = {}  # operator id -> its cause and the error's text
+    for step_key, event in failures.items():
+        data = event.step_failure_data
+        described = data.user_failure_data.metadata.get("failed_operators") if data.user_failure_data else None
+        if described is not None:  # the batch ran: the operators that failed in it, with their causes
+            causes.update({operator_id: (cause, "") for operator_id, cause in _json(described).items()})
             continue
-        data = failure.step_failure_data
         message = (data.user_failure_data.description if data.user_failure_data is not None
                    and data.user_failure_data.description else user_cause(data.error) if data.error else "failed")
-        runs.append(OperatorRun(operator_id, False, message, data.error.to_string() if data.error else ""))
+        for operator_id in _batch_operators(step_key or "", events):  # the step itself failed: all of its operators
+            causes[operator_id] = (message, data.error.to_string() if data.error else "")
+    if fan_out is not None:  # nothing ran
+        error = fan_out.step_failure_data.error
+        causes = {operator_id: (user_cause(error) if error else "failed", error.to_string() if error else "")
+                  for operator_id in operator_ids}
+    runs = []
+    for operator_id in operator_ids:
+        if operator_id not in causes:
+            runs.append(OperatorRun(operator_id, True))
+            continue
+        message, details = causes[operator_id]
+        runs.append(OperatorRun(operator_id, False, message, details))
     return runs
+
+
+def _batch_operators(step_key: str, events: Sequence[DagsterEvent]) -> list[str]:
+    """The operators handed to a refresh step (its input, from the fan-out's dynamic output)."""
+    mapping = step_key.partition("[")[2].rstrip("]")
+    for event in events:
+        if event.event_type == DagsterEventType.STEP_OUTPUT and event.step_key == "operators_to_refresh" \
+                and event.step_output_data.mapping_key == mapping:
+            return list(_json(event.step_output_data.metadata.get("operators", MetadataValue.json([]))))
+    return []
+
+
+def _json(entry: MetadataValue) -> Any:
+    """A JSON metadata entry's value."""
+    return entry.value

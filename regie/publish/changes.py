@@ -20,6 +20,7 @@ pairing, so a renamed stop changes the stop, not every trip that calls there.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -100,7 +101,9 @@ class _Pairing:
 def diff_feeds(old: TableLookup | None, new: TableLookup) -> FeedChanges:
     """Changes from `old` to `new` (all-string GTFS tables, e.g. `read_feed_tables`; a dict of
     frames works too). `old` None: the first release, everything is added."""
-    previous: TableLookup = old if old is not None else {}
+    if old is None:
+        return _first_release(new)
+    previous: TableLookup = old
     window = _common_window(previous, new)
     old_stops, new_stops = _stops(previous), _stops(new)
     stop_pairs = _pair(old_stops, new_stops)
@@ -118,7 +121,21 @@ def diff_feeds(old: TableLookup | None, new: TableLookup) -> FeedChanges:
         trips=_changes("trip", trip_pairs, old_trips, new_trips),
         days_gained=[epoch_date(first + int(d)) for d in np.flatnonzero(new_days & ~old_days)],
         days_lost=[epoch_date(first + int(d)) for d in np.flatnonzero(old_days & ~new_days)],
-        first=old is None)
+        first=False)
+
+
+def _first_release(new: TableLookup) -> FeedChanges:
+    """`diff_feeds` with no previous feed: everything is added, so nothing is paired and the
+    trips' contents (their timetables, the costly part of a large feed) are not needed."""
+    window = _common_window({}, new)
+    days, _ = _service_days(new, window)
+    added = {kind: _labelled(sorted(set(frame["id"])), frame.set_index("id"))
+             for kind, frame in (("stop", _stops(new)), ("route", _routes(new)),
+                                 ("trip", _trips(new, {}, None, None, contents=False)))}
+    return FeedChanges(stops=EntityChanges("stop", added=added["stop"]), routes=EntityChanges("route", added=added["route"]),
+                       trips=EntityChanges("trip", added=added["trip"]),
+                       days_gained=[epoch_date(window[0] + int(d)) for d in np.flatnonzero(days)], days_lost=[],
+                       first=True)
 
 
 # --- the content of stops, routes and trips -------------------------------------------------
@@ -194,9 +211,10 @@ def _service_days(feed: TableLookup, window: tuple[int, int]) -> tuple[np.ndarra
 
 
 def _trips(feed: TableLookup, service: dict[str, str], stop_identity: dict[str, str] | None,
-           route_identity: dict[str, str] | None) -> pd.DataFrame:
+           route_identity: dict[str, str] | None, *, contents: bool = True) -> pd.DataFrame:
     """Trips by content; stops and routes of an old feed are named by the new ids they are
-    paired with (`*_identity`), unpaired ones as "old:<id>"."""
+    paired with (`*_identity`), unpaired ones as "old:<id>". `contents` False: ids and labels
+    only (the stop patterns and timetables left empty)."""
     trips, times = _table(feed, "trips"), _table(feed, "stop_times")
     trip_ids = column(trips, "trip_id")
     route = _renamed(column(trips, "route_id"), route_identity)
@@ -209,9 +227,12 @@ def _trips(feed: TableLookup, service: dict[str, str], stop_identity: dict[str, 
     trip_code, trip_names = pd.factorize(calls["trip"])
     starts = np.flatnonzero(np.r_[True, np.diff(trip_code) != 0]) if len(trip_code) else np.zeros(0, dtype=np.int64)
     trip = np.asarray(trip_names, dtype=object)[trip_code[starts]] if len(starts) else np.zeros(0, dtype=object)
-    timed = calls["stop"] + "@" + format_seconds(calls["arrival"]) + "/" + format_seconds(calls["departure"])
-    stops_pattern = pd.Series(_sequence_hashes(calls["stop"], starts), index=trip, dtype=str)
-    timed_pattern = pd.Series(_sequence_hashes(timed, starts), index=trip, dtype=str)
+    if contents:
+        timed = calls["stop"] + "@" + format_seconds(calls["arrival"]) + "/" + format_seconds(calls["departure"])
+        stops_pattern = pd.Series(_sequence_hashes(calls["stop"], starts), index=trip, dtype=str)
+        timed_pattern = pd.Series(_sequence_hashes(timed, starts), index=trip, dtype=str)
+    else:
+        stops_pattern = timed_pattern = pd.Series(dtype=str)
     first_departure = pd.Series(format_seconds(calls["departure"].iloc[starts]).to_numpy(), index=trip, dtype=str)
     fields = {"route": route, "service_days": column(trips, "service_id").map(lambda s: service.get(s, "")),
               "headsign": column(trips, "trip_headsign"), "direction": column(trips, "direction_id"),
@@ -281,18 +302,27 @@ def _changes(kind: str, pairing: _Pairing, old: pd.DataFrame, new: pd.DataFrame)
         if len(old.columns) else []
     old_by_id, new_by_id = old.set_index("id"), new.set_index("id")
     changed = []
-    for id_old, id_new in zip(pairing.changed["id_old"], pairing.changed["id_new"], strict=True):
-        before, after = old_by_id.loc[id_old], new_by_id.loc[id_new]
-        differ = {name: [_shown(name, before[name]), _shown(name, after[name])]
-                  for name in fields if before[name] != after[name]}
-        changed.append({"id": id_new, "old_id": id_old, "label": after["label"], "fields": differ})
+    if len(pairing.changed):  # row by row through plain lists: a frame's .loc per pair costs tens of µs
+        before_rows = old_by_id.loc[pairing.changed["id_old"], ["label", *fields]].to_dict("records")
+        after_rows = new_by_id.loc[pairing.changed["id_new"], ["label", *fields]].to_dict("records")
+        for id_old, id_new, before, after in zip(pairing.changed["id_old"], pairing.changed["id_new"], before_rows,
+                                                 after_rows, strict=True):
+            differ = {name: [_shown(name, before[name]), _shown(name, after[name])]
+                      for name in fields if before[name] != after[name]}
+            changed.append({"id": id_new, "old_id": id_old, "label": after["label"], "fields": differ})
     return EntityChanges(
         kind,
-        added=[{"id": i, "label": new_by_id.at[i, "label"]} for i in pairing.added],
-        removed=[{"id": i, "label": old_by_id.at[i, "label"]} for i in pairing.removed],
+        added=_labelled(pairing.added, new_by_id),
+        removed=_labelled(pairing.removed, old_by_id),
         changed=sorted(changed, key=lambda item: item["id"]),
         unchanged=len(pairing.same),
         renumbered=int((pairing.same["id_old"] != pairing.same["id_new"]).sum()))
+
+
+def _labelled(ids: list[str], by_id: pd.DataFrame) -> list[dict[str, Any]]:
+    """{"id", "label"} of each id, looked up once for all of them."""
+    labels = by_id["label"].reindex(ids).tolist() if ids else []
+    return [{"id": id_, "label": label} for id_, label in zip(ids, labels, strict=True)]
 
 
 def _shown(name: str, value: str) -> str:
@@ -315,17 +345,29 @@ def date_ranges(days: list[date]) -> list[tuple[date, date]]:
     return ranges
 
 
+OPERATOR_KEYS = {"agency": "agency_id", "stops": "stop_id", "routes": "route_id", "trips": "trip_id",
+                 "stop_times": "trip_id", "calendar": "service_id", "calendar_dates": "service_id"}
+
+
 def operator_feed(feed: TableLookup, operator: str) -> dict[str, pd.DataFrame]:
     """The rows of one operator in a regional feed (ids namespaced `<operator>:<id>`)."""
-    prefix = operator + ":"
-    keys = {"agency": "agency_id", "stops": "stop_id", "routes": "route_id", "trips": "trip_id",
-            "stop_times": "trip_id", "calendar": "service_id", "calendar_dates": "service_id"}
-    tables = {}
-    for name, key in keys.items():
-        frame = feed.get(name)
-        if frame is not None:
-            tables[name] = frame[column(frame, key).str.startswith(prefix).to_numpy()]
-    return tables
+    return operator_feeds(feed, [operator]).get(operator, {})
+
+
+def operator_feeds(feed: TableLookup | None, operators: Collection[str]) -> dict[str, dict[str, pd.DataFrame]]:
+    """`operator_feed` for each of `operators`, every table split in one pass (a region of many
+    operators is read once, not once per operator)."""
+    split: dict[str, dict[str, pd.DataFrame]] = {operator: {} for operator in operators}
+    for name, key in OPERATOR_KEYS.items():
+        frame = feed.get(name) if feed is not None else None
+        if frame is None:
+            continue
+        namespace = column(frame, key).str.partition(":")
+        owner = namespace[0].where(namespace[1] == ":", "").to_numpy()
+        rows = pd.Series(np.arange(len(frame))).groupby(owner).indices
+        for operator in split:
+            split[operator][name] = frame.iloc[rows.get(operator, np.zeros(0, dtype=np.int64))]
+    return split
 
 
 def feed_operators(feed: TableLookup | None) -> set[str]:

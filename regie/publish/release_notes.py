@@ -23,7 +23,7 @@ from regie.publish.changes import (
     date_ranges,
     diff_feeds,
     feed_operators,
-    operator_feed,
+    operator_feeds,
 )
 
 NOTES_JSON = "release-notes.json"
@@ -54,9 +54,9 @@ def release_notes(old: TableLookup | None, new: TableLookup, *, release: str, pr
     """The changes between two regional feeds (namespaced ids), for the region and for every
     operator in either feed (`old` None: the first release)."""
     before = feed_operators(old)
-    per_operator = {op: diff_feeds(operator_feed(old, op) if old is not None and op in before else None,
-                                   operator_feed(new, op))
-                    for op in sorted(before | feed_operators(new))}
+    operators = sorted(before | feed_operators(new))
+    old_parts, new_parts = operator_feeds(old, before), operator_feeds(new, operators)
+    per_operator = {op: diff_feeds(old_parts[op] if op in before else None, new_parts[op]) for op in operators}
     return ReleaseNotes(release, previous, diff_feeds(old, new), per_operator, dict(operator_names or {}))
 
 
@@ -64,7 +64,7 @@ def write_release_notes(notes: ReleaseNotes, folder: Path) -> list[Path]:
     """`release-notes.json` and `release-notes.md` in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     json_path, markdown_path = folder / NOTES_JSON, folder / NOTES_MARKDOWN
-    json_path.write_text(json.dumps(notes.to_dict(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    json_path.write_text(json.dumps(notes.to_dict(), ensure_ascii=False) + "\n", encoding="utf-8")
     markdown_path.write_text(render_markdown(notes), encoding="utf-8")
     return [json_path, markdown_path]
 

@@ -92,18 +92,24 @@ def test_operators_refresh_in_parallel_steps_of_one_run(tmp_path: Path, instance
             .get_reconstructable_job("refresh_pool")
         pool_config = {"config_dir": str(configs), "data_dir": str(data),
                        **({"database_url": catalogue_url} if catalogue_url else {})}
-        run_config = {"resources": {"pool": {"config": pool_config}}}
+        # two operators per step: hiribus and gone in one batch, txingudi-ferry in the other
+        run_config = {"resources": {"pool": {"config": pool_config}},
+                      "ops": {"operators_to_refresh": {"config": {"operators_per_step": 2}}}}
         with execute_job(job, instance=instance, run_config=run_config, raise_on_error=False) as result:
             assert not result.success  # 'gone' cannot be fetched
-            failed = {event.step_key for event in result.all_events if event.event_type == DagsterEventType.STEP_FAILURE}
-            assert failed == {"refresh_operator[gone]"}
+            failures = {event.step_key: event.step_failure_data for event in result.all_events
+                        if event.event_type == DagsterEventType.STEP_FAILURE}
+            assert set(failures) == {"refresh_operators[hiribus_and_1_more]"}
+            failure = failures["refresh_operators[hiribus_and_1_more]"].user_failure_data
+            assert list(failure.metadata["failed_operators"].value) == ["gone"]  # hiribus, in the same batch, did not fail
+            assert failure.description.startswith("gone: ")
             succeeded = {event.step_key for event in result.all_events if event.event_type == DagsterEventType.STEP_SUCCESS}
-            assert {"refresh_operator[hiribus]", "refresh_operator[txingudi_2d_ferry]"} <= succeeded
+            assert "refresh_operators[txingudi_2d_ferry]" in succeeded
 
             # each step ran in its own process, forked from the forkserver
             pids = {event.pid for event in result.all_events
-                    if event.event_type == DagsterEventType.STEP_START and event.step_key.startswith("refresh_operator")}
-            assert len(pids) == 3
+                    if event.event_type == DagsterEventType.STEP_START and event.step_key.startswith("refresh_operators")}
+            assert len(pids) == 2
 
             for asset in ("collected_feeds", "feed_validation", "accepted_feed", "normalised_feed"):
                 partitions = instance.get_materialized_partitions(AssetKey(asset))
@@ -147,3 +153,16 @@ def test_regie_run_parallel_reports_each_operator(tmp_path: Path):
     assert "ran     hiribus" in done.stdout
     assert "FAILED  gone:" in done.stdout and "gone.zip" in done.stdout and "Traceback" not in done.stdout
     assert (data / "integration" / "internal" / "regional.zip").is_file(), done.stdout
+
+
+def test_operators_are_dealt_into_batches():
+    from pipelines.parallel import batch_key, batches
+
+    ids = [f"op{n}" for n in range(10)]
+    dealt = batches(ids, cores=2)  # 4 steps per core: 8 batches
+    assert len(dealt) == 8 and sorted(sum(dealt, [])) == sorted(ids)
+    assert dealt[0] == ["op0", "op8"] and dealt[7] == ["op7"]  # round-robin: neighbours land apart
+    assert batches(ids, per_step=5) == [["op0", "op2", "op4", "op6", "op8"], ["op1", "op3", "op5", "op7", "op9"]]
+    assert batches(ids[:3], cores=2) == [["op0"], ["op1"], ["op2"]]  # a small region: one operator per step
+    assert batches([], cores=2) == []
+    assert batch_key(["a-b", "c"]) == "a_2d_b_and_1_more" and batch_key(["a-b"]) == "a_2d_b"

@@ -55,6 +55,12 @@ def test_first_release_adds_everything():
     changes = diff_feeds(None, feed())
     assert changes.first and counts(changes.stops) == (3, 0, 0) and counts(changes.trips) == (2, 0, 0)
     assert len(changes.days_gained) == 20  # the weekdays of 5-30 January 2026
+    # the shortcut (nothing to pair) lists what a diff against an empty feed lists, labels included
+    against_empty = diff_feeds({}, feed())
+    assert changes.to_dict()["stops"] == against_empty.to_dict()["stops"]
+    assert changes.to_dict()["trips"] == against_empty.to_dict()["trips"]
+    assert changes.to_dict()["routes"] == against_empty.to_dict()["routes"]
+    assert changes.days_gained == against_empty.days_gained
 
 
 def test_renumbered_ids_with_the_same_content_are_not_changes():
