@@ -33,6 +33,10 @@ REGION = (
 FEED_FETCH_POOL = "feed_fetch"  # collection: network-bound, many at once
 REGION_MERGE_POOL = "region_merge"  # the region's integration: memory-bound, one or two at once
 
+# The region's longest chain (the regional feeds' gate → the release → its leak scan) goes first
+# when steps wait for a core: Dagster's executors start the highest `dagster/priority` first.
+CRITICAL_PATH = {"dagster/priority": "10"}
+
 # A collection step that failed unexpectedly (its process died, the catalogue was unreachable) is
 # retried; a failed fetch is not (the HTTP client already retried what is worth retrying).
 COLLECTION_RETRY = RetryPolicy(max_retries=2, delay=30, backoff=Backoff.EXPONENTIAL)

@@ -1,5 +1,6 @@
 """The integrator: each operator's versions in force normalised (partitioned), then the region's
-interchange hubs, walking transfers, regional feeds (internal and open) and reconciliation."""
+interchange hubs, walking transfers, regional feeds (internal and open) and reconciliation, and
+the quality gate's verdict on the regional feeds."""
 
 from logging import Logger
 
@@ -16,10 +17,11 @@ from dagster import (
     multi_asset,
 )
 
-from assets.automation import PER_OPERATOR, REGION, REGION_MERGE_POOL
+from assets.automation import CRITICAL_PATH, PER_OPERATOR, REGION, REGION_MERGE_POOL
 from assets.partitions import operator_check, operators_partitions
 from assets.previews import markdown_table
 from assets.validate import accepted_feed
+from regie.integrate.integrator import FEED_NAMES
 from regie.integrate.merge.audit import foreign_ids, unbalanced_tables
 from regie.integrate.run import gate_regional_feeds, normalise_for_pool, region_integration
 from regie.pool import Pool
@@ -32,6 +34,7 @@ POOL_CHECKS = "pool_checks_clean"
 RECONCILED = "every_row_accounted_for"
 
 HUBS, TRANSFERS, FEEDS, RECONCILIATION = "stop_hubs", "walking_transfers", "regional_feeds", "integration_reconciliation"
+FEEDS_QUALITY = "regional_feed_quality"
 
 
 @asset(
@@ -98,8 +101,6 @@ def normalise_operator(pool: Pool, operator_id: str, log: Logger) -> Materialize
     check_specs=[
         AssetCheckSpec(MATCHES_REVIEWED, asset=HUBS,
                        description="No doubtful stop match awaits review, and every override names known stops."),
-        AssetCheckSpec(FEEDS_PASS_GATE, asset=FEEDS,
-                       description="Both regional feeds pass the quality gate (no blocking finding)."),
         AssetCheckSpec(OPEN_FEED_OPEN_ONLY, asset=FEEDS,
                        description="The open feed holds no id of an operator whose data is restricted."),
         AssetCheckSpec(POOL_CHECKS, asset=RECONCILIATION,
@@ -111,7 +112,6 @@ def normalise_operator(pool: Pool, operator_id: str, log: Logger) -> Materialize
 def region_integration_assets(context: AssetExecutionContext, pool: ResourceParam[Pool]):
     """Match, transfer, merge, validate and reconcile the region from the normalised feeds."""
     integration, files = region_integration(pool)
-    verdicts = gate_regional_feeds(pool, files)
     match = integration.match
 
     yield MaterializeResult(asset_key=HUBS, metadata={
@@ -143,15 +143,10 @@ def region_integration_assets(context: AssetExecutionContext, pool: ResourcePara
         "internal": MetadataValue.path(str(files["internal/regional"])),
         "open": MetadataValue.path(str(files["open/regional"])),
         "preview": MetadataValue.md(markdown_table(
-            ["feed", "operators", "stops", "trips", "errors", "warnings", "report"],
-            [[v.name, len(integration.feeds[v.name].operators), integration.feeds[v.name].row_counts().get("stops", 0),
-              integration.feeds[v.name].row_counts().get("trips", 0), v.counts.get("ERROR", 0),
-              v.counts.get("WARNING", 0), str(v.report_html)] for v in verdicts])),
+            ["feed", "operators", "stops", "trips"],
+            [[name, len(feed.operators), feed.row_counts().get("stops", 0), feed.row_counts().get("trips", 0)]
+             for name, feed in integration.feeds.items()])),
     })
-    blocked = {v.name: v.counts for v in verdicts if v.blocked}
-    yield AssetCheckResult(asset_key=FEEDS, check_name=FEEDS_PASS_GATE, passed=not blocked,
-                           severity=AssetCheckSeverity.ERROR,
-                           metadata={"verdicts": MetadataValue.json({v.name: v.counts for v in verdicts})})
     yield AssetCheckResult(asset_key=FEEDS, check_name=OPEN_FEED_OPEN_ONLY, passed=not leaks,
                            severity=AssetCheckSeverity.ERROR, metadata={"foreign_ids": MetadataValue.json(leaks)})
 
@@ -172,3 +167,28 @@ def region_integration_assets(context: AssetExecutionContext, pool: ResourcePara
                                ["code", "severity", "findings"], counts.values.tolist()))})
     yield AssetCheckResult(asset_key=RECONCILIATION, check_name=RECONCILED, passed=not unbalanced,
                            severity=AssetCheckSeverity.ERROR, metadata={"unbalanced": MetadataValue.json(unbalanced)})
+
+
+@asset(
+    deps=[FEEDS],
+    group_name="integrate",
+    op_tags=CRITICAL_PATH,
+    kinds={"python", "html"},
+    owners=["team:integration"],
+    automation_condition=REGION,
+    check_specs=[AssetCheckSpec(FEEDS_PASS_GATE, asset=FEEDS_QUALITY,
+                                description="Both regional feeds pass the quality gate (no blocking finding).")],
+)
+def regional_feed_quality(pool: ResourceParam[Pool]) -> MaterializeResult:
+    """The quality gate's verdict on both regional feeds, at the region's `as_of`, with their
+    reports under `reports/_region/<feed>/` (the open one is published with the release). A step
+    of its own, so that it runs beside the journey graphs."""
+    files = {f"{name}/regional": pool.paths.integration_dir / name / "regional.zip" for name in FEED_NAMES}
+    verdicts = gate_regional_feeds(pool, files)
+    blocked = {v.name: v.counts for v in verdicts if v.blocked}
+    return MaterializeResult(
+        metadata={"preview": MetadataValue.md(markdown_table(
+            ["feed", "errors", "warnings", "report"],
+            [[v.name, v.counts.get("ERROR", 0), v.counts.get("WARNING", 0), str(v.report_html)] for v in verdicts]))},
+        check_results=[AssetCheckResult(check_name=FEEDS_PASS_GATE, passed=not blocked, severity=AssetCheckSeverity.ERROR,
+                                        metadata={"verdicts": MetadataValue.json({v.name: v.counts for v in verdicts})})])

@@ -1,17 +1,20 @@
-"""Publishing: the open-data release (files, catalogue, portal) and the SQL database of its tables."""
+"""Publishing: the open-data release (files, catalogue, portal), its checks, and the SQL database
+of its tables."""
+
+from pathlib import Path
 
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
-    AssetCheckSpec,
     AssetExecutionContext,
     MaterializeResult,
     MetadataValue,
     ResourceParam,
     asset,
+    asset_check,
 )
 
-from assets.automation import DAILY_FRESHNESS, REGION
+from assets.automation import CRITICAL_PATH, DAILY_FRESHNESS, REGION
 from assets.previews import markdown_table
 from regie.pool import Pool
 from regie.publish.audit import catalogue_violations, release_leaks
@@ -24,31 +27,23 @@ NO_RESTRICTED = "no_restricted_operator_in_release"
 
 
 @asset(
-    deps=["regional_feeds", "quality_overview", "integration_fees", "open_journey_graph"],
+    deps=["regional_feeds", "regional_feed_quality", "quality_overview", "integration_fees", "open_journey_graph"],
     group_name="publish",
+    op_tags=CRITICAL_PATH,
     kinds={"python", "parquet", "html"},
     owners=["team:open-data"],
     automation_condition=REGION,
     freshness_policy=DAILY_FRESHNESS,
-    check_specs=[
-        AssetCheckSpec(CATALOGUE_CONFORMS, asset="release",
-                       description="The release's catalogue has no sh:Violation against the DCAT-AP 3.0.0 and "
-                                   "mobilityDCAT-AP 1.0.0 shapes (skipped when the shapes are not installed)."),
-        AssetCheckSpec(NO_RESTRICTED, asset="release",
-                       description="No published file (zip members and Parquet values included) holds the namespace, "
-                                   "a name or a stop position of a restricted operator (regie.publish.leaks)."),
-    ],
 )
 def release(context: AssetExecutionContext, pool: ResourceParam[Pool]) -> MaterializeResult:
     """The pool's open-data release `releases/<UTC time>/site/`: the open regional GTFS feed and
     each open operator's feed, every table as Parquet and CSV, GeoJSON of stops and routes, GBFS
     station files, the open journey graph, the open operators' quality reports, ATTRIBUTION.txt,
     a mobilityDCAT-AP catalogue, the portal's pages and SHA256SUMS. Switched in atomically as
-    `releases/latest`; nothing is written when the inputs did not change."""
+    `releases/latest`; nothing is written when the inputs did not change. Its two checks run as
+    steps of their own, beside the database's."""
     outcome = publish_pool(pool)
     site = outcome.release_dir / PUBLIC_DIR
-    found = catalogue_violations(outcome.release_dir)
-    traces = release_leaks(outcome.release_dir, pool.paths.data_dir, pool.registry)
     if outcome.status == "unchanged":
         context.log.info(f"nothing changed since release {outcome.release_id}: no new release")
     files = [path for path in site.rglob("*") if path.is_file()]
@@ -62,14 +57,35 @@ def release(context: AssetExecutionContext, pool: ResourceParam[Pool]) -> Materi
             "portal": MetadataValue.path(str(site / "index.html")),
             "catalogue": MetadataValue.path(str(site / "catalogue.jsonld")),
         },
-        check_results=[
-            AssetCheckResult(check_name=CATALOGUE_CONFORMS, passed=not found, severity=AssetCheckSeverity.ERROR,
-                             metadata={"violations": MetadataValue.json((found or [])[:50]),
-                                       "validated": found is not None}),
-            AssetCheckResult(check_name=NO_RESTRICTED, passed=not traces, severity=AssetCheckSeverity.ERROR,
-                             metadata={"traces": MetadataValue.json(traces[:50])}),
-        ],
     )
+
+
+def _latest(pool: Pool) -> Path:
+    latest = latest_release(releases_dir(pool.paths.data_dir))
+    if latest is None:
+        raise RuntimeError(f"{releases_dir(pool.paths.data_dir)}: no release to check")
+    return latest
+
+
+@asset_check(asset=release, name=CATALOGUE_CONFORMS,
+             description="The release's catalogue has no sh:Violation against the DCAT-AP 3.0.0 and "
+                         "mobilityDCAT-AP 1.0.0 shapes (skipped when the shapes are not installed).")
+def catalogue_conforms(pool: ResourceParam[Pool]) -> AssetCheckResult:
+    latest = _latest(pool)
+    found = catalogue_violations(latest)
+    return AssetCheckResult(passed=not found, severity=AssetCheckSeverity.ERROR,
+                            metadata={"release": latest.name, "violations": MetadataValue.json((found or [])[:50]),
+                                      "validated": found is not None})
+
+
+@asset_check(asset=release, name=NO_RESTRICTED, op_tags=CRITICAL_PATH,
+             description="No published file (zip members and Parquet values included) holds the namespace, a name "
+                         "or a stop position of a restricted operator (regie.publish.leaks).")
+def no_restricted_operator(pool: ResourceParam[Pool]) -> AssetCheckResult:
+    latest = _latest(pool)
+    traces = release_leaks(latest, pool.paths.data_dir, pool.registry)
+    return AssetCheckResult(passed=not traces, severity=AssetCheckSeverity.ERROR,
+                            metadata={"release": latest.name, "traces": MetadataValue.json(traces[:50])})
 
 
 @asset(

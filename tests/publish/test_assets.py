@@ -8,7 +8,14 @@ from pathlib import Path
 
 from dagster import materialize
 
-from assets.publish import CATALOGUE_CONFORMS, NO_RESTRICTED, published_database, release
+from assets.publish import (
+    CATALOGUE_CONFORMS,
+    NO_RESTRICTED,
+    catalogue_conforms,
+    no_restricted_operator,
+    published_database,
+    release,
+)
 from pipelines.resources import PoolResource
 from regie.publish.release import latest_release, release_dirs
 from regie.publish.run import releases_dir
@@ -19,7 +26,8 @@ from tests.publish.conftest import AS_OF
 def _materialise(data_dir: Path):
     pool = PoolResource(config_dir=str(PROJECT_ROOT / "configs"), data_dir=str(data_dir),
                         database_url=f"sqlite:///{data_dir / 'regie.db'}", as_of=AS_OF)
-    return materialize([release, published_database], resources={"pool": pool})
+    return materialize([release, published_database, catalogue_conforms, no_restricted_operator],
+                       resources={"pool": pool})
 
 
 def test_release_and_database_materialise_with_their_checks(pool_data_dir: Path, monkeypatch):
