@@ -21,6 +21,12 @@ the parallel phase: the orchestrating process and every step process (their fork
 stopped and reaped, so Linux's RUSAGE_CHILDREN holds the largest of them).
 `per_process_start_s` is the median, over the operator steps, of the time from the step
 process's start (its fork) to the op body's first line (`pipelines.parallel.process_age_s`).
+
+`two_core_ceiling` is what the machine's cores give this work at best: two copies of the serial
+refresh run side by side (separate instances and data, nothing shared but the machine), as
+2 × (one alone) / (the mean of the two). On a machine whose cores share caches and memory
+bandwidth, pandas-heavy work slows down when both are busy, and no scheduling wins that back.
+`parallel_efficiency` is `parallel_speedup` over that ceiling.
 """
 
 from __future__ import annotations
@@ -100,13 +106,22 @@ def write_configs(folder: Path, region: ManyRegion, server: FeedServer) -> Path:
 
 def run_phase(phase: str, config_dir: Path, work: Path) -> dict:
     """One phase in a fresh Python process; its last line is its JSON figures."""
-    completed = subprocess.run(
+    return run_side_by_side(phase, config_dir, [work])[0]
+
+
+def run_side_by_side(phase: str, config_dir: Path, works: list[Path]) -> list[dict]:
+    """The same phase in one fresh process per work folder, all at once; each one's JSON figures."""
+    processes = [subprocess.Popen(
         [sys.executable, "-m", "bench.scale", "--phase", phase, "--config-dir", str(config_dir), "--work", str(work)],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
-    lines = completed.stdout.strip().splitlines()
-    if completed.returncode != 0 or not lines:
-        raise SystemExit(f"{phase} phase failed ({completed.returncode}):\n{completed.stderr[-4000:]}")
-    return json.loads(lines[-1])
+        cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for work in works]
+    results = []
+    for process in processes:
+        stdout, stderr = process.communicate()
+        lines = stdout.strip().splitlines()
+        if process.returncode != 0 or not lines:
+            raise SystemExit(f"{phase} phase failed ({process.returncode}):\n{stderr[-4000:]}")
+        results.append(json.loads(lines[-1]))
+    return results
 
 
 def run(argv: list[str] | None = None) -> dict:
@@ -135,6 +150,12 @@ def run(argv: list[str] | None = None) -> dict:
         print(f"parallel: {parallel}", file=sys.stderr)
         serial = run_phase("serial", config_dir, Path(scratch) / "serial")
         print(f"serial: {serial}", file=sys.stderr)
+        # What two cores give this work at best: two copies of the serial refresh side by side
+        # (nothing shared but the machine) against one alone.
+        side_by_side = run_side_by_side("serial-refresh", config_dir, [Path(scratch) / f"side{n}" for n in (1, 2)])
+        print(f"serial refresh, two side by side: {side_by_side}", file=sys.stderr)
+    ceiling = 2 * serial["refresh_s"] / statistics.mean(result["refresh_s"] for result in side_by_side)
+    speedup = serial["wall_s"] / parallel["wall_s"]
     return {
         "operators": len(region.operators),
         "stop_times": region.stop_times,
@@ -145,7 +166,9 @@ def run(argv: list[str] | None = None) -> dict:
         "serial_wall_s": serial["wall_s"],
         "serial_refresh_wall_s": serial["refresh_s"],
         "serial_region_wall_s": serial["region_s"],
-        "parallel_speedup": round(serial["wall_s"] / parallel["wall_s"], 2),
+        "parallel_speedup": round(speedup, 2),
+        "two_core_ceiling": round(ceiling, 2),
+        "parallel_efficiency": round(speedup / ceiling, 2),
         "refresh_speedup": round(serial["refresh_s"] / parallel["refresh_s"], 2),
         "peak_rss_mib": parallel["peak_rss_mib"],
         "serial_peak_rss_mib": serial["peak_rss_mib"],
@@ -153,7 +176,7 @@ def run(argv: list[str] | None = None) -> dict:
         "per_process_start_s": parallel["per_process_start_s"],
         "forkserver_start_s": parallel["forkserver_start_s"],
         "step_processes": parallel["step_processes"],
-        "succeeded": parallel["succeeded"] and serial["succeeded"],
+        "succeeded": parallel["succeeded"] and serial["succeeded"] and all(r["succeeded"] for r in side_by_side),
         "cpus": os.cpu_count(),
     }
 
@@ -233,7 +256,7 @@ def parallel_phase(config_dir: Path, work: Path) -> dict:
             "succeeded": refresh_ok and region_ok}
 
 
-def serial_phase(config_dir: Path, work: Path) -> dict:
+def serial_phase(config_dir: Path, work: Path, *, refresh_only: bool = False) -> dict:
     # lazy: Dagster and the definitions are imported by the phase process only
     import importlib
 
@@ -247,6 +270,8 @@ def serial_phase(config_dir: Path, work: Path) -> dict:
     refresh = defs.resolve_job_def("refresh_pool").execute_in_process(
         run_config=run_config, instance=instance, raise_on_error=False)
     refreshed = time.perf_counter()
+    if refresh_only:
+        return {"refresh_s": round(refreshed - began, 2), "succeeded": refresh.success}
     outputs = defs.resolve_job_def("region_outputs").execute_in_process(
         run_config=run_config, instance=instance, raise_on_error=False)
     finished = time.perf_counter()
@@ -257,12 +282,15 @@ def serial_phase(config_dir: Path, work: Path) -> dict:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.scale")
-    parser.add_argument("--phase", choices=("parallel", "serial"), required=True)
+    parser.add_argument("--phase", choices=("parallel", "serial", "serial-refresh"), required=True)
     parser.add_argument("--config-dir", type=Path, required=True)
     parser.add_argument("--work", type=Path, required=True)
     args = parser.parse_args(argv)
-    phase = parallel_phase if args.phase == "parallel" else serial_phase
-    print(json.dumps(phase(args.config_dir, args.work)))
+    if args.phase == "parallel":
+        figures = parallel_phase(args.config_dir, args.work)
+    else:
+        figures = serial_phase(args.config_dir, args.work, refresh_only=args.phase == "serial-refresh")
+    print(json.dumps(figures))
     return 0
 
 
