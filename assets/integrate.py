@@ -1,6 +1,6 @@
 """The integrator: each operator's versions in force normalised (partitioned), then the region's
 interchange hubs, walking transfers, regional feeds (internal and open) and reconciliation, and
-the quality gate's verdict on the regional feeds."""
+the quality gate's verdict on each regional feed."""
 
 from logging import Logger
 
@@ -21,20 +21,17 @@ from assets.automation import CRITICAL_PATH, PER_OPERATOR, REGION, REGION_MERGE_
 from assets.partitions import operator_check, operators_partitions
 from assets.previews import markdown_table
 from assets.validate import accepted_feed
-from regie.integrate.integrator import FEED_NAMES
 from regie.integrate.merge.audit import foreign_ids, unbalanced_tables
-from regie.integrate.run import gate_regional_feeds, normalise_for_pool, region_integration
+from regie.integrate.run import gate_regional_feed, normalise_for_pool, region_integration
 from regie.pool import Pool
 
 OPERATOR_INTEGRATED = "operator_integrated"
 MATCHES_REVIEWED = "stop_matches_reviewed"
-FEEDS_PASS_GATE = "regional_feeds_pass_quality_gate"
 OPEN_FEED_OPEN_ONLY = "open_feed_has_only_open_operators"
 POOL_CHECKS = "pool_checks_clean"
 RECONCILED = "every_row_accounted_for"
 
 HUBS, TRANSFERS, FEEDS, RECONCILIATION = "stop_hubs", "walking_transfers", "regional_feeds", "integration_reconciliation"
-FEEDS_QUALITY = "regional_feed_quality"
 
 
 @asset(
@@ -169,26 +166,35 @@ def region_integration_assets(context: AssetExecutionContext, pool: ResourcePara
                            severity=AssetCheckSeverity.ERROR, metadata={"unbalanced": MetadataValue.json(unbalanced)})
 
 
-@asset(
-    deps=[FEEDS],
-    group_name="integrate",
-    op_tags=CRITICAL_PATH,
-    kinds={"python", "html"},
-    owners=["team:integration"],
-    automation_condition=REGION,
-    check_specs=[AssetCheckSpec(FEEDS_PASS_GATE, asset=FEEDS_QUALITY,
-                                description="Both regional feeds pass the quality gate (no blocking finding).")],
-)
-def regional_feed_quality(pool: ResourceParam[Pool]) -> MaterializeResult:
-    """The quality gate's verdict on both regional feeds, at the region's `as_of`, with their
-    reports under `reports/_region/<feed>/` (the open one is published with the release). A step
-    of its own, so that it runs beside the journey graphs."""
-    files = {f"{name}/regional": pool.paths.integration_dir / name / "regional.zip" for name in FEED_NAMES}
-    verdicts = gate_regional_feeds(pool, files)
-    blocked = {v.name: v.counts for v in verdicts if v.blocked}
-    return MaterializeResult(
-        metadata={"preview": MetadataValue.md(markdown_table(
-            ["feed", "errors", "warnings", "report"],
-            [[v.name, v.counts.get("ERROR", 0), v.counts.get("WARNING", 0), str(v.report_html)] for v in verdicts]))},
-        check_results=[AssetCheckResult(check_name=FEEDS_PASS_GATE, passed=not blocked, severity=AssetCheckSeverity.ERROR,
-                                        metadata={"verdicts": MetadataValue.json({v.name: v.counts for v in verdicts})})])
+def _feed_quality(name: str, *, tags: dict[str, str] | None = None):
+    """The asset `<name>_feed_quality`: the quality gate's verdict on one regional feed, a step of its own."""
+
+    @asset(
+        name=f"{name}_feed_quality",
+        deps=[FEEDS],
+        group_name="integrate",
+        op_tags=tags,
+        kinds={"python", "html"},
+        owners=["team:integration"],
+        automation_condition=REGION,
+        description=f"The quality gate's verdict on the {name} regional feed at the region's `as_of`, its report under "
+                    f"`reports/_region/{name}/`{' (published with the release)' if name == 'open' else ''}. A step of its "
+                    "own, so that it runs beside the journey graphs.",
+        check_specs=[AssetCheckSpec(f"{name}_feed_passes_quality_gate", asset=f"{name}_feed_quality",
+                                    description=f"The {name} regional feed passes the quality gate (no blocking finding).")],
+    )
+    def feed_quality(pool: ResourceParam[Pool]) -> MaterializeResult:
+        verdict = gate_regional_feed(pool, name)
+        return MaterializeResult(
+            metadata={"errors": verdict.counts.get("ERROR", 0), "warnings": verdict.counts.get("WARNING", 0),
+                      "report": MetadataValue.path(str(verdict.report_html))},
+            check_results=[AssetCheckResult(check_name=f"{name}_feed_passes_quality_gate", passed=not verdict.blocked,
+                                            severity=AssetCheckSeverity.ERROR,
+                                            metadata={"counts": MetadataValue.json(verdict.counts)})])
+
+    return feed_quality
+
+
+# the open feed's gate is on the way to the release (which publishes its report); the internal one is not
+open_feed_quality = _feed_quality("open", tags=CRITICAL_PATH)
+internal_feed_quality = _feed_quality("internal")

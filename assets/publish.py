@@ -27,7 +27,7 @@ NO_RESTRICTED = "no_restricted_operator_in_release"
 
 
 @asset(
-    deps=["regional_feeds", "regional_feed_quality", "quality_overview", "integration_fees", "open_journey_graph"],
+    deps=["regional_feeds", "open_feed_quality", "quality_overview", "integration_fees", "open_journey_graph"],
     group_name="publish",
     op_tags=CRITICAL_PATH,
     kinds={"python", "parquet", "html"},

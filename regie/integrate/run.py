@@ -120,7 +120,8 @@ def region_integration(pool: Pool) -> tuple[Integration, dict[str, Path]]:
 
 __all__ = [
     "NormalisedOperator",
-        "gate_regional_feeds",
+        "gate_regional_feed",
+    "gate_regional_feeds",
     "normalise_for_pool",
     "normalised_folder",
     "operator_feeds",
@@ -155,9 +156,14 @@ def regional_status(paths: Paths) -> dict[str, dict[str, Any] | None]:
 
 
 def gate_regional_feeds(pool: Pool, files: dict[str, Path]) -> list[BuiltFeedVerdict]:
-    """The quality gate's verdict on each written regional feed (`<name>/regional` in `files`),
-    at the region's `as_of`; reports under `<reports dir>/_region/<name>/`."""
-    return [gate_built_feed(pool.gatekeeper, files[f"{name}/regional"], name=name,
-                            title=f"{pool.region.name} — regional feed ({name})",
-                            folder=pool.paths.reports_dir / "_region" / name)  # "_": apart from operator ids
-            for name in FEED_NAMES]
+    """The quality gate's verdict on each written regional feed (`<name>/regional` in `files`)."""
+    return [gate_regional_feed(pool, name, files[f"{name}/regional"]) for name in FEED_NAMES]
+
+
+def gate_regional_feed(pool: Pool, name: str, path: Path | None = None) -> BuiltFeedVerdict:
+    """The quality gate's verdict on one regional feed (`name` of FEED_NAMES; `path`, else where
+    the integration wrote it) at the region's `as_of`; its report under
+    `<reports dir>/_region/<name>/` ("_": apart from operator ids)."""
+    return gate_built_feed(pool.gatekeeper, path or pool.paths.integration_dir / name / "regional.zip", name=name,
+                           title=f"{pool.region.name} — regional feed ({name})",
+                           folder=pool.paths.reports_dir / "_region" / name)
