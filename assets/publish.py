@@ -19,6 +19,7 @@ from assets.previews import markdown_table
 from regie.pool import Pool
 from regie.publish.audit import catalogue_violations, release_leaks
 from regie.publish.database import load_release, publish_database_url
+from regie.publish.notes_ahead import prepare_notes
 from regie.publish.release import PUBLIC_DIR, latest_release
 from regie.publish.run import publish_pool, releases_dir
 
@@ -27,7 +28,35 @@ NO_RESTRICTED = "no_restricted_operator_in_release"
 
 
 @asset(
-    deps=["regional_feeds", "open_feed_quality", "quality_overview", "integration_fees", "open_journey_graph"],
+    deps=["regional_feeds"],
+    group_name="publish",
+    op_tags=CRITICAL_PATH,
+    kinds={"python", "json"},
+    owners=["team:open-data"],
+    automation_condition=REGION,
+)
+def release_notes(pool: ResourceParam[Pool]) -> MaterializeResult:
+    """What the next release's notes will say changed in the open regional feed since the newest
+    release, worked out ahead (beside the journey graphs) and kept beside the feed; the release
+    uses them while they still match the feed and the previous release (`regie.publish.notes_ahead`)."""
+    regional = pool.paths.integration_dir / "open" / "regional.zip"
+    if not regional.is_file():
+        return MaterializeResult(metadata={"status": "no open regional feed"})
+    notes = prepare_notes(regional, releases_dir(pool.paths.data_dir))
+    region = notes.region
+    rows = [[kind, len(part.added), len(part.removed), len(part.changed)]
+            for kind, part in (("stops", region.stops), ("routes", region.routes), ("trips", region.trips))]
+    return MaterializeResult(metadata={
+        "status": "first release" if region.first else "changes" if not region.is_empty else "no change",
+        "previous": notes.previous or "none",
+        "operators": len(notes.operators),
+        "preview": MetadataValue.md(markdown_table(["kind", "added", "removed", "changed"], rows)),
+    })
+
+
+@asset(
+    deps=["regional_feeds", "open_feed_quality", "release_notes", "quality_overview", "integration_fees",
+          "open_journey_graph"],
     group_name="publish",
     op_tags=CRITICAL_PATH,
     kinds={"python", "parquet", "html"},

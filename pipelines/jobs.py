@@ -5,7 +5,7 @@ from dagster import AssetSelection, define_asset_job
 PER_OPERATOR_GROUPS = ("collect", "validate", "integrate")
 REGION_ASSETS = ("quality_overview", "integration_fees", "stop_hubs", "walking_transfers", "regional_feeds",
                  "open_feed_quality", "internal_feed_quality", "integration_reconciliation", "journey_graph",
-                 "open_journey_graph", "integration_benefit", "release", "published_database")
+                 "open_journey_graph", "integration_benefit", "release_notes", "release", "published_database")
 
 collect_job = define_asset_job(
     "collect_feeds",

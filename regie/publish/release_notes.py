@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,25 @@ def release_notes(old: TableLookup | None, new: TableLookup, *, release: str, pr
     old_parts, new_parts = operator_feeds(old, before), operator_feeds(new, operators)
     per_operator = {op: diff_feeds(old_parts[op] if op in before else None, new_parts[op]) for op in operators}
     return ReleaseNotes(release, previous, diff_feeds(old, new), per_operator, dict(operator_names or {}))
+
+
+def notes_from_dict(data: dict[str, Any]) -> ReleaseNotes:
+    """`ReleaseNotes.to_dict` read back."""
+    operators = {op: _changes_from_dict(entry) for op, entry in data["operators"].items()}
+    return ReleaseNotes(data["release"], data["previous_release"], _changes_from_dict(data["region"]), operators,
+                        {op: entry["name"] for op, entry in data["operators"].items()})
+
+
+def _changes_from_dict(data: dict[str, Any]) -> FeedChanges:
+    def entity(kind: str) -> EntityChanges:
+        part = data[f"{kind}s"]
+        return EntityChanges(kind, part["added"], part["removed"], part["changed"], part["counts"]["unchanged"],
+                             part["counts"]["renumbered"])
+
+    days = data["service_days"]
+    return FeedChanges(entity("stop"), entity("route"), entity("trip"),
+                       [date.fromisoformat(day) for day in days["gained"]],
+                       [date.fromisoformat(day) for day in days["lost"]], first=data["first_release"])
 
 
 def write_release_notes(notes: ReleaseNotes, folder: Path) -> list[Path]:

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING
 
 from regie.config import Registry
 from regie.config.region import Region
-from regie.gtfs.feed_tables import read_feed_tables
 from regie.pages.i18n import N_, gettext, page_languages
 from regie.publish.catalogue import CatalogueInfo, Dataset, Distribution, build_catalogue, write_catalogue
 from regie.publish.contents import (
@@ -45,9 +44,10 @@ from regie.publish.licences import (
     regional_licence,
     rights_statement,
 )
+from regie.publish.notes_ahead import compute_notes, notes_made_ahead
 from regie.publish.portal import PortalContent, write_portal
 from regie.publish.release import PUBLIC_DIR, ReleaseOutcome, file_sha256, publish_release, read_manifest
-from regie.publish.release_notes import release_notes, render_text, write_release_notes
+from regie.publish.release_notes import render_text, write_release_notes
 from regie.publish.sources import OperatorSources, ReleaseSources, find_sources
 from regie.publish.tables import write_feed_tables
 
@@ -322,14 +322,13 @@ class _Builder:
         (self.site / DATASETS_FILE).write_text(json.dumps(listing, indent=1, ensure_ascii=False), encoding="utf-8")
 
     def _release_notes(self, release_id: str, previous: Path | None) -> str | None:
-        """release-notes.{json,md}: what changed in the regional feed since the previous release."""
+        """release-notes.{json,md}: what changed in the regional feed since the previous release
+        (worked out ahead by the `release_notes` asset when it still holds, `regie.publish.notes_ahead`)."""
         if self.sources.regional_zip is None:
             return None
-        old_zip = previous / PUBLIC_DIR / "gtfs" / "regional.zip" if previous else None
-        old = read_feed_tables(old_zip) if old_zip is not None and old_zip.is_file() else None
-        notes = release_notes(old, read_feed_tables(self.sources.regional_zip), release=release_id,
-                              previous=previous.name if previous else None,
-                              operator_names={entry.operator.id: entry.operator.name for entry in self.sources.operators})
+        names = {entry.operator.id: entry.operator.name for entry in self.sources.operators}
+        notes = (notes_made_ahead(self.sources.regional_zip, previous, release=release_id, operator_names=names)
+                 or compute_notes(self.sources.regional_zip, previous, release=release_id, operator_names=names))
         write_release_notes(notes, self.site)
         return render_text(notes)  # shown as plain text in the portal: no Markdown escapes
 

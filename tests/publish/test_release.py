@@ -263,3 +263,36 @@ def test_script_urls_of_a_feed_reach_no_published_file(tmp_path: Path):
     assert set(stop_urls) == {""}  # the column is published, its script URLs emptied
     hits = [path.name for path in release.rglob("*") if path.is_file() and b"javascript:" in _text_of(path).lower()]
     assert hits == []
+
+
+def test_notes_made_ahead_are_used_only_while_they_still_hold(pool_data_dir: Path):
+    from regie.publish.notes_ahead import ahead_path, notes_made_ahead, prepare_notes
+
+    regional = pool_data_dir / "integration" / "open" / "regional.zip"
+    releases = releases_dir(pool_data_dir)
+    first = publish(_context(pool_data_dir), now=T0)
+    stop_id = rename_first_stop(pool_data_dir, "Gare renommée")
+    prepared = prepare_notes(regional, releases)  # as the release_notes asset does, before the release
+    assert [item["id"] for item in prepared.region.stops.changed] == [stop_id]
+    kept = notes_made_ahead(regional, first.release_dir, release="r", operator_names={"hiribus": "Hiribus"})
+    assert kept is not None and kept.release == "r" and kept.previous == first.release_id
+    assert kept.region.to_dict() == prepared.region.to_dict()
+    assert {op: changes.to_dict() for op, changes in kept.operators.items()} == \
+        {op: changes.to_dict() for op, changes in prepared.operators.items()}
+
+    # the release takes them rather than working them out again (marked here to tell them apart)
+    kept_file = json.loads(ahead_path(regional).read_text())
+    kept_file["notes"]["region"]["stops"]["changed"][0]["label"] = "made ahead"
+    ahead_path(regional).write_text(json.dumps(kept_file))
+    second = publish(_context(pool_data_dir), now=T0 + timedelta(days=1))
+    notes = json.loads((second.release_dir / "site" / "release-notes.json").read_text())
+    assert notes["release"] == second.release_id and notes["previous_release"] == first.release_id
+    assert notes["region"]["stops"]["changed"][0]["label"] == "made ahead"
+
+    # stale: made against another previous release, or for another feed: never used
+    assert notes_made_ahead(regional, second.release_dir, release="r", operator_names={}) is None
+    prepare_notes(regional, releases)
+    _touch_regional_feed(pool_data_dir, "changed")
+    assert notes_made_ahead(regional, second.release_dir, release="r", operator_names={}) is None
+    ahead_path(regional).write_text("{not json", encoding="utf-8")
+    assert notes_made_ahead(regional, second.release_dir, release="r", operator_names={}) is None
