@@ -33,9 +33,11 @@ REGION = (
 FEED_FETCH_POOL = "feed_fetch"  # collection: network-bound, many at once
 REGION_MERGE_POOL = "region_merge"  # the region's integration: memory-bound, one or two at once
 
-# The region's longest chain (the regional feeds' gate → the release → its leak scan) goes first
-# when steps wait for a core: Dagster's executors start the highest `dagster/priority` first.
+# When steps wait for a core, Dagster's executors start the highest `dagster/priority` first: the
+# region's longest chain (the open feed's gate and the release notes → the release → its leak
+# scan) first, what nothing waits for (the internal feed's gate, the integration benefit) last.
 CRITICAL_PATH = {"dagster/priority": "10"}
+OFF_PATH = {"dagster/priority": "-10"}
 
 # A collection step that failed unexpectedly (its process died, the catalogue was unreachable) is
 # retried; a failed fetch is not (the HTTP client already retried what is worth retrying).

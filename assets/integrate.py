@@ -17,7 +17,7 @@ from dagster import (
     multi_asset,
 )
 
-from assets.automation import CRITICAL_PATH, PER_OPERATOR, REGION, REGION_MERGE_POOL
+from assets.automation import CRITICAL_PATH, OFF_PATH, PER_OPERATOR, REGION, REGION_MERGE_POOL
 from assets.partitions import operator_check, operators_partitions
 from assets.previews import markdown_table
 from assets.validate import accepted_feed
@@ -197,4 +197,4 @@ def _feed_quality(name: str, *, tags: dict[str, str] | None = None):
 
 # the open feed's gate is on the way to the release (which publishes its report); the internal one is not
 open_feed_quality = _feed_quality("open", tags=CRITICAL_PATH)
-internal_feed_quality = _feed_quality("internal")
+internal_feed_quality = _feed_quality("internal", tags=OFF_PATH)

@@ -15,7 +15,7 @@ from dagster import (
     asset,
 )
 
-from assets.automation import REGION
+from assets.automation import CRITICAL_PATH, OFF_PATH, REGION
 from assets.collect import collected_feeds
 from assets.integrate import FEEDS
 from assets.previews import markdown_table
@@ -105,6 +105,7 @@ def journey_graph(context: AssetExecutionContext, pool: ResourceParam[Pool]) -> 
     deps=[FEEDS, collected_feeds],
     group_name="journeys",
     automation_condition=REGION,
+    op_tags=CRITICAL_PATH,  # the release waits for it
     kinds={"python", "parquet"},
     owners=["team:integration"],
     check_specs=[AssetCheckSpec(OPEN_SERVICE_EVERY_DAY, asset="open_journey_graph",
@@ -123,6 +124,7 @@ def open_journey_graph(context: AssetExecutionContext, pool: ResourceParam[Pool]
     deps=[journey_graph],
     group_name="journeys",
     automation_condition=REGION,
+    op_tags=OFF_PATH,
     kinds={"python", "csv"},
     owners=["team:integration"],
 )
