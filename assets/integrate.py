@@ -76,6 +76,7 @@ def normalise_operator(pool: Pool, operator_id: str, log: Logger) -> Materialize
 
 @multi_asset(
     pool=REGION_MERGE_POOL,
+    op_tags=CRITICAL_PATH,
     specs=[
         AssetSpec(HUBS, deps=[normalised_feed], group_name="integrate", automation_condition=REGION, kinds={"python", "csv"},
                   owners=["team:integration"],
