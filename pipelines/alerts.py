@@ -26,25 +26,37 @@ PARTITION_TAG = "dagster/partition"
 CHECK_EVENTS_PER_TICK = 500  # per check
 
 
-def _failure_cause(context: RunFailureSensorContext) -> tuple[str | None, str]:
-    """The failed step (op) and the library's own one-line message, else Dagster's."""
+def _failures(context: RunFailureSensorContext) -> list[tuple[str | None, str | None, str]]:
+    """(operator, failed step, one-line cause) of a failed run: each operator a `refresh_pool`
+    batch names as failed, else the first failed step with the library's own message (else
+    Dagster's), the operator being the run's partition."""
+    partition = context.dagster_run.tags.get(PARTITION_TAG)
+    batched: list[tuple[str | None, str | None, str]] = []
+    first: tuple[str | None, str | None, str] | None = None
     for event in context.get_step_failure_events():
         data = event.step_failure_data
-        if data.user_failure_data is not None and data.user_failure_data.description:
-            return event.step_key, data.user_failure_data.description.strip().splitlines()[0]
-        if data.error is not None:
-            return event.step_key, data.error.message.strip().splitlines()[0]
-    return None, (context.failure_event.message or "run failed").strip().splitlines()[0]
+        user = data.user_failure_data
+        failed = user.metadata.get("failed_operators") if user is not None else None
+        if failed is not None and isinstance(failed.value, dict):
+            batched += [(operator_id, event.step_key, str(cause)) for operator_id, cause in failed.value.items()]
+        elif first is None and user is not None and user.description:
+            first = (partition, event.step_key, user.description.strip().splitlines()[0])
+        elif first is None and data.error is not None:
+            first = (partition, event.step_key, data.error.message.strip().splitlines()[0])
+    if batched:
+        return batched
+    return [first or (partition, None, (context.failure_event.message or "run failed").strip().splitlines()[0])]
 
 
 @run_failure_sensor(name="alert_on_run_failure", default_status=DefaultSensorStatus.RUNNING,
                     minimum_interval_seconds=30)
 def alert_on_run_failure(context: RunFailureSensorContext, pool: ResourceParam[Pool]) -> None:
-    """Any failed run of the pool: one ERROR alert naming the operator and the failed step."""
+    """Any failed run of the pool: an ERROR alert naming the operator and the failed step (one
+    per failed operator of a `refresh_pool` run)."""
     run = context.dagster_run
-    step, cause = _failure_cause(context)
-    raise_alert(Alert("run_failure", "ERROR", cause, operator_id=run.tags.get(PARTITION_TAG), asset=step,
-                      run_id=run.run_id), region=pool.region, catalogue=pool.catalogue)
+    for operator_id, step, cause in _failures(context):
+        raise_alert(Alert("run_failure", "ERROR", cause, operator_id=operator_id, asset=step, run_id=run.run_id),
+                    region=pool.region, catalogue=pool.catalogue)
 
 
 @sensor(name="alert_on_failed_checks", default_status=DefaultSensorStatus.RUNNING, minimum_interval_seconds=30)

@@ -143,7 +143,7 @@ def refresh_operators(context: OpExecutionContext, operator_ids: list[str], pool
     yield Output(operator_ids, metadata={
         "process_start_to_work_s": round(started_after_s, 3), "operators": len(operator_ids),
         "process_cpu_s": round(usage.ru_utime + usage.ru_stime, 2), "process_wall_s": round(process_age_s(), 2),
-        "process_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)})
+        "process_peak_rss_mib": round(usage.ru_maxrss / 1024, 1)})
 
 
 def refresh_one(context: OpExecutionContext, pool: Pool, feed_client: FeedClientFactory,

@@ -150,3 +150,24 @@ def test_status_shows_each_operators_last_alert(pool_with_a_broken_operator):
                                        "status", "--json"])
     operators = {operator["id"]: operator for operator in json.loads(report.output)["operators"]}
     assert operators["gone"]["last_alert"]["severity"] == "ERROR" and operators["good"]["last_alert"] is None
+
+
+def test_a_failed_refresh_batch_alerts_each_failed_operator(pool_with_a_broken_operator):
+    setup = pool_with_a_broken_operator
+    instance, received = setup["instance"], setup["received"]
+    job = setup["defs"].resolve_job_def("refresh_pool")
+    result = job.execute_in_process(  # one batch of both: 'gone' cannot be fetched, 'good' has no valid feed
+        instance=instance, raise_on_error=False,
+        run_config={"ops": {"operators_to_refresh": {"config": {"operator_ids": ["good", "gone"], "operators_per_step": 2}}}})
+    assert not result.success
+    failure = next(event for event in instance.all_logs(result.run_id)
+                   if event.dagster_event and event.dagster_event.event_type == DagsterEventType.RUN_FAILURE)
+    with Pool.open(setup["pool"].paths()) as pool:
+        context = build_run_status_sensor_context(
+            sensor_name="alert_on_run_failure", dagster_event=failure.dagster_event, dagster_instance=instance,
+            dagster_run=instance.get_run_by_id(result.run_id), resources={"pool": pool}).for_run_failure()
+        alert_on_run_failure(context)
+        alert_on_run_failure(context)  # seen twice: still one alert per failed operator
+    runs = [a for a in received if a["kind"] == "run_failure"]
+    assert [a["operator_id"] for a in runs] == ["gone"]  # 'good' ran to the end in the same step
+    assert runs[0]["asset"] == "refresh_operators[good_and_1_more]" and runs[0]["cause"]
