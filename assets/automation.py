@@ -37,6 +37,7 @@ REGION_MERGE_POOL = "region_merge"  # the region's integration: memory-bound, on
 # region's longest chain (the open feed's gate and the release notes → the release → its leak
 # scan) first, what nothing waits for (the internal feed's gate, the integration benefit) last.
 CRITICAL_PATH = {"dagster/priority": "10"}
+LONGEST_FIRST = {"dagster/priority": "20"}  # of the steps the release waits for, the longest
 OFF_PATH = {"dagster/priority": "-10"}
 
 # A collection step that failed unexpectedly (its process died, the catalogue was unreachable) is

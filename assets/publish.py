@@ -14,7 +14,7 @@ from dagster import (
     asset_check,
 )
 
-from assets.automation import CRITICAL_PATH, DAILY_FRESHNESS, REGION
+from assets.automation import CRITICAL_PATH, DAILY_FRESHNESS, LONGEST_FIRST, REGION
 from assets.previews import markdown_table
 from regie.pool import Pool
 from regie.publish.audit import catalogue_violations, release_leaks
@@ -30,7 +30,7 @@ NO_RESTRICTED = "no_restricted_operator_in_release"
 @asset(
     deps=["regional_feeds"],
     group_name="publish",
-    op_tags=CRITICAL_PATH,
+    op_tags=LONGEST_FIRST,
     kinds={"python", "json"},
     owners=["team:open-data"],
     automation_condition=REGION,
