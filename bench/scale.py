@@ -5,15 +5,17 @@ about a million stop_times; `regie.demo.many`), cached under `<data dir>/cache/b
 by parameters, served on a loopback HTTP server. Each measured phase runs in a fresh Python
 process (`python -m bench.scale --phase ...`) with its own instance and data folders:
 
-- parallel: `refresh_pool` (one step per operator: collect → validate → accept → normalise, the
-  multiprocess executor forking from a forkserver with preloaded modules) then `region_outputs`
-  (fees, hubs, transfers, regional feeds, journey graphs, release, database) with the
+- parallel: `refresh_pool` (steps of a few operators each: collect → validate → accept →
+  normalise, the multiprocess executor forking from a forkserver with preloaded modules) then
+  `region_outputs` (fees, hubs, transfers, regional feeds and their gates, journey graphs, release
+  notes, release and its checks, database; a graph whose branches run side by side) with the
   multiprocess executor on the same forkserver, both through `execute_job` on a persistent
   instance;
 - serial, the baseline: the same two jobs with `execute_in_process` (the in-process executor):
   the same steps, in order, in one process.
 
-`wall_s` and `serial_wall_s` time both jobs, imports excluded for both: the parallel phase starts
+`wall_s` and `serial_wall_s` time both jobs, imports excluded for both (`--keep DIR` keeps both
+phases' instances, to read their step timelines): the parallel phase starts
 its forkserver (which imports the preloaded modules, `forkserver_start_s`) before the clock, as
 the serial phase imports the definitions before it. `refresh_speedup` is the same ratio for the
 per-operator job alone. `peak_rss_mib` is the largest single process of

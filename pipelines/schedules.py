@@ -10,7 +10,7 @@ from pipelines.parallel import refresh_pool_job
           default_status=DefaultScheduleStatus.RUNNING)
 def daily_refresh(context: ScheduleEvaluationContext):
     """At 04:00 UTC, one `refresh_pool` run: every operator of the registry collected, validated,
-    accepted and normalised, one parallel step per operator. The region's outputs then follow
+    accepted and normalised, in parallel steps of a few operators. The region's outputs then follow
     (declarative automation)."""
     return RunRequest(run_key=context.scheduled_execution_time.strftime("%Y-%m-%d"),
                       run_config={"ops": {"operators_to_refresh": {"config": {"operator_ids": []}}}})

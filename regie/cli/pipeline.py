@@ -60,7 +60,7 @@ def collect(operator_ids: tuple[str, ...]) -> None:
 
 @click.command()
 @click.option("--parallel", is_flag=True,
-              help="All operators in one run, one process per operator at a time on every core (refresh_pool).")
+              help="All operators in one run, in parallel steps of a few operators on every core (refresh_pool).")
 def run(parallel: bool) -> None:
     """Materialise every asset for the region in REGIE_CONFIG_DIR (default configs/)."""
     paths = pool_paths()
