@@ -123,3 +123,15 @@ def test_accepted_feeds_and_releases_have_a_daily_freshness_policy():
     for name in ("accepted_feed", "release"):
         policy = graph.get(AssetKey(name)).freshness_policy
         assert policy is not None and policy.fail_window.to_timedelta() == timedelta(hours=48), name
+
+
+def test_the_release_inputs_go_first_when_steps_wait_for_a_core():
+    from pipelines.definitions import defs
+
+    nodes = defs.resolve_job_def("region_outputs").graph.node_dict
+    priority = {name: int(node.definition.tags.get("dagster/priority", 0)) for name, node in nodes.items()}
+    # of the steps ready once the regional feeds are merged, the longest on the way to the release first,
+    # then the rest of the release's inputs, then what nothing waits for
+    assert priority["release_notes"] > priority["open_feed_quality"] == priority["open_journey_graph"]
+    assert priority["open_journey_graph"] > priority["journey_graph"] > priority["internal_feed_quality"]
+    assert priority["release_no_restricted_operator_in_release"] > priority["release_catalogue_conforms_to_shacl"]
