@@ -67,3 +67,15 @@ def save_screenshot(driver, name: str) -> Path:
     path = ARTIFACTS / name
     assert driver.save_screenshot(str(path)), f"could not save {path}"
     return path
+
+
+def wait_for(driver, css: str, timeout_s: float = 15):
+    """The element matching `css`, once the page shows it (scripts may still be running when the
+    load event fires, more so on a busy machine); fails naming the page and its console if it never does."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        return WebDriverWait(driver, timeout_s).until(lambda page: page.find_element("css selector", css))
+    except TimeoutException:
+        pytest.fail(f"{css} not shown on {driver.current_url} after {timeout_s} s; console: {driver.get_log('browser')}")

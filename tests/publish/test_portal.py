@@ -24,7 +24,7 @@ from regie.publish.portal import page_names
 from regie.publish.run import PublishContext, publish
 from regie.serve.app import create_app
 from regie.serve.settings import ServeSettings
-from tests.browser import assert_no_dialog, save_screenshot, severe_console_entries
+from tests.browser import assert_no_dialog, save_screenshot, severe_console_entries, wait_for
 from tests.publish.conftest import demo_region, demo_registry, rename_first_stop
 
 T0 = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
@@ -61,7 +61,7 @@ def test_pages_load_without_errors_and_every_link_resolves(site: Path, browser):
         for page in pages:
             driver.get(page)
             if page.endswith(".html") and "/reports/" not in page:
-                driver.find_element("css selector", "#portal-map[data-ready='true']")
+                wait_for(driver, "#portal-map[data-ready='true']")
             assert severe_console_entries(driver) == [], page
             assert_no_dialog(driver)
             links = [element.get_attribute("href") for element in driver.find_elements("css selector", "a[href]")]
@@ -84,7 +84,7 @@ def test_the_map_shows_every_stop_and_feed_text_stays_text(site: Path, browser):
     driver = browser
     with FeedServer(site) as server:
         driver.get(server.url("index.en.html"))
-        container = driver.find_element("css selector", "#portal-map[data-ready='true']")
+        container = wait_for(driver, "#portal-map[data-ready='true']")
         assert int(container.get_attribute("data-stops")) == _mapped_stops(site)
         assert len(driver.find_elements("css selector", "path.stop-marker")) == _mapped_stops(site)
         assert len(driver.find_elements("css selector", "path.route-line")) > 0
@@ -146,7 +146,7 @@ def test_under_regie_serve_the_portal_is_at_the_root_and_links_reach_the_planner
     latest = site.parent.parent / "latest" / "site"  # as `regie serve` finds it
     with _regie_serve(latest, tmp_path / "no-graph") as base:
         driver.get(base + "/")
-        driver.find_element("css selector", "#portal-map[data-ready='true']")
+        wait_for(driver, "#portal-map[data-ready='true']")
         assert severe_console_entries(driver) == []
         links = {element.get_attribute("href") for element in driver.find_elements("css selector", "a[href]")}
         local = sorted(link for link in links if link.startswith(base))
