@@ -90,9 +90,10 @@ def release(context: AssetExecutionContext, pool: ResourceParam[Pool]) -> Materi
 
 
 def _latest(pool: Pool) -> Path:
+    """The newest release (what the checks and the database take)."""
     latest = latest_release(releases_dir(pool.paths.data_dir))
     if latest is None:
-        raise RuntimeError(f"{releases_dir(pool.paths.data_dir)}: no release to check")
+        raise RuntimeError(f"{releases_dir(pool.paths.data_dir)}: no release yet")
     return latest
 
 
@@ -128,9 +129,7 @@ def published_database(context: AssetExecutionContext, pool: ResourceParam[Pool]
     """The latest release's tables in a SQL database: SQLite `published.db` by default,
     PostgreSQL (with PostGIS geometries) when REGIE_PUBLISH_DATABASE_URL is set; loaded into
     staging tables and swapped in one transaction, so readers never see half a release."""
-    latest = latest_release(releases_dir(pool.paths.data_dir))
-    if latest is None:
-        raise RuntimeError(f"{releases_dir(pool.paths.data_dir)}: no release to load")
+    latest = _latest(pool)
     result = load_release(latest, publish_database_url(pool.paths.data_dir))
     rows = [[table, count] for table, count in sorted(result.tables.items())]
     return MaterializeResult(metadata={

@@ -18,6 +18,7 @@ from dagster import (
     sensor,
 )
 
+from pipelines.parallel import failed_operators
 from regie.alerts.model import Alert, Severity
 from regie.alerts.raise_alert import raise_alert
 from regie.pool import Pool
@@ -36,9 +37,9 @@ def _failures(context: RunFailureSensorContext) -> list[tuple[str | None, str | 
     for event in context.get_step_failure_events():
         data = event.step_failure_data
         user = data.user_failure_data
-        failed = user.metadata.get("failed_operators") if user is not None else None
-        if failed is not None and isinstance(failed.value, dict):
-            batched += [(operator_id, event.step_key, str(cause)) for operator_id, cause in failed.value.items()]
+        failed = failed_operators(data)
+        if failed is not None:
+            batched += [(operator_id, event.step_key, cause) for operator_id, cause in failed.items()]
         elif first is None and user is not None and user.description:
             first = (partition, event.step_key, user.description.strip().splitlines()[0])
         elif first is None and data.error is not None:

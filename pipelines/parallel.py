@@ -43,6 +43,7 @@ from dagster import (
     multiprocess_executor,
     op,
 )
+from dagster._core.execution.plan.objects import StepFailureData
 
 from assets.automation import FEED_FETCH_POOL
 from assets.collect import collect_operator
@@ -77,6 +78,7 @@ OPERATOR_STEPS: list[tuple[str, OperatorStep]] = [
 BLOCKING_CHECKS = {("collected_feeds", "archived_versions_are_intact")}  # as declared on the assets
 
 
+FAILED_OPERATORS = "failed_operators"  # a failed batch's metadata: operator id -> its cause
 STEPS_PER_CORE = 4  # batches per core: enough to even out operators of different sizes
 
 
@@ -138,7 +140,7 @@ def refresh_operators(context: OpExecutionContext, operator_ids: list[str], pool
             context.log.error(f"{operator_id}: {failed[operator_id]}\n{traceback.format_exc()}")
     if failed:
         raise Failure(description="\n".join(f"{operator_id}: {cause}" for operator_id, cause in failed.items()),
-                      metadata={"failed_operators": MetadataValue.json(failed)})
+                      metadata={FAILED_OPERATORS: MetadataValue.json(failed)})
     usage = resource.getrusage(resource.RUSAGE_SELF)
     yield Output(operator_ids, metadata={
         "process_start_to_work_s": round(started_after_s, 3), "operators": len(operator_ids),
@@ -157,6 +159,15 @@ def refresh_one(context: OpExecutionContext, pool: Pool, feed_client: FeedClient
             yield _evaluation(key, operator_id, check)
             if not check.passed and (asset_name, check.check_name) in BLOCKING_CHECKS:
                 raise Failure(description=f"{asset_name}: blocking check {check.check_name} failed")
+
+
+def failed_operators(failure: StepFailureData) -> dict[str, str] | None:
+    """The operators a failed `refresh_operators` step names, with their causes (None: the step
+    failed as a whole, or it is another step)."""
+    user = failure.user_failure_data
+    named = user.metadata.get(FAILED_OPERATORS) if user is not None else None
+    return {str(key): str(value) for key, value in named.value.items()} \
+        if named is not None and isinstance(named.value, dict) else None
 
 
 def _cause(error: Exception) -> str:

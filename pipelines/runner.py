@@ -26,7 +26,7 @@ from dagster._core.definitions.reconstruct import ReconstructableRepository
 from assets.partitions import OPERATORS_PARTITION
 from pipelines.definitions import build_definitions
 from pipelines.jobs import collect_job, operator_job, region_job, registry_job
-from pipelines.parallel import refresh_pool_job
+from pipelines.parallel import failed_operators, refresh_pool_job
 from pipelines.resources import PoolResource
 from regie.config import load_registry
 from regie.store.paths import PROJECT_ROOT
@@ -203,9 +203,9 @@ def refresh_in_parallel(operator_ids: Sequence[str], instance: DagsterInstance, 
     causes: dict[str, tuple[str, str]] = {}  # operator id -> its cause and the error's text
     for step_key, event in failures.items():
         data = event.step_failure_data
-        described = data.user_failure_data.metadata.get("failed_operators") if data.user_failure_data else None
-        if described is not None:  # the batch ran: the operators that failed in it, with their causes
-            causes.update({operator_id: (cause, "") for operator_id, cause in _json(described).items()})
+        named = failed_operators(data)
+        if named is not None:  # the batch ran: the operators that failed in it, with their causes
+            causes.update({operator_id: (cause, "") for operator_id, cause in named.items()})
             continue
         message = (data.user_failure_data.description if data.user_failure_data is not None
                    and data.user_failure_data.description else user_cause(data.error) if data.error else "failed")

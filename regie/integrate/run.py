@@ -121,7 +121,6 @@ def region_integration(pool: Pool) -> tuple[Integration, dict[str, Path]]:
 __all__ = [
     "NormalisedOperator",
         "gate_regional_feed",
-    "gate_regional_feeds",
     "normalise_for_pool",
     "normalised_folder",
     "operator_feeds",
@@ -153,11 +152,6 @@ def regional_status(paths: Paths) -> dict[str, dict[str, Any] | None]:
                         else None, "operators": operators, "rows": rows, "gate": counts,
                         "report": str(report.with_suffix(".html")) if report.is_file() else None}
     return status
-
-
-def gate_regional_feeds(pool: Pool, files: dict[str, Path]) -> list[BuiltFeedVerdict]:
-    """The quality gate's verdict on each written regional feed (`<name>/regional` in `files`)."""
-    return [gate_regional_feed(pool, name, files[f"{name}/regional"]) for name in FEED_NAMES]
 
 
 def gate_regional_feed(pool: Pool, name: str, path: Path | None = None) -> BuiltFeedVerdict:
